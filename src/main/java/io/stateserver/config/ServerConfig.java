@@ -1,0 +1,100 @@
+package io.stateserver.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's typed configuration, built once at start-up by {@link ConfigLoader} (defaults, then
+ * an optional file, then environment variables, then command-line flags) and passed to every
+ * component. Nothing reads the environment after this is built.
+ */
+public record ServerConfig(
+    Http http,
+    Path dataDir,
+    Db db,
+    Jwt jwt,
+    Cluster cluster,
+    String nodeId,
+    Limits limits,
+    Map<String, RoleRules> roles) {
+
+  /**
+   * @param host the address to bind
+   * @param port the HTTP and WebSocket port (0 picks a free port)
+   * @param allowedOrigins browser origins allowed to upgrade; empty means the server's own only
+   * @param handshakeTimeoutMs time from TCP connect to a completed upgrade
+   * @param instances connection verticle instances (0 means one per event loop)
+   */
+  public record Http(
+      String host, int port, List<String> allowedOrigins, long handshakeTimeoutMs, int instances) {}
+
+  /**
+   * @param url the JDBC URL; embedded H2 under the data folder by default
+   * @param poolSize JDBC connections for reads and writes
+   * @param maxBatch the most write commands committed in one transaction (group commit)
+   */
+  public record Db(String url, String user, String password, int poolSize, int maxBatch) {
+
+    public boolean isPostgres() {
+      return url.startsWith("jdbc:postgresql:");
+    }
+
+    /** An embedded (in-process) H2 database that only this JVM can open. */
+    public boolean isEmbeddedH2() {
+      return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:tcp:");
+    }
+  }
+
+  /**
+   * @param secret the HS256 secret (at least 32 bytes); never null once loaded (generated on first
+   *     start and kept in the data folder when not configured)
+   * @param publicKeys PEM files of RS256/ES256 public keys
+   * @param issuer required {@code iss}, or null
+   * @param audience required {@code aud}, or null
+   * @param leewaySeconds clock leeway for {@code exp}, {@code nbf}, {@code iat}
+   */
+  public record Jwt(
+      String secret, List<Path> publicKeys, String issuer, String audience, int leewaySeconds) {}
+
+  /**
+   * @param enabled whether to join a Hazelcast cluster
+   * @param configFile the Hazelcast XML file
+   * @param members host:port of members to join (TCP-IP discovery)
+   * @param port this node's Hazelcast port
+   * @param host this node's Hazelcast / event-bus address
+   */
+  public record Cluster(
+      boolean enabled, Path configFile, List<String> members, int port, String host) {}
+
+  /**
+   * @param maxFrameBytes the largest frame accepted or sent
+   * @param maxValueBytes the largest encoded value
+   * @param maxSubscriptions subscriptions per connection
+   * @param sessionGraceMs how long a dropped session may be resumed
+   * @param rate per-client rate limits
+   * @param maxPendingReplies replies queued for one connection before the server stops reading from
+   *     it (backpressure)
+   * @param maxListLimit the largest {@code limit} a {@code list} may ask for
+   * @param shutdownGraceMs how long SIGTERM waits for in-flight work
+   */
+  public record Limits(
+      int maxFrameBytes,
+      int maxValueBytes,
+      int maxSubscriptions,
+      long sessionGraceMs,
+      Rate rate,
+      int maxPendingReplies,
+      int maxListLimit,
+      long shutdownGraceMs) {}
+
+  public record Rate(int messagesPerSecond, int burst, int bytesPerSecond) {}
+
+  /**
+   * Patterns a role may read and write; {@code ${sub}} stands for the client's id.
+   *
+   * @param read patterns the role may read ({@code get}, {@code list}, {@code sub})
+   * @param write patterns the role may write
+   */
+  public record RoleRules(List<String> read, List<String> write) {}
+}
