@@ -1,0 +1,182 @@
+package io.stateserver.app;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stateserver.bus.Codecs;
+import io.stateserver.cluster.ClusterManagerFactory;
+import io.stateserver.config.ConfigException;
+import io.stateserver.config.ServerConfig;
+import io.stateserver.connection.ConnectionVerticle;
+import io.stateserver.connection.EdgeFactory;
+import io.stateserver.connection.FanoutVerticle;
+import io.stateserver.connection.LiveSessions;
+import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.persistence.PersistenceVerticle;
+import io.stateserver.ratelimit.RateLimitVerticle;
+import io.stateserver.security.AccessPolicy;
+import io.stateserver.security.TokenVerifier;
+import io.stateserver.session.SessionTiming;
+import io.stateserver.session.SessionVerticle;
+import io.stateserver.state.StateVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts one node: Vert.x (clustered or not), codecs, then the verticles in dependency order
+ * (persistence first, the network edge last, so that nothing is served before it can be answered).
+ * Also the drain on SIGTERM.
+ */
+public final class StateServer {
+  private static final Logger log = LoggerFactory.getLogger(StateServer.class);
+
+  private final Vertx vertx;
+  private final ServerConfig config;
+  private final List<ConnectionVerticle> edges;
+  private final PersistenceVerticle persistence;
+  private final ServerMetrics metrics;
+
+  private StateServer(
+      Vertx vertx,
+      ServerConfig config,
+      List<ConnectionVerticle> edges,
+      PersistenceVerticle persistence,
+      ServerMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.edges = edges;
+    this.persistence = persistence;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Starts a node. Must not be called on an event loop (it creates Vert.x and, when clustered,
+   * reads the Hazelcast configuration file).
+   */
+  public static Future<StateServer> start(ServerConfig config) {
+    if (config.cluster().enabled() && config.db().isEmbeddedH2()) {
+      throw new ConfigException(
+          "a clustered node needs a shared database: set STATE_DB_URL to PostgreSQL (or an H2"
+              + " server URL jdbc:h2:tcp://...); the embedded H2 database belongs to one node only");
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ServerMetrics metrics = new ServerMetrics(registry);
+    VertxOptions options =
+        new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    var builder =
+        Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    Future<Vertx> vertxFuture;
+    if (config.cluster().enabled()) {
+      ClusterManager clusterManager = ClusterManagerFactory.create(config.cluster());
+      if (config.cluster().host() != null) {
+        options.getEventBusOptions().setHost(config.cluster().host());
+      }
+      vertxFuture = builder.withClusterManager(clusterManager).buildClustered();
+    } else {
+      vertxFuture = Future.succeededFuture(builder.build());
+    }
+    return vertxFuture.compose(vertx -> deploy(vertx, config, registry, metrics));
+  }
+
+  private static Future<StateServer> deploy(
+      Vertx vertx, ServerConfig config, PrometheusMeterRegistry registry, ServerMetrics metrics) {
+    Codecs.register(vertx.eventBus());
+    SessionTiming timing = SessionTiming.forGrace(config.limits().sessionGraceMs());
+    LiveSessions liveSessions = new LiveSessions();
+    TokenVerifier verifier = new TokenVerifier(vertx, config.jwt());
+    AccessPolicy access = new AccessPolicy(config.roles());
+    PersistenceVerticle persistence =
+        new PersistenceVerticle(config.db(), metrics::batchCommitted);
+    List<ConnectionVerticle> edges = new CopyOnWriteArrayList<>();
+    EdgeFactory edgeFactory =
+        new EdgeFactory(config, liveSessions, access, verifier, metrics, timing, registry);
+    int instances =
+        config.http().instances() > 0
+            ? config.http().instances()
+            : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    Future<?> deployed =
+        vertx
+            .deployVerticle(persistence)
+            .compose(
+                id ->
+                    Future.all(
+                        vertx.deployVerticle(new RateLimitVerticle(config.limits().rate())),
+                        vertx.deployVerticle(new StateVerticle(1000)),
+                        vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
+                        vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions))))
+            .compose(
+                v ->
+                    vertx.deployVerticle(
+                        () -> {
+                          ConnectionVerticle edge = edgeFactory.newVerticle();
+                          edges.add(edge);
+                          return edge;
+                        },
+                        new DeploymentOptions().setInstances(instances)));
+    return deployed
+        .map(v -> new StateServer(vertx, config, edges, persistence, metrics))
+        .onSuccess(
+            s ->
+                log.info(
+                    "state server started [node: {}, port: {}, clustered: {}]",
+                    config.nodeId(),
+                    s.port(),
+                    config.cluster().enabled()))
+        .recover(t -> vertx.close().transform(ignored -> Future.failedFuture(t)));
+  }
+
+  public int port() {
+    return edges.get(0).actualPort();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Drains the node: stop accepting, send {@code goaway} to every client, let in-flight writes
+   * commit (bounded by {@code shutdownGraceMs}), then close Vert.x.
+   */
+  public Future<Void> drain() {
+    log.info("draining [node: {}]", config.nodeId());
+    long reconnectMs = 1000;
+    return Future.all(edges.stream().map(e -> e.goAway("node draining", reconnectMs)).toList())
+        .compose(v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))
+        .compose(v -> vertx.close());
+  }
+
+  private Future<Void> waitForIdleWrites(long deadline) {
+    Promise<Void> done = Promise.promise();
+    vertx.setPeriodic(
+        0,
+        50,
+        id -> {
+          if (persistence.idle() || System.currentTimeMillis() > deadline) {
+            vertx.cancelTimer(id);
+            done.tryComplete();
+          }
+        });
+    return done.future();
+  }
+
+  public Future<Void> close() {
+    return vertx.close();
+  }
+}

@@ -1,0 +1,89 @@
+package io.stateserver.bus;
+
+import io.stateserver.connection.EncodedChange;
+import io.stateserver.persistence.ReadQuery;
+import io.stateserver.persistence.SessionOp;
+import io.stateserver.persistence.StateStore;
+import io.stateserver.protocol.StateException;
+import io.stateserver.ratelimit.RateCheck;
+import io.stateserver.ratelimit.RateVerdict;
+import io.stateserver.session.SessionControl;
+import io.stateserver.state.ChangeEvent;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** Registers the codec of every message type, once, when the node starts. */
+public final class Codecs {
+  private Codecs() {}
+
+  private static final List<Class<?>> LOCAL_TYPES =
+      List.of(
+          WriteCommand.Set.class,
+          WriteCommand.Patch.class,
+          WriteCommand.Delete.class,
+          WriteCommand.Expire.class,
+          WriteCommand.EndEphemeral.class,
+          WriteCommand.RefreshPresence.class,
+          WriteOutcome.class,
+          StoredEntry.class,
+          StateException.class,
+          ReadQuery.Get.class,
+          ReadQuery.GetMany.class,
+          ReadQuery.Scan.class,
+          ReadQuery.ExpiredKeys.class,
+          ReadQuery.OwnedBy.class,
+          ReadQuery.Ping.class,
+          ReadQuery.Entries.class,
+          ReadQuery.Keys.class,
+          StateStore.Page.class,
+          SessionOp.Open.class,
+          SessionOp.Resume.class,
+          SessionOp.Drop.class,
+          SessionOp.RenewLeases.class,
+          SessionOp.FindExpired.class,
+          SessionOp.MarkEnded.class,
+          SessionOp.Expired.class,
+          EncodedChange.class,
+          RateCheck.class,
+          RateVerdict.class);
+
+  public static void register(EventBus bus) {
+    for (Class<?> type : LOCAL_TYPES) {
+      registerLocal(bus, type);
+    }
+    bus.registerDefaultCodec(
+        ChangeEvent.class,
+        new WireCodec<>(ChangeEvent.class, Codecs::changeToJson, Codecs::changeFromJson));
+    bus.registerDefaultCodec(
+        SessionControl.class,
+        new WireCodec<>(SessionControl.class, SessionControl::toJson, SessionControl::fromJson));
+  }
+
+  private static <T> void registerLocal(EventBus bus, Class<T> type) {
+    bus.registerDefaultCodec(type, new LocalCodec<>(type));
+  }
+
+  static JsonObject changeToJson(ChangeEvent e) {
+    return new JsonObject()
+        .put("key", e.key())
+        .put("version", e.version())
+        .put("value", e.valueJson())
+        .put("deleted", e.deleted())
+        .put("ts", e.ts())
+        .put("by", e.by());
+  }
+
+  static ChangeEvent changeFromJson(JsonObject json) {
+    return new ChangeEvent(
+        json.getString("key"),
+        json.getLong("version"),
+        json.getString("value"),
+        json.getBoolean("deleted"),
+        json.getLong("ts"),
+        json.getString("by"));
+  }
+}

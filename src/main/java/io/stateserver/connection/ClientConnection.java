@@ -1,0 +1,635 @@
+package io.stateserver.connection;
+
+import io.stateserver.bus.Addresses;
+import io.stateserver.bus.Bus;
+import io.stateserver.persistence.ReadQuery;
+import io.stateserver.persistence.SessionOp;
+import io.stateserver.protocol.CloseCodes;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.Frames;
+import io.stateserver.protocol.KeyPattern;
+import io.stateserver.protocol.Keys;
+import io.stateserver.protocol.Request;
+import io.stateserver.protocol.RequestParser;
+import io.stateserver.protocol.StateException;
+import io.stateserver.ratelimit.RateCheck;
+import io.stateserver.ratelimit.RateVerdict;
+import io.stateserver.security.Principal;
+import io.stateserver.session.PresenceKeys;
+import io.stateserver.session.SessionControl;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's WebSocket: decodes requests, checks them, sends them on to the state and
+ * persistence verticles, keeps replies in order, and delivers the changes of its subscriptions
+ * through a conflating outbound queue. All methods run on the connection's event loop.
+ */
+final class ClientConnection {
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_JSON_DEPTH = 64;
+  private static final int SCAN_CHUNK = 1000;
+
+  private final ConnectionContext ctx;
+  private final ServerWebSocket ws;
+  private final Context context;
+  private final EventBus bus;
+  private final String connectionId = randomId(9);
+  private final ConflatingQueue out = new ConflatingQueue();
+  private final ReplySequencer replies;
+  private final Subscriptions subscriptions;
+  private final Consumer<ClientConnection> onClosed;
+
+  private Principal principal;
+  private String sessionId;
+  private Future<?> writeBarrier = Future.succeededFuture();
+  private boolean closed;
+  private boolean paused;
+  private boolean takenOver;
+  private long expiryTimer = -1;
+
+  ClientConnection(
+      ConnectionContext ctx,
+      ServerWebSocket ws,
+      Context context,
+      Principal principal,
+      Consumer<ClientConnection> onClosed) {
+    this.ctx = ctx;
+    this.onClosed = onClosed;
+    this.ws = ws;
+    this.context = context;
+    this.bus = ctx.vertx().eventBus();
+    this.principal = principal;
+    this.replies = new ReplySequencer(this::enqueueReply);
+    this.subscriptions = new Subscriptions(ctx.index(), this);
+  }
+
+  String connectionId() {
+    return connectionId;
+  }
+
+  /** Opens or resumes the session, announces presence, says hello, then starts reading. */
+  void start(String resumeSessionId) {
+    ws.pause();
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(
+        b -> closeWith(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported"));
+    ws.exceptionHandler(t -> log.debug("socket error [connection: {}]", connectionId, t));
+    ws.closeHandler(v -> onClosed());
+    ws.drainHandler(v -> flush());
+    scheduleExpiry();
+    ctx.metrics().connectionOpened();
+    openSession(resumeSessionId)
+        .compose(id -> refreshPresence().map(id))
+        .onComplete(
+            ar -> {
+              if (closed) {
+                return;
+              }
+              if (ar.failed()) {
+                log.warn(
+                    "session start failed [client: {}, cause: {}]",
+                    principal.clientId(),
+                    ar.cause().getMessage());
+                closeWith(CloseCodes.GOING_AWAY, "unavailable");
+                return;
+              }
+              sessionId = ar.result();
+              ctx.liveSessions().put(sessionId, this);
+              enqueueReply(
+                  Frames.hello(sessionId, ctx.nodeId(), principal.clientId(), ctx.helloLimits()));
+              ws.resume();
+              log.debug(
+                  "client connected [client: {}, session: {}]", principal.clientId(), sessionId);
+            });
+  }
+
+  private Future<String> openSession(String resumeId) {
+    long now = System.currentTimeMillis();
+    long leaseUntil = now + ctx.sessionTiming().leaseMs();
+    String clientId = principal.clientId();
+    if (resumeId != null && !resumeId.isEmpty() && resumeId.length() <= 64) {
+      return Bus.<Boolean>request(
+              bus,
+              Addresses.PERSISTENCE_SESSION,
+              new SessionOp.Resume(
+                  resumeId, clientId, ctx.nodeId(), now, leaseUntil, ctx.sessionTiming().graceMs()))
+          .compose(
+              resumed -> {
+                if (resumed) {
+                  // The old connection may still be open (its TCP death unnoticed): close it.
+                  bus.publish(
+                      Addresses.SESSION_CONTROL,
+                      new SessionControl(resumeId, ctx.nodeId(), connectionId));
+                  ClientConnection local = ctx.liveSessions().get(resumeId);
+                  if (local != null) {
+                    local.takenOver();
+                  }
+                  return Future.succeededFuture(resumeId);
+                }
+                return newSession(clientId, now, leaseUntil);
+              });
+    }
+    return newSession(clientId, now, leaseUntil);
+  }
+
+  private Future<String> newSession(String clientId, long now, long leaseUntil) {
+    String id = randomId(16);
+    return Bus.request(
+            bus,
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.Open(id, clientId, ctx.nodeId(), now, leaseUntil))
+        .map(id);
+  }
+
+  private Future<WriteOutcome> refreshPresence() {
+    String clientId = principal.clientId();
+    return Bus.request(
+        bus,
+        Addresses.STATE_WRITE,
+        new WriteCommand.RefreshPresence(PresenceKeys.of(clientId), clientId));
+  }
+
+  // ---- inbound ----
+
+  private void onText(String text) {
+    if (closed) {
+      return;
+    }
+    ctx.metrics().messageReceived();
+    Request request;
+    try {
+      request = RequestParser.parse(text, MAX_JSON_DEPTH);
+    } catch (RequestParser.Rejected r) {
+      ReplySequencer.Slot slot = replies.reserve(r.id());
+      fail(slot, "invalid", r.error());
+      return;
+    }
+    ReplySequencer.Slot slot = replies.reserve(request.id());
+    applyBackpressure();
+    // Rate verdicts come back in the order the checks were sent (one consumer, FIFO), so requests
+    // are dispatched in arrival order.
+    Bus.<RateVerdict>request(
+            bus, Addresses.RATE_CHECK, new RateCheck(principal.clientId(), text.length()))
+        .onComplete(
+            ar -> {
+              if (closed) {
+                return;
+              }
+              if (ar.succeeded() && !ar.result().allowed()) {
+                fail(
+                    slot,
+                    request.op(),
+                    new StateException(
+                        ErrorCode.RATE_LIMITED,
+                        "rate limit exceeded",
+                        new JsonObject().put("retryAfterMs", ar.result().retryAfterMs())));
+                return;
+              }
+              dispatch(request, slot);
+            });
+  }
+
+  private void dispatch(Request request, ReplySequencer.Slot slot) {
+    Future<?> done;
+    try {
+      done =
+          switch (request.op()) {
+            case "get" -> get(request, slot);
+            case "set" -> set(request, slot);
+            case "patch" -> patch(request, slot);
+            case "delete" -> delete(request, slot);
+            case "list" -> list(request, slot);
+            case "sub" -> subscribe(request, slot);
+            case "unsub" -> unsubscribe(request, slot);
+            case "ping" -> ping(slot);
+            case "auth" -> auth(request, slot);
+            default ->
+                throw new StateException(
+                    ErrorCode.UNKNOWN_OP, "unknown op '" + truncate(request.op()) + "'");
+          };
+    } catch (StateException e) {
+      done = Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(Bus.asStateException(e));
+    }
+    String op = request.op();
+    done.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            fail(slot, op, Bus.asStateException(ar.cause()));
+          } else {
+            ctx.metrics().request(op, "ok");
+          }
+        });
+  }
+
+  private void fail(ReplySequencer.Slot slot, String op, StateException e) {
+    ctx.metrics().request(ctx.metrics().knownOp(op), e.code().wire());
+    slot.fail(e);
+  }
+
+  // ---- operations ----
+
+  private Future<?> get(Request request, ReplySequencer.Slot slot) {
+    String key = Keys.validate(request.requireString("key"));
+    requireRead(key);
+    return afterWrites()
+        .compose(v -> Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
+        .onSuccess(
+            e ->
+                slot.complete(
+                    e.exists()
+                        ? Frames.okWithRaw(
+                            slot.id(),
+                            new JsonObject().put("exists", true).put("version", e.version()),
+                            "value",
+                            e.valueJson())
+                        : Frames.ok(
+                            slot.id(),
+                            new JsonObject()
+                                .put("exists", false)
+                                .putNull("value")
+                                .put("version", 0))));
+  }
+
+  private Future<?> set(Request request, ReplySequencer.Slot slot) {
+    String key = requireWritableKey(request);
+    String valueJson = Json.encode(request.anyValue("value"));
+    checkValueSize(valueJson);
+    Long ifVersion = request.optionalNonNegativeLong("ifVersion");
+    boolean ephemeral = request.optionalBoolean("ephemeral");
+    Long ttlMs = request.optionalPositiveLong("ttlMs");
+    return write(
+            new WriteCommand.Set(
+                key, valueJson, ifVersion, ephemeral, ttlMs, principal.clientId(), sessionId))
+        .onSuccess(
+            o -> slot.complete(Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
+  }
+
+  private Future<?> patch(Request request, ReplySequencer.Slot slot) {
+    String key = requireWritableKey(request);
+    String patchJson = Json.encode(request.anyValue("patch"));
+    checkValueSize(patchJson);
+    Long ifVersion = request.optionalNonNegativeLong("ifVersion");
+    return write(new WriteCommand.Patch(key, patchJson, ifVersion, principal.clientId()))
+        .onSuccess(
+            o ->
+                slot.complete(
+                    Frames.okWithRaw(
+                        slot.id(),
+                        new JsonObject().put("version", o.entry().version()),
+                        "value",
+                        o.entry().valueJson())));
+  }
+
+  private Future<?> delete(Request request, ReplySequencer.Slot slot) {
+    String key = requireWritableKey(request);
+    Long ifVersion = request.optionalNonNegativeLong("ifVersion");
+    return write(new WriteCommand.Delete(key, ifVersion, principal.clientId()))
+        .onSuccess(
+            o -> slot.complete(Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
+  }
+
+  private Future<?> list(Request request, ReplySequencer.Slot slot) {
+    KeyPattern pattern = KeyPattern.parse(request.requireString("pattern"));
+    requireRead(pattern);
+    int limit = listLimit(request);
+    String after = request.optionalString("after");
+    if (after != null) {
+      Keys.validate(after);
+    }
+    return afterWrites()
+        .compose(
+            v ->
+                Bus.<io.stateserver.persistence.StateStore.Page>request(
+                    bus,
+                    Addresses.PERSISTENCE_READ,
+                    new ReadQuery.Scan(pattern, after, limit, false)))
+        .onSuccess(
+            page -> {
+              StringBuilder entries = new StringBuilder("[");
+              for (StoredEntry e : page.entries()) {
+                if (entries.length() > 1) {
+                  entries.append(',');
+                }
+                entries.append(Frames.entry(e));
+              }
+              entries.append(']');
+              JsonObject head = new JsonObject();
+              if (page.next() != null) {
+                head.put("next", page.next());
+              }
+              slot.complete(Frames.okWithRaw(slot.id(), head, "entries", entries.toString()));
+            });
+  }
+
+  private int listLimit(Request request) {
+    Long limit = request.optionalPositiveLong("limit");
+    if (limit == null) {
+      return 1000;
+    }
+    int max = ctx.config().limits().maxListLimit();
+    if (limit > max) {
+      throw StateException.badRequest("field 'limit' must be at most " + max);
+    }
+    return limit.intValue();
+  }
+
+  private Future<?> subscribe(Request request, ReplySequencer.Slot slot) {
+    KeyPattern pattern = KeyPattern.parse(request.requireString("pattern"));
+    requireRead(pattern);
+    Map<String, Long> known = knownVersions(request.optionalObject("known"), pattern);
+    if (subscriptions.count() >= ctx.config().limits().maxSubscriptions()) {
+      throw new StateException(
+          ErrorCode.LIMIT_EXCEEDED,
+          "too many subscriptions (at most " + ctx.config().limits().maxSubscriptions() + ")",
+          new JsonObject().put("limit", ctx.config().limits().maxSubscriptions()));
+    }
+    // Register first, read second: every change committed after the read is then either held
+    // for after the snapshot or newer than it, so nothing falls into a gap.
+    Subscriptions.Sub sub = subscriptions.addPending(pattern);
+    return afterWrites()
+        .compose(v -> scanAll(pattern, null, new java.util.ArrayList<>()))
+        .onFailure(t -> subscriptions.remove(sub.id()))
+        .onSuccess(
+            rows -> {
+              SnapshotFrames.Result snapshot =
+                  SnapshotFrames.build(
+                      slot.id(), sub.id(), rows, known, ctx.config().limits().maxFrameBytes());
+              subscriptions.recordSnapshot(snapshot.versions());
+              slot.complete(snapshot.frames(), () -> subscriptions.activate(sub));
+            });
+  }
+
+  private Future<java.util.List<StoredEntry>> scanAll(
+      KeyPattern pattern, String after, java.util.List<StoredEntry> acc) {
+    return Bus.<io.stateserver.persistence.StateStore.Page>request(
+            bus, Addresses.PERSISTENCE_READ, new ReadQuery.Scan(pattern, after, SCAN_CHUNK, true))
+        .compose(
+            page -> {
+              acc.addAll(page.entries());
+              return page.next() == null
+                  ? Future.succeededFuture(acc)
+                  : scanAll(pattern, page.next(), acc);
+            });
+  }
+
+  private static Map<String, Long> knownVersions(JsonObject known, KeyPattern pattern) {
+    Map<String, Long> result = new LinkedHashMap<>();
+    if (known == null) {
+      return result;
+    }
+    for (Map.Entry<String, Object> e : known) {
+      Long v = e.getValue() instanceof Number ? asLong(e.getValue()) : null;
+      if (v == null || v < 0) {
+        throw StateException.badRequest("field 'known' must map keys to non-negative integers");
+      }
+      if (pattern.matches(e.getKey())) {
+        result.put(e.getKey(), v);
+      }
+    }
+    return result;
+  }
+
+  private static Long asLong(Object n) {
+    double d = ((Number) n).doubleValue();
+    return d == Math.rint(d) ? ((Number) n).longValue() : null;
+  }
+
+  private Future<?> unsubscribe(Request request, ReplySequencer.Slot slot) {
+    String id = request.requireString("sub");
+    if (!subscriptions.remove(id)) {
+      throw new StateException(ErrorCode.NOT_FOUND, "no subscription '" + truncate(id) + "'");
+    }
+    slot.complete(Frames.ok(slot.id(), null));
+    return Future.succeededFuture();
+  }
+
+  private Future<?> ping(ReplySequencer.Slot slot) {
+    slot.complete(Frames.ok(slot.id(), new JsonObject().put("time", System.currentTimeMillis())));
+    return Future.succeededFuture();
+  }
+
+  private Future<?> auth(Request request, ReplySequencer.Slot slot) {
+    String token = request.requireString("token");
+    return ctx.verifier()
+        .verify(token)
+        .compose(
+            p -> {
+              if (!p.clientId().equals(principal.clientId())) {
+                return Future.failedFuture(
+                    new StateException(
+                        ErrorCode.FORBIDDEN, "token is for another client; reconnect instead"));
+              }
+              principal = p;
+              scheduleExpiry();
+              slot.complete(Frames.ok(slot.id(), new JsonObject().put("expiresAt", p.expiresAt())));
+              return Future.succeededFuture();
+            });
+  }
+
+  // ---- helpers for operations ----
+
+  private String requireWritableKey(Request request) {
+    String key = Keys.validate(request.requireString("key"));
+    if (Keys.isSystem(key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "keys starting with '$' are read-only");
+    }
+    if (!ctx.access().canWrite(principal, key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no write access to this key");
+    }
+    return key;
+  }
+
+  private void requireRead(String key) {
+    if (!ctx.access().canReadKey(principal, key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this key");
+    }
+  }
+
+  private void requireRead(KeyPattern pattern) {
+    if (!ctx.access().canRead(principal, pattern)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this pattern");
+    }
+  }
+
+  private void checkValueSize(String json) {
+    int max = ctx.config().limits().maxValueBytes();
+    // chars <= bytes, so only long strings need the exact count
+    if (json.length() > max / 3
+        && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > max) {
+      throw new StateException(
+          ErrorCode.TOO_LARGE,
+          "value larger than " + max + " bytes",
+          new JsonObject().put("maxValueBytes", max));
+    }
+  }
+
+  /** Writes are submitted in request order; reads wait for this connection's earlier writes. */
+  private Future<WriteOutcome> write(WriteCommand command) {
+    Future<WriteOutcome> result =
+        Bus.<WriteOutcome>request(bus, Addresses.STATE_WRITE, command)
+            .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
+    writeBarrier = result.otherwiseEmpty();
+    return result;
+  }
+
+  private Future<?> afterWrites() {
+    return writeBarrier;
+  }
+
+  // ---- outbound ----
+
+  /** Delivers a change of a key this connection follows (the index chose this connection). */
+  void onChange(EncodedChange change) {
+    if (closed || sessionId == null) {
+      return;
+    }
+    if (subscriptions.accept(change)) {
+      out.offerChange(change.key(), change.version(), change.frame());
+      ctx.metrics().changeDelivered(change.ts());
+      flush();
+    }
+  }
+
+  /** Called by {@link Subscriptions} when held changes are released after a snapshot. */
+  void deliverReleased(EncodedChange change) {
+    out.offerChange(change.key(), change.version(), change.frame());
+    ctx.metrics().changeDelivered(change.ts());
+    flush();
+  }
+
+  private void enqueueReply(Buffer frame) {
+    if (closed) {
+      return;
+    }
+    out.offerReply(frame);
+    flush();
+  }
+
+  private void flush() {
+    if (closed) {
+      return;
+    }
+    Buffer frame;
+    while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
+      TextFrames.write(ws, frame);
+    }
+    applyBackpressure();
+  }
+
+  /**
+   * Stops reading from a client that does not read its replies (or floods requests) and starts
+   * again once it has caught up, so one client cannot make the server buffer without bound.
+   */
+  private void applyBackpressure() {
+    int max = ctx.config().limits().maxPendingReplies();
+    int backlog = out.pendingReplies() + replies.inFlight();
+    if (!paused && backlog >= max) {
+      paused = true;
+      ws.pause();
+    } else if (paused && backlog <= max / 2) {
+      paused = false;
+      ws.resume();
+    }
+  }
+
+  // ---- lifecycle ----
+
+  private void scheduleExpiry() {
+    if (expiryTimer >= 0) {
+      ctx.vertx().cancelTimer(expiryTimer);
+    }
+    long leewayMs = ctx.config().jwt().leewaySeconds() * 1000L;
+    long delay = principal.expiresAt() * 1000L + leewayMs - System.currentTimeMillis();
+    expiryTimer =
+        ctx.vertx()
+            .setTimer(
+                Math.max(1, delay), id -> closeWith(CloseCodes.TOKEN_INVALID, "token expired"));
+  }
+
+  /** Sends a goaway and closes with 1001 (the node is draining). */
+  void goAway(String reason, long reconnectMs) {
+    context.runOnContext(
+        v -> {
+          if (closed) {
+            return;
+          }
+          Buffer frame = Frames.goaway(reason, reconnectMs, null);
+          TextFrames.write(ws, frame);
+          closeWith(CloseCodes.GOING_AWAY, reason);
+        });
+  }
+
+  /** The session was resumed by a newer connection: close this one without ending the session. */
+  void takenOver() {
+    context.runOnContext(
+        v -> {
+          takenOver = true;
+          closeWith(CloseCodes.NORMAL, "session resumed elsewhere");
+        });
+  }
+
+  void closeWith(short code, String reason) {
+    if (!ws.isClosed()) {
+      ws.close(code, reason);
+    }
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    onClosed.accept(this);
+    ctx.metrics().connectionClosed();
+    if (expiryTimer >= 0) {
+      ctx.vertx().cancelTimer(expiryTimer);
+    }
+    subscriptions.clear();
+    if (sessionId == null) {
+      return;
+    }
+    ctx.liveSessions().remove(sessionId, this);
+    if (takenOver) {
+      return;
+    }
+    Bus.request(
+            bus,
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.Drop(sessionId, ctx.nodeId(), System.currentTimeMillis()))
+        .compose(v -> refreshPresence())
+        .onFailure(
+            t ->
+                log.warn(
+                    "session drop failed [session: {}, cause: {}]", sessionId, t.getMessage()));
+    log.debug("client disconnected [client: {}, session: {}]", principal.clientId(), sessionId);
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+  }
+
+  private static String randomId(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+}

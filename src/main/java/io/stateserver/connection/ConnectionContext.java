@@ -1,0 +1,44 @@
+package io.stateserver.connection;
+
+import io.stateserver.config.ServerConfig;
+import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.security.AccessPolicy;
+import io.stateserver.security.TokenVerifier;
+import io.stateserver.session.SessionTiming;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What every connection of one connection-verticle instance shares: configuration, the instance's
+ * subscription index, the node-wide live-session registry and the security components.
+ */
+record ConnectionContext(
+    Vertx vertx,
+    ServerConfig config,
+    SubscriptionIndex<ClientConnection> index,
+    LiveSessions liveSessions,
+    AccessPolicy access,
+    TokenVerifier verifier,
+    ServerMetrics metrics,
+    SessionTiming sessionTiming) {
+
+  String nodeId() {
+    return config.nodeId();
+  }
+
+  /** The {@code limits} object of the hello frame. */
+  JsonObject helloLimits() {
+    ServerConfig.Limits l = config.limits();
+    return new JsonObject()
+        .put("maxFrameBytes", l.maxFrameBytes())
+        .put("maxValueBytes", l.maxValueBytes())
+        .put("maxSubscriptions", l.maxSubscriptions())
+        .put("sessionGraceMs", l.sessionGraceMs())
+        .put(
+            "rate",
+            new JsonObject()
+                .put("messagesPerSecond", l.rate().messagesPerSecond())
+                .put("burst", l.rate().burst())
+                .put("bytesPerSecond", l.rate().bytesPerSecond()));
+  }
+}

@@ -1,0 +1,135 @@
+package io.stateserver.connection;
+
+import io.stateserver.bus.Addresses;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.StateException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The network edge (one instance per event loop, all sharing the port): WebSocket upgrades with
+ * token check, the HTTP API, health and metrics. Each instance owns the connections it accepted
+ * and one subscription index over them, fed by one local consumer of encoded changes.
+ */
+public final class ConnectionVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionVerticle.class);
+  public static final String WS_PATH = "/v1/ws";
+
+  private final Function<io.vertx.core.Vertx, ConnectionContext> contextFactory;
+  private final Function<ConnectionContext, Router> routerFactory;
+  private final List<ClientConnection> connections = new ArrayList<>();
+  private ConnectionContext ctx;
+  private HttpServer server;
+
+  public ConnectionVerticle(
+      Function<io.vertx.core.Vertx, ConnectionContext> contextFactory,
+      Function<ConnectionContext, Router> routerFactory) {
+    this.contextFactory = contextFactory;
+    this.routerFactory = routerFactory;
+  }
+
+  @Override
+  public Future<?> start() {
+    ctx = contextFactory.apply(vertx);
+    var limits = ctx.config().limits();
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(ctx.config().http().host())
+            .setPort(ctx.config().http().port())
+            .setMaxWebSocketFrameSize(limits.maxFrameBytes())
+            .setMaxWebSocketMessageSize(limits.maxFrameBytes())
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setTcpNoDelay(true);
+    server =
+        vertx
+            .createHttpServer(options)
+            .requestHandler(routerFactory.apply(ctx))
+            .webSocketHandshakeHandler(this::onHandshake);
+    var fanout =
+        vertx.eventBus().<EncodedChange>localConsumer(Addresses.FANOUT, m -> onChange(m.body()));
+    return fanout
+        .completion()
+        .compose(v -> server.listen())
+        .onSuccess(s -> log.info("listening [port: {}]", s.actualPort()));
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close();
+  }
+
+  /** Tells every client of this instance to reconnect elsewhere, then closes it (drain). */
+  public Future<Void> goAway(String reason, long reconnectMs) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          new ArrayList<>(connections).forEach(c -> c.goAway(reason, reconnectMs));
+          server.close().onComplete(done);
+        });
+    return done.future();
+  }
+
+  private void onHandshake(ServerWebSocketHandshake hs) {
+    if (!WS_PATH.equals(hs.path())) {
+      hs.reject(404);
+      return;
+    }
+    if (!OriginCheck.allowed(hs, ctx.config().http().allowedOrigins())) {
+      hs.reject(403);
+      return;
+    }
+    String token = BearerToken.fromHandshake(hs);
+    if (token == null) {
+      hs.reject(401);
+      return;
+    }
+    String resume = QueryParams.get(hs.query(), "session");
+    ctx.verifier()
+        .verify(token)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                hs.reject(401);
+                return;
+              }
+              hs.accept()
+                  .onSuccess(
+                      ws -> {
+                        ClientConnection c =
+                            new ClientConnection(
+                                ctx, ws, context, ar.result(), connections::remove);
+                        connections.add(c);
+                        c.start(resume);
+                      });
+            });
+  }
+
+  private void onChange(EncodedChange change) {
+    java.util.Set<ClientConnection> targets = new java.util.HashSet<>();
+    ctx.index().collect(change.key(), targets);
+    for (ClientConnection c : targets) {
+      c.onChange(change);
+    }
+  }
+
+  static StateException unauthorized() {
+    return new StateException(ErrorCode.UNAUTHORIZED, "missing or invalid token", new JsonObject());
+  }
+}

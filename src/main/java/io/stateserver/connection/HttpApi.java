@@ -1,0 +1,270 @@
+package io.stateserver.connection;
+
+import io.stateserver.bus.Addresses;
+import io.stateserver.bus.Bus;
+import io.stateserver.persistence.ReadQuery;
+import io.stateserver.persistence.StateStore;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.KeyPattern;
+import io.stateserver.protocol.Keys;
+import io.stateserver.protocol.StateException;
+import io.stateserver.security.Principal;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The state operations over HTTP (PROTOCOL.md section 7): {@code /v1/state/<key>} with ETag,
+ * If-Match and If-None-Match, and {@code /v1/state?pattern=} for listing. Errors are mapped to
+ * statuses once, in {@link #fail}.
+ */
+final class HttpApi {
+  private static final String STATE_PREFIX = "/v1/state/";
+
+  private final ConnectionContext ctx;
+  private final EventBus bus;
+
+  HttpApi(ConnectionContext ctx) {
+    this.ctx = ctx;
+    this.bus = ctx.vertx().eventBus();
+  }
+
+  void mount(Router router) {
+    int maxBody = ctx.config().limits().maxValueBytes() * 2 + 1024;
+    router.route("/v1/state*").handler(BodyHandler.create(false).setBodyLimit(maxBody));
+    router.get("/v1/state").handler(rc -> authenticated(rc, p -> list(rc, p)));
+    router.route("/v1/state/*").handler(rc -> authenticated(rc, p -> onKey(rc, p)));
+  }
+
+  private void authenticated(RoutingContext rc, java.util.function.Function<Principal, Future<?>> op) {
+    String token = BearerToken.fromHeaders(rc.request().headers());
+    if (token == null) {
+      fail(rc, new StateException(ErrorCode.UNAUTHORIZED, "missing bearer token"));
+      return;
+    }
+    ctx.verifier()
+        .verify(token)
+        .compose(
+            p -> {
+              try {
+                return op.apply(p);
+              } catch (StateException e) {
+                return Future.failedFuture(e);
+              }
+            })
+        .onFailure(t -> fail(rc, Bus.asStateException(t)));
+  }
+
+  private Future<?> onKey(RoutingContext rc, Principal p) {
+    String key = Keys.validate(decodeKey(rc.request().path()));
+    HttpMethod method = rc.request().method();
+    if (HttpMethod.GET.equals(method)) {
+      return get(rc, p, key);
+    }
+    if (Keys.isSystem(key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "keys starting with '$' are read-only");
+    }
+    if (!ctx.access().canWrite(p, key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no write access to this key");
+    }
+    if (HttpMethod.PUT.equals(method)) {
+      String value = bodyJson(rc);
+      return write(rc, new WriteCommand.Set(key, value, ifVersion(rc), false, null, p.clientId(), null), false);
+    }
+    if (HttpMethod.PATCH.equals(method)) {
+      String type = rc.request().getHeader("Content-Type");
+      if (type == null || !type.toLowerCase().startsWith("application/merge-patch+json")) {
+        rc.response().setStatusCode(415);
+        return fail(rc, StateException.badRequest("PATCH takes application/merge-patch+json"), 415);
+      }
+      return write(rc, new WriteCommand.Patch(key, bodyJson(rc), ifVersion(rc), p.clientId()), true);
+    }
+    if (HttpMethod.DELETE.equals(method)) {
+      return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
+    }
+    rc.response().putHeader("Allow", "GET, PUT, PATCH, DELETE");
+    return fail(rc, StateException.badRequest("method not allowed"), 405);
+  }
+
+  private Future<?> get(RoutingContext rc, Principal p, String key) {
+    if (!ctx.access().canReadKey(p, key)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this key");
+    }
+    return Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key))
+        .onSuccess(
+            e -> {
+              if (!e.exists()) {
+                fail(rc, new StateException(ErrorCode.NOT_FOUND, "no such key"));
+                return;
+              }
+              rc.response()
+                  .putHeader("ETag", etag(e.version()))
+                  .putHeader("Content-Type", "application/json")
+                  .end(e.valueJson());
+            });
+  }
+
+  private Future<?> write(RoutingContext rc, WriteCommand command, boolean withValue) {
+    return Bus.<WriteOutcome>request(bus, Addresses.STATE_WRITE, command)
+        .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()))
+        .onSuccess(
+            o -> {
+              long version = o.entry().version();
+              String body =
+                  withValue
+                      ? "{\"version\":" + version + ",\"value\":" + o.entry().valueJson() + "}"
+                      : "{\"version\":" + version + "}";
+              rc.response()
+                  .putHeader("ETag", etag(version))
+                  .putHeader("Content-Type", "application/json")
+                  .end(body);
+            });
+  }
+
+  private Future<?> list(RoutingContext rc, Principal p) {
+    String patternText = rc.queryParams().get("pattern");
+    if (patternText == null) {
+      throw StateException.badRequest("query parameter 'pattern' is required");
+    }
+    KeyPattern pattern = KeyPattern.parse(patternText);
+    if (!ctx.access().canRead(p, pattern)) {
+      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this pattern");
+    }
+    int limit = parseLimit(rc.queryParams().get("limit"));
+    String after = rc.queryParams().get("after");
+    if (after != null) {
+      Keys.validate(after);
+    }
+    return Bus.<StateStore.Page>request(
+            bus, Addresses.PERSISTENCE_READ, new ReadQuery.Scan(pattern, after, limit, false))
+        .onSuccess(
+            page -> {
+              StringBuilder sb = new StringBuilder("{\"entries\":[");
+              boolean first = true;
+              for (StoredEntry e : page.entries()) {
+                if (!first) {
+                  sb.append(',');
+                }
+                first = false;
+                sb.append(io.stateserver.protocol.Frames.entry(e));
+              }
+              sb.append(']');
+              if (page.next() != null) {
+                sb.append(",\"next\":").append(Json.encode(page.next()));
+              }
+              sb.append('}');
+              rc.response().putHeader("Content-Type", "application/json").end(sb.toString());
+            });
+  }
+
+  private int parseLimit(String text) {
+    if (text == null) {
+      return 1000;
+    }
+    int max = ctx.config().limits().maxListLimit();
+    try {
+      int limit = Integer.parseInt(text);
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the error below
+    }
+    throw StateException.badRequest("query parameter 'limit' must be an integer from 1 to " + max);
+  }
+
+  /** {@code If-Match: "7"} is ifVersion 7; {@code If-None-Match: *} is ifVersion 0. */
+  private static Long ifVersion(RoutingContext rc) {
+    String ifMatch = rc.request().getHeader("If-Match");
+    if (ifMatch != null) {
+      String v = ifMatch.trim();
+      if (v.startsWith("W/")) {
+        v = v.substring(2);
+      }
+      if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+        v = v.substring(1, v.length() - 1);
+      }
+      try {
+        long version = Long.parseLong(v);
+        if (version >= 1) {
+          return version;
+        }
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+      throw StateException.badRequest("If-Match must be a version ETag such as \"3\"");
+    }
+    String ifNoneMatch = rc.request().getHeader("If-None-Match");
+    if (ifNoneMatch != null) {
+      if ("*".equals(ifNoneMatch.trim())) {
+        return 0L;
+      }
+      throw StateException.badRequest("only If-None-Match: * is supported");
+    }
+    return null;
+  }
+
+  private String bodyJson(RoutingContext rc) {
+    Buffer body = rc.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw StateException.badRequest("a JSON body is required");
+    }
+    int max = ctx.config().limits().maxValueBytes();
+    if (body.length() > max * 2 + 1024) {
+      throw new StateException(ErrorCode.TOO_LARGE, "body too large");
+    }
+    try {
+      return Json.encode(Json.decodeValue(body));
+    } catch (DecodeException e) {
+      throw StateException.badRequest("body is not valid JSON");
+    }
+  }
+
+  private static String decodeKey(String path) {
+    String raw = path.substring(STATE_PREFIX.length());
+    try {
+      return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new StateException(ErrorCode.INVALID_KEY, "key is not validly percent-encoded");
+    }
+  }
+
+  private static String etag(long version) {
+    return "\"" + version + "\"";
+  }
+
+  private static Future<?> fail(RoutingContext rc, StateException e) {
+    return fail(rc, e, e.code().httpStatus());
+  }
+
+  /** The one place where error codes become HTTP statuses and bodies. */
+  private static Future<?> fail(RoutingContext rc, StateException e, int status) {
+    if (rc.response().ended()) {
+      return Future.succeededFuture();
+    }
+    Object retry = e.details().getValue("retryAfterMs");
+    if (retry instanceof Number n) {
+      rc.response().putHeader("Retry-After", String.valueOf(Math.max(1, (n.longValue() + 999) / 1000)));
+    }
+    if (e.code() == ErrorCode.UNAUTHORIZED) {
+      rc.response().putHeader("WWW-Authenticate", "Bearer");
+    }
+    rc.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", e.toErrorJson()).encode());
+    return Future.succeededFuture();
+  }
+}

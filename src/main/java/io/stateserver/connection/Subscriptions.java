@@ -1,0 +1,165 @@
+package io.stateserver.connection;
+
+import io.stateserver.protocol.KeyPattern;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The subscriptions of one connection and the per-key version filter that makes its guarantees hold
+ * (PROTOCOL.md section 3): a change is delivered only if its version is above everything this
+ * connection has already been given for that key (snapshot or change), so versions only go up and
+ * nothing arrives twice; changes for keys of a subscription whose snapshot is still being read are
+ * held (newest per key) and released after the snapshot frames.
+ */
+final class Subscriptions {
+
+  /** One subscription; {@code active} once its snapshot has been emitted. */
+  static final class Sub {
+    private final String id;
+    private final KeyPattern pattern;
+    private boolean active;
+    private boolean removed;
+
+    private Sub(String id, KeyPattern pattern) {
+      this.id = id;
+      this.pattern = pattern;
+    }
+
+    String id() {
+      return id;
+    }
+
+    KeyPattern pattern() {
+      return pattern;
+    }
+  }
+
+  private final SubscriptionIndex<ClientConnection> index;
+  private final ClientConnection owner;
+  private final Map<String, Sub> byId = new LinkedHashMap<>();
+  private final Map<KeyPattern, Integer> patternRefs = new HashMap<>();
+  private final Map<String, Long> lastSent = new HashMap<>();
+  private final Map<String, EncodedChange> held = new LinkedHashMap<>();
+  private int pending;
+  private long nextId;
+
+  Subscriptions(SubscriptionIndex<ClientConnection> index, ClientConnection owner) {
+    this.index = index;
+    this.owner = owner;
+  }
+
+  int count() {
+    return byId.size();
+  }
+
+  /** Registers a subscription whose snapshot is about to be read. */
+  Sub addPending(KeyPattern pattern) {
+    Sub sub = new Sub("s" + (++nextId), pattern);
+    byId.put(sub.id, sub);
+    if (patternRefs.merge(pattern, 1, Integer::sum) == 1) {
+      index.add(pattern, owner);
+    }
+    pending++;
+    return sub;
+  }
+
+  /** Remembers the versions a snapshot covered (tombstones included) as already delivered. */
+  void recordSnapshot(Map<String, Long> versions) {
+    versions.forEach((key, version) -> lastSent.merge(key, version, Math::max));
+  }
+
+  /** The snapshot frames went out: start streaming this subscription's changes. */
+  void activate(Sub sub) {
+    if (sub.removed || sub.active) {
+      return;
+    }
+    sub.active = true;
+    pending--;
+    releaseHeld();
+  }
+
+  boolean remove(String id) {
+    Sub sub = byId.remove(id);
+    if (sub == null) {
+      return false;
+    }
+    sub.removed = true;
+    if (!sub.active) {
+      pending--;
+    }
+    if (patternRefs.merge(sub.pattern, -1, Integer::sum) <= 0) {
+      patternRefs.remove(sub.pattern);
+      index.remove(sub.pattern, owner);
+    }
+    // Forget versions of keys no subscription follows any more, so memory follows subscriptions.
+    lastSent.keySet().removeIf(key -> !matchesAny(key, false));
+    held.keySet().removeIf(key -> !matchesAny(key, false));
+    releaseHeld();
+    return true;
+  }
+
+  void clear() {
+    patternRefs.keySet().forEach(p -> index.remove(p, owner));
+    patternRefs.clear();
+    byId.clear();
+    lastSent.clear();
+    held.clear();
+    pending = 0;
+  }
+
+  /**
+   * Decides about a change the index routed here: true to send it now; false when it is old,
+   * held for a pending snapshot, or followed by no subscription.
+   */
+  boolean accept(EncodedChange change) {
+    String key = change.key();
+    Long last = lastSent.get(key);
+    if (last != null && change.version() <= last) {
+      return false;
+    }
+    if (pending > 0 && matchesPending(key)) {
+      held.merge(key, change, (a, b) -> b.version() > a.version() ? b : a);
+      return false;
+    }
+    if (pending > 0 && !matchesAny(key, true)) {
+      return false;
+    }
+    lastSent.put(key, change.version());
+    return true;
+  }
+
+  private void releaseHeld() {
+    for (Iterator<EncodedChange> it = held.values().iterator(); it.hasNext(); ) {
+      EncodedChange change = it.next();
+      if (pending > 0 && matchesPending(change.key())) {
+        continue;
+      }
+      it.remove();
+      Long last = lastSent.get(change.key());
+      if ((last == null || change.version() > last) && matchesAny(change.key(), true)) {
+        lastSent.put(change.key(), change.version());
+        owner.deliverReleased(change);
+      }
+    }
+  }
+
+  private boolean matchesPending(String key) {
+    for (Sub sub : byId.values()) {
+      if (!sub.active && sub.pattern.matches(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean matchesAny(String key, boolean activeOnly) {
+    for (Sub sub : byId.values()) {
+      if ((sub.active || !activeOnly) && sub.pattern.matches(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

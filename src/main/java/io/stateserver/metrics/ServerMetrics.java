@@ -1,0 +1,94 @@
+package io.stateserver.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server's own meters (Prometheus names {@code state_*}). Thread-safe: shared by every
+ * verticle of the node.
+ */
+public final class ServerMetrics {
+  private static final Set<String> OPS =
+      Set.of("get", "set", "patch", "delete", "list", "sub", "unsub", "ping", "auth", "invalid");
+
+  private final MeterRegistry registry;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Counter messages;
+  private final Counter changesDelivered;
+  private final Timer fanoutLatency;
+  private final DistributionSummary batchSize;
+  private final Timer commitLatency;
+
+  public ServerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    registry.gauge("state_connections", connections);
+    this.messages =
+        Counter.builder("state_messages_received").description("client frames").register(registry);
+    this.changesDelivered =
+        Counter.builder("state_changes_fanned_out")
+            .description("change frames queued to subscribers")
+            .register(registry);
+    this.fanoutLatency =
+        Timer.builder("state_fanout_latency")
+            .description("commit to queued-for-subscriber time")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    this.batchSize =
+        DistributionSummary.builder("state_db_batch_size")
+            .description("write commands per transaction")
+            .register(registry);
+    this.commitLatency =
+        Timer.builder("state_db_commit_latency")
+            .description("duration of one group-commit transaction")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  public void messageReceived() {
+    messages.increment();
+  }
+
+  /** Counts a request by op and result ({@code ok} or the error code). */
+  public void request(String op, String result) {
+    registry.counter("state_requests", "op", knownOp(op), "result", result).increment();
+    if (!"ok".equals(result)) {
+      registry.counter("state_errors", "code", result).increment();
+    }
+  }
+
+  /** Ops outside the protocol are counted as {@code other}, so clients cannot mint labels. */
+  public String knownOp(String op) {
+    return OPS.contains(op) ? op : "other";
+  }
+
+  public void changeDelivered(long commitTs) {
+    changesDelivered.increment();
+    long latency = System.currentTimeMillis() - commitTs;
+    if (latency >= 0) {
+      fanoutLatency.record(latency, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  public void batchCommitted(int size, Duration took) {
+    batchSize.record(size);
+    commitLatency.record(took);
+  }
+}

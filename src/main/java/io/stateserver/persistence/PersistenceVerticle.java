@@ -1,0 +1,107 @@
+package io.stateserver.persistence;
+
+import io.stateserver.bus.Addresses;
+import io.stateserver.bus.Bus;
+import io.stateserver.config.ServerConfig;
+import io.stateserver.state.WriteCommand;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the database of a node (one instance): migrates it, runs the group-commit writer and answers
+ * reads and session operations over the event bus. The JDBC client runs every statement on worker
+ * threads, so this verticle's event loop never blocks.
+ */
+public final class PersistenceVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
+
+  private final ServerConfig.Db config;
+  private final BatchListener batchListener;
+  private Database database;
+  private StateStore store;
+  private SessionStore sessions;
+
+  public PersistenceVerticle(ServerConfig.Db config, BatchListener batchListener) {
+    this.config = config;
+    this.batchListener = batchListener;
+  }
+
+  @Override
+  public Future<?> start() {
+    return Database.open(vertx, config)
+        .compose(
+            db -> {
+              database = db;
+              store = new StateStore(db, config.maxBatch(), batchListener);
+              sessions = new SessionStore(db);
+              var bus = vertx.eventBus();
+              return Future.all(
+                  bus.<WriteCommand>localConsumer(Addresses.PERSISTENCE_WRITE, this::onWrite)
+                      .completion(),
+                  bus.<ReadQuery>localConsumer(Addresses.PERSISTENCE_READ, this::onRead)
+                      .completion(),
+                  bus.<SessionOp>localConsumer(Addresses.PERSISTENCE_SESSION, this::onSession)
+                      .completion());
+            })
+        .onSuccess(v -> log.info("database ready [dialect: {}]", database.dialect()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return database == null ? Future.succeededFuture() : database.close();
+  }
+
+  private void onWrite(Message<WriteCommand> message) {
+    Bus.replyWith(message, store.submit(message.body()));
+  }
+
+  private void onRead(Message<ReadQuery> message) {
+    Bus.replyWith(message, read(message.body()));
+  }
+
+  private Future<?> read(ReadQuery query) {
+    if (query instanceof ReadQuery.Get q) {
+      return store.get(q.key());
+    } else if (query instanceof ReadQuery.GetMany q) {
+      return store.getMany(q.keys()).map(ReadQuery.Entries::new);
+    } else if (query instanceof ReadQuery.Scan q) {
+      return store.scan(q.pattern(), q.after(), q.limit(), q.includeDeleted());
+    } else if (query instanceof ReadQuery.ExpiredKeys q) {
+      return store.expiredKeys(q.now(), q.max()).map(ReadQuery.Keys::new);
+    } else if (query instanceof ReadQuery.OwnedBy q) {
+      return store.keysOwnedBy(q.session()).map(ReadQuery.Keys::new);
+    } else if (query instanceof ReadQuery.Ping) {
+      return database.pool().query("SELECT 1").execute().map(rows -> Boolean.TRUE);
+    }
+    return Future.failedFuture(new IllegalArgumentException("unknown query " + query));
+  }
+
+  private void onSession(Message<SessionOp> message) {
+    Bus.replyWith(message, session(message.body()));
+  }
+
+  private Future<?> session(SessionOp op) {
+    if (op instanceof SessionOp.Open o) {
+      return sessions.open(o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil());
+    } else if (op instanceof SessionOp.Resume o) {
+      return sessions.resume(o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
+    } else if (op instanceof SessionOp.Drop o) {
+      return sessions.drop(o.id(), o.nodeId(), o.now());
+    } else if (op instanceof SessionOp.RenewLeases o) {
+      return sessions.renewLeases(o.nodeId(), o.leaseUntil());
+    } else if (op instanceof SessionOp.FindExpired o) {
+      return sessions.findExpired(o.now(), o.graceMs(), o.max()).map(SessionOp.Expired::new);
+    } else if (op instanceof SessionOp.MarkEnded o) {
+      return sessions.markEnded(o.id(), o.now(), o.graceMs());
+    }
+    return Future.failedFuture(new IllegalArgumentException("unknown session op " + op));
+  }
+
+  /** Whether the writer has nothing queued or in flight (used by the drain on SIGTERM). */
+  public boolean idle() {
+    return store == null || store.idle();
+  }
+}

@@ -1,0 +1,29 @@
+package io.stateserver.persistence;
+
+/** Session-table operations sent to the persistence verticle at {@code persistence.session}. */
+public sealed interface SessionOp {
+
+  /** Replies null. */
+  record Open(String id, String clientId, String nodeId, long now, long leaseUntil)
+      implements SessionOp {}
+
+  /** Replies a Boolean: whether the session could be resumed. */
+  record Resume(
+      String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs)
+      implements SessionOp {}
+
+  /** Replies null. */
+  record Drop(String id, String nodeId, long now) implements SessionOp {}
+
+  /** Replies null. */
+  record RenewLeases(String nodeId, long leaseUntil) implements SessionOp {}
+
+  /** Replies an {@link Expired}. */
+  record FindExpired(long now, long graceMs, int max) implements SessionOp {}
+
+  /** Replies a Boolean: whether this call ended the session. */
+  record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
+
+  /** Expired sessions as a reply: ids and their client ids, index-aligned. */
+  record Expired(java.util.List<SessionRow> sessions) {}
+}

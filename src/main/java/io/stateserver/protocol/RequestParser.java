@@ -1,0 +1,63 @@
+package io.stateserver.protocol;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+/** Decodes one text frame into a {@link Request}, or says precisely why it cannot. */
+public final class RequestParser {
+  private RequestParser() {}
+
+  /** Thrown for a frame that is not a request; carries the id when the frame had a usable one. */
+  public static final class Rejected extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Object id;
+    private final StateException error;
+
+    Rejected(Object id, StateException error) {
+      super(error.getMessage(), null, false, false);
+      this.id = id;
+      this.error = error;
+    }
+
+    public Object id() {
+      return id;
+    }
+
+    public StateException error() {
+      return error;
+    }
+  }
+
+  /**
+   * @throws Rejected for malformed JSON, a non-object, a bad {@code id} or a missing {@code op}
+   */
+  public static Request parse(String text, int maxNestingDepth) {
+    if (JsonDepth.exceeds(text, maxNestingDepth)) {
+      throw new Rejected(null, StateException.badRequest("json nested too deeply"));
+    }
+    JsonObject body;
+    try {
+      body = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new Rejected(null, StateException.badRequest("frame is not a json object"));
+    }
+    Object rawId = body.getValue("id");
+    Object id = null;
+    if (rawId instanceof String s) {
+      id = s;
+    } else if (rawId != null) {
+      id = Request.asWholeNumber(rawId);
+      if (id == null || !(rawId instanceof Number)) {
+        throw new Rejected(null, StateException.badRequest("field 'id' must be a string or integer"));
+      }
+    }
+    Object op = body.getValue("op");
+    if (!(op instanceof String opName)) {
+      throw new Rejected(
+          id,
+          StateException.badRequest(
+              op == null ? "field 'op' is required" : "field 'op' must be a string"));
+    }
+    return new Request(opName, id, body);
+  }
+}
