@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -179,28 +178,13 @@ class KeyPatternTest {
     return (p.get(i).equals("+") || p.get(i).equals(k.get(j))) && match(p, i + 1, k, j + 1);
   }
 
-  /** Keys over a tiny alphabet, so that patterns hit them often. Shared with other tests. */
   @Provide
-  static Arbitrary<String> keys() {
-    return Arbitraries.of("a", "b", "ab", "$s", "$")
-        .list()
-        .ofMinSize(1)
-        .ofMaxSize(5)
-        .map(segments -> String.join("/", segments));
+  Arbitrary<String> keys() {
+    return KeyArbitraries.keys();
   }
 
-  /** Patterns over the same alphabet, with '+' anywhere and an optional trailing '#'. */
   @Provide
-  static Arbitrary<String> patterns() {
-    Arbitrary<List<String>> body =
-        Arbitraries.of("a", "b", "ab", "$s", "$", "+", "+").list().ofMinSize(0).ofMaxSize(5);
-    return net.jqwik.api.Combinators.combine(body, Arbitraries.of(true, false))
-        .as(
-            (segments, multi) -> {
-              if (segments.isEmpty()) {
-                return "#";
-              }
-              return String.join("/", segments) + (multi ? "/#" : "");
-            });
+  Arbitrary<String> patterns() {
+    return KeyArbitraries.patterns();
   }
 }
