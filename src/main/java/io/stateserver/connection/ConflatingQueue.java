@@ -1,0 +1,127 @@
+package io.stateserver.connection;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The bounded outbound queue of one connection, holding pre-encoded frames until the socket can
+ * take them.
+ *
+ * <p>Replies are kept in order and never dropped; their number is bounded by {@code
+ * maxPendingReplies}, and a full queue refuses a reply so that the caller stops reading requests
+ * from that client. Change frames conflate: a newer change of a key replaces the pending one in
+ * place, so a slow reader holds at most one frame per key it follows and skips intermediate
+ * versions, which the protocol allows. Frames leave in order of first arrival.
+ *
+ * <p>The queue compares versions only with the pending change of the same key; versions already
+ * sent are not remembered (that would grow without bound), so callers offer each key's changes in
+ * increasing version order, as the state layer produces them.
+ *
+ * <p>Every operation is O(1): an {@link ArrayDeque} keeps the order, a {@link HashMap} finds the
+ * pending change of a key. Not thread-safe: it belongs to the connection's event loop.
+ */
+public final class ConflatingQueue {
+  private final int maxPendingReplies;
+  private final ArrayDeque<Object> order = new ArrayDeque<>(); // Buffer (reply) or PendingChange
+  private final Map<String, PendingChange> changesByKey = new HashMap<>();
+  private int pendingReplies;
+  private long pendingBytes;
+
+  /**
+   * @param maxPendingReplies how many replies may wait at once, at least 1
+   */
+  public ConflatingQueue(int maxPendingReplies) {
+    if (maxPendingReplies < 1) {
+      throw new IllegalArgumentException("maxPendingReplies must be at least 1");
+    }
+    this.maxPendingReplies = maxPendingReplies;
+  }
+
+  /**
+   * Queues a frame that must not be dropped (a reply, an error, a goaway).
+   *
+   * @return false, without queueing it, when {@code maxPendingReplies} replies already wait
+   */
+  public boolean offerReply(Buffer frame) {
+    if (pendingReplies >= maxPendingReplies) {
+      return false;
+    }
+    order.addLast(frame);
+    pendingReplies++;
+    pendingBytes += frame.length();
+    return true;
+  }
+
+  /**
+   * Queues the change frame of {@code key} at {@code version}. A pending change of the same key is
+   * replaced, keeping its place in the queue, when {@code version} is higher; otherwise this frame
+   * is dropped.
+   */
+  public void offerChange(String key, long version, Buffer frame) {
+    PendingChange pending = changesByKey.get(key);
+    if (pending == null) {
+      pending = new PendingChange(key, version, frame);
+      changesByKey.put(key, pending);
+      order.addLast(pending);
+      pendingBytes += frame.length();
+    } else if (version > pending.version) {
+      pendingBytes += frame.length() - pending.frame.length();
+      pending.version = version;
+      pending.frame = frame;
+    }
+  }
+
+  /** The next frame in order of first arrival, or null when the queue is empty. */
+  public Buffer poll() {
+    Object next = order.pollFirst();
+    if (next == null) {
+      return null;
+    }
+    Buffer frame;
+    if (next instanceof PendingChange change) {
+      changesByKey.remove(change.key);
+      frame = change.frame;
+    } else {
+      pendingReplies--;
+      frame = (Buffer) next;
+    }
+    pendingBytes -= frame.length();
+    return frame;
+  }
+
+  public boolean isEmpty() {
+    return order.isEmpty();
+  }
+
+  public int pendingReplies() {
+    return pendingReplies;
+  }
+
+  public int pendingChanges() {
+    return changesByKey.size();
+  }
+
+  /** The bytes of all frames waiting, replies and changes. */
+  public long pendingBytes() {
+    return pendingBytes;
+  }
+
+  public int maxPendingReplies() {
+    return maxPendingReplies;
+  }
+
+  /** A change waiting to be sent; mutable so that a newer version takes over its place. */
+  private static final class PendingChange {
+    final String key;
+    long version;
+    Buffer frame;
+
+    PendingChange(String key, long version, Buffer frame) {
+      this.key = key;
+      this.version = version;
+      this.frame = frame;
+    }
+  }
+}
