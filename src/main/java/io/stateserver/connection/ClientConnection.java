@@ -51,7 +51,7 @@ final class ClientConnection {
   private final Context context;
   private final EventBus bus;
   private final String connectionId = randomId(9);
-  private final ConflatingQueue out = new ConflatingQueue();
+  private final ConflatingQueue out;
   private final ReplySequencer replies;
   private final Subscriptions subscriptions;
   private final Consumer<ClientConnection> onClosed;
@@ -76,6 +76,9 @@ final class ClientConnection {
     this.context = context;
     this.bus = ctx.vertx().eventBus();
     this.principal = principal;
+    // Backpressure keeps the reply backlog near maxPendingReplies; the queue's own bound is a
+    // safety net above that (a hello, snapshot frames and a goaway must still fit).
+    this.out = new ConflatingQueue(ctx.config().limits().maxPendingReplies() * 2 + 64);
     this.replies = new ReplySequencer(this::enqueueReply);
     this.subscriptions = new Subscriptions(ctx.index(), this);
   }
@@ -520,7 +523,11 @@ final class ClientConnection {
     if (closed) {
       return;
     }
-    out.offerReply(frame);
+    if (!out.offerReply(frame)) {
+      log.warn("reply backlog overflow, closing [connection: {}]", connectionId);
+      closeWith(CloseCodes.POLICY_VIOLATION, "reply backlog overflow");
+      return;
+    }
     flush();
   }
 
