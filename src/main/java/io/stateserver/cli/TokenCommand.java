@@ -1,0 +1,168 @@
+package io.stateserver.cli;
+
+import io.stateserver.config.ConfigException;
+import io.stateserver.config.ConfigLoader;
+import io.stateserver.config.ServerConfig;
+import io.stateserver.security.TokenIssuer;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar state-server.jar token --sub <id> [--roles a,b] [--ttl <seconds>] [server
+ * flags]}: prints an HS256 access token signed with the server's configured secret. Server flags
+ * and {@code STATE_*} variables are read exactly as by the server, so the tool finds (or creates)
+ * the same data-folder secret.
+ */
+public final class TokenCommand {
+  public static final String NAME = "token";
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+
+  static final long DEFAULT_TTL_SECONDS = 3600;
+
+  private static final String HELP =
+      """
+      usage: java -jar state-server.jar token --sub <client id> [--roles r1,r2] [--ttl <seconds>]
+                                              [server flags, e.g. --data-dir <dir>]
+        --sub    the client id (the token's sub claim), required
+        --roles  comma-separated roles, e.g. device or admin (default: none)
+        --ttl    lifetime in seconds (default: 3600)
+      The secret comes from STATE_JWT_SECRET / --jwt.secret, else <data dir>/jwt-secret.""";
+
+  private TokenCommand() {}
+
+  /**
+   * Runs the command with the process environment.
+   *
+   * @param args the arguments after {@code token} (a leading {@code token} is skipped too)
+   * @return the exit code: {@link #OK}, {@link #USAGE} for bad arguments or configuration, {@link
+   *     #FAILED} otherwise
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, System.getenv(), out, err);
+  }
+
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    Request request;
+    ServerConfig config;
+    try {
+      request = Request.parse(args);
+      if (request.help()) {
+        out.println(HELP);
+        return OK;
+      }
+      config = ConfigLoader.load(request.serverArgs().toArray(String[]::new), env);
+    } catch (UsageException | ConfigException e) {
+      err.println("token: " + e.getMessage());
+      err.println(HELP);
+      return USAGE;
+    }
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      String token =
+          new TokenIssuer(vertx, config.jwt()).issue(request.sub(), request.roles(), request.ttl());
+      out.println(token);
+      return OK;
+    } catch (ConfigException e) {
+      err.println("token: " + e.getMessage());
+      return USAGE;
+    } catch (RuntimeException e) {
+      err.println("token: could not issue a token: " + e);
+      return FAILED;
+    } finally {
+      closeQuietly(vertx);
+    }
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // nothing to clean up that outlives the process
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** The token's own flags; everything else is handed to {@link ConfigLoader}. */
+  private record Request(
+      boolean help, String sub, List<String> roles, long ttl, List<String> serverArgs) {
+
+    static Request parse(String[] args) {
+      List<String> rest = new ArrayList<>(Arrays.asList(args));
+      if (!rest.isEmpty() && rest.get(0).equals(NAME)) {
+        rest.remove(0);
+      }
+      if (rest.contains("--help") || rest.contains("-h")) {
+        return new Request(true, null, List.of(), 0, List.of());
+      }
+      String sub = take(rest, "sub");
+      String roles = take(rest, "roles");
+      String ttl = take(rest, "ttl");
+      if (sub == null || sub.isBlank()) {
+        throw new UsageException("--sub <client id> is required");
+      }
+      return new Request(false, sub, parseRoles(roles), parseTtl(ttl), rest);
+    }
+
+    private static List<String> parseRoles(String roles) {
+      if (roles == null) {
+        return List.of();
+      }
+      return Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
+    }
+
+    private static long parseTtl(String ttl) {
+      if (ttl == null) {
+        return DEFAULT_TTL_SECONDS;
+      }
+      try {
+        long seconds = Long.parseLong(ttl.trim());
+        if (seconds >= 1 && seconds <= Integer.MAX_VALUE) {
+          return seconds;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new UsageException("--ttl must be a number of seconds from 1 to " + Integer.MAX_VALUE);
+    }
+
+    /** Removes {@code --name=value} or {@code --name value} from the list; the last one wins. */
+    private static String take(List<String> args, String name) {
+      String value = null;
+      for (int i = 0; i < args.size(); ) {
+        String arg = args.get(i);
+        if (arg.startsWith("--" + name + "=")) {
+          value = arg.substring(name.length() + 3);
+          args.remove(i);
+        } else if (arg.equals("--" + name)) {
+          if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+            throw new UsageException("--" + name + " needs a value");
+          }
+          value = args.get(i + 1);
+          args.remove(i + 1);
+          args.remove(i);
+        } else {
+          i++;
+        }
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,370 @@
+package io.stateserver.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the {@link ServerConfig} once at start-up. Each layer overrides the one before it:
+ *
+ * <ol>
+ *   <li>defaults, the classpath resource {@value #DEFAULTS_RESOURCE};
+ *   <li>an optional JSON file of the same shape, named by {@code --config <path>} or {@code
+ *       STATE_CONFIG};
+ *   <li>environment variables ({@code STATE_*}, see {@link Settings#ENV}); blank ones are ignored,
+ *       comma-separated values become lists;
+ *   <li>command-line flags {@code --<dotted.path>=<value>} or {@code --<dotted.path> <value>}, e.g.
+ *       {@code --http.port=9090}; kebab-case segments are accepted too ({@code --data-dir}).
+ * </ol>
+ *
+ * <p>Without a configured database the server uses embedded H2 in the data folder; without a
+ * configured JWT secret it uses (and on first start generates) {@code <dataDir>/jwt-secret}.
+ */
+public final class ConfigLoader {
+  static final String DEFAULTS_RESOURCE = "state-server-defaults.json";
+  static final String CONFIG_FLAG = "config";
+  static final String CONFIG_ENV = "STATE_CONFIG";
+
+  /**
+   * H2 options of the default embedded database. DB_CLOSE_ON_EXIT=FALSE: the server closes its pool
+   * itself during a drain, H2's own shutdown hook would race it. LOCK_TIMEOUT: group commits can
+   * hold row locks for longer than H2's default second under load. The default file lock keeps a
+   * second process from opening the same database.
+   */
+  static final String H2_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the configuration.
+   *
+   * @param args command-line flags (sub-command names already removed)
+   * @param env the environment, usually {@code System.getenv()}
+   * @throws ConfigException for a malformed value, an unknown setting or flag, an unreadable file
+   */
+  public static ServerConfig load(String[] args, Map<String, String> env) {
+    Map<String, String> flags = parseFlags(args);
+    JsonObject merged = readDefaults();
+
+    String configFile = flags.remove(CONFIG_FLAG);
+    if (configFile == null) {
+      configFile = nonBlank(env.get(CONFIG_ENV));
+    }
+    if (configFile != null) {
+      overlay(merged, readConfigFile(configFile), "", "config file " + configFile);
+    }
+    Settings.ENV.forEach(
+        (variable, path) -> {
+          String raw = nonBlank(env.get(variable));
+          if (raw != null) {
+            set(merged, path, raw, "environment variable " + variable);
+          }
+        });
+    flags.forEach((path, raw) -> set(merged, path, raw, "flag --" + path));
+    return build(merged);
+  }
+
+  // ---- command line ----
+
+  /** Flag path to raw value, in order; a flag given twice keeps its last value. */
+  private static Map<String, String> parseFlags(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new ConfigException(
+            "unexpected argument \"" + arg + "\"; flags look like --name=value");
+      }
+      int eq = arg.indexOf('=');
+      String name = camelCase(eq < 0 ? arg.substring(2) : arg.substring(2, eq));
+      String value;
+      if (eq >= 0) {
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        value = args[++i];
+      } else if (Settings.typeOf(name) == SettingType.BOOLEAN) {
+        value = "true";
+      } else {
+        throw new ConfigException("flag --" + name + " needs a value");
+      }
+      if (!name.equals(CONFIG_FLAG) && Settings.typeOf(name) == null) {
+        throw new ConfigException("unknown flag --" + name);
+      }
+      flags.put(name, value);
+    }
+    return flags;
+  }
+
+  /** {@code data-dir} becomes {@code dataDir}, segment by segment; dots are kept. */
+  private static String camelCase(String name) {
+    StringBuilder out = new StringBuilder(name.length());
+    boolean upper = false;
+    for (char c : name.toCharArray()) {
+      if (c == '-') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
+  }
+
+  // ---- layers ----
+
+  private static JsonObject readDefaults() {
+    try (InputStream in =
+        ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("classpath resource missing: " + DEFAULTS_RESOURCE);
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonObject readConfigFile(String name) {
+    try {
+      return new JsonObject(Files.readString(Path.of(name), StandardCharsets.UTF_8));
+    } catch (IOException | InvalidPathException e) {
+      throw new ConfigException("cannot read config file " + name + ": " + e, e);
+    } catch (DecodeException | ClassCastException e) {
+      throw new ConfigException("config file " + name + " is not a JSON object: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Copies a config file's values over the merged settings: objects merge, every other value
+   * replaces. Each leaf must be a known setting of the right type.
+   */
+  private static void overlay(JsonObject target, JsonObject source, String prefix, String origin) {
+    for (Map.Entry<String, Object> entry : source) {
+      String path = prefix + entry.getKey();
+      Object value = entry.getValue();
+      boolean rolesBranch = path.equals("roles") || path.matches("roles\\.[^.]+");
+      if (value instanceof JsonObject object && (rolesBranch || Settings.typeOf(path) == null)) {
+        if (!rolesBranch
+            && Settings.TYPES.keySet().stream().noneMatch(k -> k.startsWith(path + "."))) {
+          throw new ConfigException("unknown setting " + path + " in " + origin);
+        }
+        overlay(target, object, path + ".", origin);
+      } else {
+        set(target, path, value, origin);
+      }
+    }
+  }
+
+  private static void set(JsonObject root, String path, Object raw, String origin) {
+    SettingType type = Settings.typeOf(path);
+    if (type == null) {
+      throw new ConfigException("unknown setting " + path + " in " + origin);
+    }
+    Object value = type.coerce(path, raw, origin);
+    String[] parts = path.split("\\.");
+    JsonObject node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  // ---- building the typed records ----
+
+  private static ServerConfig build(JsonObject c) {
+    JsonObject http = c.getJsonObject("http");
+    JsonObject db = c.getJsonObject("db");
+    JsonObject jwt = c.getJsonObject("jwt");
+    JsonObject cluster = c.getJsonObject("cluster");
+    JsonObject limits = c.getJsonObject("limits");
+    JsonObject rate = limits.getJsonObject("rate");
+
+    Path dataDir = path("dataDir", c.getString("dataDir")).toAbsolutePath().normalize();
+
+    ServerConfig.Http httpConfig =
+        new ServerConfig.Http(
+            required("http.host", http.getString("host")),
+            port("http.port", http.getInteger("port"), true),
+            strings(http.getJsonArray("allowedOrigins")),
+            positive("http.handshakeTimeoutMs", http.getLong("handshakeTimeoutMs")),
+            atLeast("http.instances", http.getInteger("instances"), 0));
+
+    String dbUrl = db.getString("url");
+    if (dbUrl == null || dbUrl.isBlank()) {
+      dbUrl = defaultH2Url(dataDir);
+    }
+    ServerConfig.Db dbConfig =
+        new ServerConfig.Db(
+            dbUrl,
+            db.getString("user"),
+            db.getString("password"),
+            (int) positive("db.poolSize", db.getInteger("poolSize")),
+            (int) positive("db.maxBatch", db.getInteger("maxBatch")));
+
+    ServerConfig.Jwt jwtConfig =
+        new ServerConfig.Jwt(
+            secret(jwt.getString("secret"), dataDir),
+            strings(jwt.getJsonArray("publicKeys")).stream()
+                .map(p -> path("jwt.publicKeys", p))
+                .toList(),
+            nonBlank(jwt.getString("issuer")),
+            nonBlank(jwt.getString("audience")),
+            atLeast("jwt.leewaySeconds", jwt.getInteger("leewaySeconds"), 0));
+
+    ServerConfig.Cluster clusterConfig =
+        new ServerConfig.Cluster(
+            cluster.getBoolean("enabled"),
+            path(
+                "cluster.configFile",
+                required("cluster.configFile", cluster.getString("configFile"))),
+            strings(cluster.getJsonArray("members")),
+            port("cluster.port", cluster.getInteger("port"), false),
+            required("cluster.host", cluster.getString("host")));
+
+    String nodeId = nonBlank(c.getString("nodeId"));
+    if (nodeId == null) {
+      nodeId = generateNodeId();
+    }
+
+    ServerConfig.Limits limitsConfig =
+        new ServerConfig.Limits(
+            (int) positive("limits.maxFrameBytes", limits.getInteger("maxFrameBytes")),
+            (int) positive("limits.maxValueBytes", limits.getInteger("maxValueBytes")),
+            (int) positive("limits.maxSubscriptions", limits.getInteger("maxSubscriptions")),
+            atLeastLong("limits.sessionGraceMs", limits.getLong("sessionGraceMs"), 0),
+            new ServerConfig.Rate(
+                (int)
+                    positive("limits.rate.messagesPerSecond", rate.getInteger("messagesPerSecond")),
+                (int) positive("limits.rate.burst", rate.getInteger("burst")),
+                (int) positive("limits.rate.bytesPerSecond", rate.getInteger("bytesPerSecond"))),
+            (int) positive("limits.maxPendingReplies", limits.getInteger("maxPendingReplies")),
+            (int) positive("limits.maxListLimit", limits.getInteger("maxListLimit")),
+            atLeastLong("limits.shutdownGraceMs", limits.getLong("shutdownGraceMs"), 0));
+
+    return new ServerConfig(
+        httpConfig,
+        dataDir,
+        dbConfig,
+        jwtConfig,
+        clusterConfig,
+        nodeId,
+        limitsConfig,
+        roles(c.getJsonObject("roles", new JsonObject())));
+  }
+
+  static String defaultH2Url(Path absoluteDataDir) {
+    String dir = absoluteDataDir.toString().replace('\\', '/');
+    return "jdbc:h2:file:" + dir + "/state" + H2_OPTIONS;
+  }
+
+  private static String secret(String configured, Path dataDir) {
+    String secret = nonBlank(configured);
+    if (secret == null) {
+      return JwtSecretFile.readOrCreate(dataDir);
+    }
+    if (secret.getBytes(StandardCharsets.UTF_8).length < JwtSecretFile.MIN_SECRET_BYTES) {
+      throw new ConfigException(
+          "setting jwt.secret (STATE_JWT_SECRET) must be at least "
+              + JwtSecretFile.MIN_SECRET_BYTES
+              + " bytes long");
+    }
+    return secret;
+  }
+
+  private static Map<String, ServerConfig.RoleRules> roles(JsonObject roles) {
+    Map<String, ServerConfig.RoleRules> result = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : roles) {
+      if (!(entry.getValue() instanceof JsonObject rules)) {
+        throw new ConfigException("setting roles." + entry.getKey() + " must be an object");
+      }
+      result.put(
+          entry.getKey(),
+          new ServerConfig.RoleRules(
+              strings(rules.getJsonArray("read", new JsonArray())),
+              strings(rules.getJsonArray("write", new JsonArray()))));
+    }
+    return Map.copyOf(result);
+  }
+
+  private static String generateNodeId() {
+    byte[] random = new byte[4];
+    new SecureRandom().nextBytes(random);
+    return "node-" + HexFormat.of().formatHex(random);
+  }
+
+  // ---- value checks ----
+
+  private static List<String> strings(JsonArray array) {
+    List<String> out = new ArrayList<>(array == null ? 0 : array.size());
+    if (array != null) {
+      array.forEach(item -> out.add((String) item));
+    }
+    return List.copyOf(out);
+  }
+
+  private static Path path(String setting, String value) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      throw new ConfigException("setting " + setting + " is not a valid path: " + value);
+    }
+  }
+
+  private static String required(String setting, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException("setting " + setting + " must not be empty");
+    }
+    return value;
+  }
+
+  private static int port(String setting, Integer value, boolean zeroAllowed) {
+    if (value == null || value < (zeroAllowed ? 0 : 1) || value > 65535) {
+      throw new ConfigException(
+          "setting " + setting + " must be a port number (" + (zeroAllowed ? 0 : 1) + "-65535)");
+    }
+    return value;
+  }
+
+  private static long positive(String setting, Number value) {
+    if (value == null || value.longValue() < 1) {
+      throw new ConfigException("setting " + setting + " must be greater than zero");
+    }
+    return value.longValue();
+  }
+
+  private static int atLeast(String setting, Integer value, int min) {
+    if (value == null || value < min) {
+      throw new ConfigException("setting " + setting + " must be at least " + min);
+    }
+    return value;
+  }
+
+  private static long atLeastLong(String setting, Long value, long min) {
+    if (value == null || value < min) {
+      throw new ConfigException("setting " + setting + " must be at least " + min);
+    }
+    return value;
+  }
+
+  private static String nonBlank(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

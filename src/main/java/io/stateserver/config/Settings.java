@@ -1,0 +1,94 @@
+package io.stateserver.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting the server knows, by dotted path, and the environment variables that set them.
+ * Paths mirror the structure of {@code state-server-defaults.json} and of {@link ServerConfig}.
+ */
+final class Settings {
+  /** Setting path to type; role rules ({@code roles.<name>.read|write}) are matched separately. */
+  static final Map<String, SettingType> TYPES = new LinkedHashMap<>();
+
+  /** Environment variable to setting path (PROTOCOL.md section 8, plus a few of our own). */
+  static final Map<String, String> ENV = new LinkedHashMap<>();
+
+  private static final Pattern ROLE_RULE = Pattern.compile("roles\\.[^.]+\\.(read|write)");
+
+  static {
+    TYPES.put("http.host", SettingType.STRING);
+    TYPES.put("http.port", SettingType.INT);
+    TYPES.put("http.allowedOrigins", SettingType.LIST);
+    TYPES.put("http.handshakeTimeoutMs", SettingType.LONG);
+    TYPES.put("http.instances", SettingType.INT);
+    TYPES.put("dataDir", SettingType.STRING);
+    TYPES.put("db.url", SettingType.STRING);
+    TYPES.put("db.user", SettingType.STRING);
+    TYPES.put("db.password", SettingType.STRING);
+    TYPES.put("db.poolSize", SettingType.INT);
+    TYPES.put("db.maxBatch", SettingType.INT);
+    TYPES.put("jwt.secret", SettingType.STRING);
+    TYPES.put("jwt.publicKeys", SettingType.LIST);
+    TYPES.put("jwt.issuer", SettingType.STRING);
+    TYPES.put("jwt.audience", SettingType.STRING);
+    TYPES.put("jwt.leewaySeconds", SettingType.INT);
+    TYPES.put("cluster.enabled", SettingType.BOOLEAN);
+    TYPES.put("cluster.configFile", SettingType.STRING);
+    TYPES.put("cluster.members", SettingType.LIST);
+    TYPES.put("cluster.port", SettingType.INT);
+    TYPES.put("cluster.host", SettingType.STRING);
+    TYPES.put("nodeId", SettingType.STRING);
+    TYPES.put("limits.maxFrameBytes", SettingType.INT);
+    TYPES.put("limits.maxValueBytes", SettingType.INT);
+    TYPES.put("limits.maxSubscriptions", SettingType.INT);
+    TYPES.put("limits.sessionGraceMs", SettingType.LONG);
+    TYPES.put("limits.rate.messagesPerSecond", SettingType.INT);
+    TYPES.put("limits.rate.burst", SettingType.INT);
+    TYPES.put("limits.rate.bytesPerSecond", SettingType.INT);
+    TYPES.put("limits.maxPendingReplies", SettingType.INT);
+    TYPES.put("limits.maxListLimit", SettingType.INT);
+    TYPES.put("limits.shutdownGraceMs", SettingType.LONG);
+
+    ENV.put("STATE_HTTP_HOST", "http.host");
+    ENV.put("STATE_HTTP_PORT", "http.port");
+    ENV.put("STATE_ALLOWED_ORIGINS", "http.allowedOrigins");
+    ENV.put("STATE_HANDSHAKE_TIMEOUT_MS", "http.handshakeTimeoutMs");
+    ENV.put("STATE_DATA_DIR", "dataDir");
+    ENV.put("STATE_DB_URL", "db.url");
+    ENV.put("STATE_DB_USER", "db.user");
+    ENV.put("STATE_DB_PASSWORD", "db.password");
+    ENV.put("STATE_DB_POOL_SIZE", "db.poolSize");
+    ENV.put("STATE_DB_MAX_BATCH", "db.maxBatch");
+    ENV.put("STATE_JWT_SECRET", "jwt.secret");
+    ENV.put("STATE_JWT_PUBLIC_KEYS", "jwt.publicKeys");
+    ENV.put("STATE_JWT_ISSUER", "jwt.issuer");
+    ENV.put("STATE_JWT_AUDIENCE", "jwt.audience");
+    ENV.put("STATE_JWT_LEEWAY_S", "jwt.leewaySeconds");
+    ENV.put("STATE_CLUSTER", "cluster.enabled");
+    ENV.put("STATE_CLUSTER_CONFIG", "cluster.configFile");
+    ENV.put("STATE_CLUSTER_MEMBERS", "cluster.members");
+    ENV.put("STATE_CLUSTER_PORT", "cluster.port");
+    ENV.put("STATE_CLUSTER_HOST", "cluster.host");
+    ENV.put("STATE_NODE_ID", "nodeId");
+    ENV.put("STATE_SESSION_GRACE_MS", "limits.sessionGraceMs");
+    ENV.put("STATE_MAX_FRAME_BYTES", "limits.maxFrameBytes");
+    ENV.put("STATE_MAX_VALUE_BYTES", "limits.maxValueBytes");
+    ENV.put("STATE_MAX_SUBSCRIPTIONS", "limits.maxSubscriptions");
+    ENV.put("STATE_RATE_MESSAGES_PER_S", "limits.rate.messagesPerSecond");
+    ENV.put("STATE_RATE_BURST", "limits.rate.burst");
+    ENV.put("STATE_RATE_BYTES_PER_S", "limits.rate.bytesPerSecond");
+  }
+
+  private Settings() {}
+
+  /** The type of a setting, or null when no such setting exists. */
+  static SettingType typeOf(String path) {
+    SettingType type = TYPES.get(path);
+    if (type == null && ROLE_RULE.matcher(path).matches()) {
+      return SettingType.LIST;
+    }
+    return type;
+  }
+}

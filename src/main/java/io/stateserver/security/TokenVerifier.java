@@ -1,0 +1,180 @@
+package io.stateserver.security;
+
+import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.StateException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies access tokens (PROTOCOL.md section 6) and turns them into a {@link Principal}.
+ *
+ * <p>vertx-auth-jwt checks the signature; this class checks the header's algorithm first (only
+ * algorithms with a configured key; never {@code none}) and the claims after: {@code exp} is
+ * required, {@code exp}, {@code nbf} and {@code iat} are compared with the clock within the
+ * configured leeway, {@code iss} and {@code aud} must match when configured, {@code sub} must be a
+ * non-empty string and {@code roles}, when present, an array of strings. Every refusal is a {@link
+ * StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a client.
+ *
+ * <p>Verification is CPU work only (an HMAC or a signature check), cheap enough for an event loop.
+ */
+public final class TokenVerifier {
+  private static final Logger log = LoggerFactory.getLogger(TokenVerifier.class);
+
+  private final JwtAuthFactory.Provider provider;
+  private final ServerConfig.Jwt config;
+  private final LongSupplier nowSeconds;
+
+  /** Builds the verifier; reads the configured public key files, so call it at start-up. */
+  public TokenVerifier(Vertx vertx, ServerConfig.Jwt config) {
+    this(vertx, config, () -> System.currentTimeMillis() / 1000);
+  }
+
+  TokenVerifier(Vertx vertx, ServerConfig.Jwt config, LongSupplier nowSeconds) {
+    this.provider = JwtAuthFactory.create(vertx, config);
+    this.config = config;
+    this.nowSeconds = nowSeconds;
+  }
+
+  /** The verified identity, or a failure with {@link ErrorCode#UNAUTHORIZED}. */
+  public Future<Principal> verify(String token) {
+    JsonObject payload;
+    try {
+      payload = precheck(token);
+    } catch (StateException e) {
+      return Future.failedFuture(e);
+    }
+    return provider
+        .auth()
+        .authenticate(new TokenCredentials(token))
+        .recover(
+            cause -> {
+              log.debug("token refused [reason: {}]", cause.getMessage());
+              return Future.failedFuture(refuse("invalid token"));
+            })
+        .compose(
+            user -> {
+              try {
+                return Future.succeededFuture(principalOf(payload));
+              } catch (StateException e) {
+                return Future.failedFuture(e);
+              }
+            });
+  }
+
+  /** Parses the token and checks its algorithm before any key is tried; returns the payload. */
+  private JsonObject precheck(String token) {
+    if (token == null || token.isBlank()) {
+      throw refuse("missing token");
+    }
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3) {
+      throw refuse("malformed token");
+    }
+    JsonObject header = decodePart(parts[0]);
+    Object algorithm = header.getValue("alg");
+    if (!(algorithm instanceof String alg) || !provider.algorithms().contains(alg)) {
+      throw refuse("token algorithm not accepted [" + algorithm + "]");
+    }
+    return decodePart(parts[1]);
+  }
+
+  private static JsonObject decodePart(String part) {
+    try {
+      return new JsonObject(
+          new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      throw refuse("malformed token");
+    }
+  }
+
+  private Principal principalOf(JsonObject claims) {
+    long now = nowSeconds.getAsLong();
+    long leeway = config.leewaySeconds();
+
+    Long exp = numericClaim(claims, "exp");
+    if (exp == null) {
+      throw refuse("token has no exp claim");
+    }
+    if (now > exp + leeway) {
+      throw refuse("token expired");
+    }
+    Long nbf = numericClaim(claims, "nbf");
+    if (nbf != null && now < nbf - leeway) {
+      throw refuse("token not valid yet");
+    }
+    Long iat = numericClaim(claims, "iat");
+    if (iat != null && now < iat - leeway) {
+      throw refuse("token issued in the future");
+    }
+    if (config.issuer() != null && !config.issuer().equals(claims.getValue("iss"))) {
+      throw refuse("token issuer not accepted");
+    }
+    if (config.audience() != null && !hasAudience(claims.getValue("aud"), config.audience())) {
+      throw refuse("token audience not accepted");
+    }
+    if (!(claims.getValue("sub") instanceof String sub) || sub.isEmpty()) {
+      throw refuse("token has no sub claim");
+    }
+    Object jti = claims.getValue("jti");
+    if (jti != null && !(jti instanceof String)) {
+      throw refuse("token jti claim must be a string");
+    }
+    return new Principal(sub, roles(claims.getValue("roles")), exp, (String) jti);
+  }
+
+  private static Long numericClaim(JsonObject claims, String name) {
+    Object value = claims.getValue(name);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number number)) {
+      throw refuse("token " + name + " claim must be a number");
+    }
+    return number.longValue();
+  }
+
+  private static boolean hasAudience(Object aud, String expected) {
+    if (aud instanceof String single) {
+      return single.equals(expected);
+    }
+    return aud instanceof JsonArray many && many.contains(expected);
+  }
+
+  private static List<String> roles(Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw refuse("token roles claim must be an array of strings");
+    }
+    List<String> roles = new ArrayList<>(array.size());
+    for (Object role : array) {
+      if (!(role instanceof String name)) {
+        throw refuse("token roles claim must be an array of strings");
+      }
+      roles.add(name);
+    }
+    return List.copyOf(roles);
+  }
+
+  private static StateException refuse(String message) {
+    return new StateException(ErrorCode.UNAUTHORIZED, message);
+  }
+
+  /** The algorithms this verifier accepts, for diagnostics. */
+  Set<String> algorithms() {
+    return provider.algorithms();
+  }
+}
