@@ -67,7 +67,7 @@ class ConfigLoaderTest {
     assertThat(limits.maxValueBytes()).isEqualTo(65536);
     assertThat(limits.maxSubscriptions()).isEqualTo(100);
     assertThat(limits.sessionGraceMs()).isEqualTo(30000);
-    assertThat(limits.rate()).isEqualTo(new ServerConfig.Rate(100, 200, 1048576));
+    assertThat(limits.rate()).isEqualTo(new ServerConfig.Rate(500, 2000, 4194304));
     assertThat(limits.maxPendingReplies()).isEqualTo(1024);
     assertThat(limits.maxListLimit()).isEqualTo(10000);
     assertThat(limits.shutdownGraceMs()).isEqualTo(10000);
