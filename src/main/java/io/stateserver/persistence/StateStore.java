@@ -49,7 +49,8 @@ public final class StateStore {
   /** How long a client should wait before retrying when the database is unavailable. */
   static final long RETRY_AFTER_MS = 1000;
 
-  private static final int MAX_ATTEMPTS = 3;
+  private static final int MAX_ATTEMPTS = 5;
+  private static final long RETRY_BACKOFF_MS = 5;
   private static final int IN_LIST_CHUNK = 500;
   private static final int MIN_SCAN_CHUNK = 64;
   private static final int MAX_SCAN_CHUNK = 1000;
@@ -176,7 +177,11 @@ public final class StateStore {
                     "write transaction lost a race, retrying [attempt: {}, sqlState: {}]",
                     attempt,
                     Rows.sqlState(failure));
-                return commit(commands, attempt + 1);
+                // A short, growing pause lets the winning transaction commit first.
+                return context
+                    .owner()
+                    .timer(RETRY_BACKOFF_MS * attempt)
+                    .compose(t -> commit(commands, attempt + 1));
               }
               return Future.failedFuture(failure);
             });
