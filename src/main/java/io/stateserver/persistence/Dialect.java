@@ -34,8 +34,9 @@ public enum Dialect {
   }
 
   /**
-   * Inserts a never-written tombstone (version 0) for one key unless a row exists, without failing
-   * when another transaction inserts the same key concurrently. Parameter: the key.
+   * Inserts a never-written tombstone (version 0) for one key unless a row exists. Parameter: the
+   * key. On PostgreSQL a concurrent insert of the same key by another node is harmless; on H2 it
+   * can fail with a unique violation, which {@link StateStore} retries.
    */
   String insertTombstone() {
     return insertTombstone;

@@ -114,7 +114,7 @@ public final class StateStore {
     return transactionsCommitted.get();
   }
 
-  /** The commands waiting for a transaction (for metrics). */
+  /** The commands waiting for a transaction (for metrics; approximate from other threads). */
   public int queued() {
     return queue.size();
   }
