@@ -92,6 +92,15 @@ class StateRulesTest {
   }
 
   @Test
+  void setRejectsTextThatIsNotExactlyOneJsonValue() {
+    for (String bad : new String[] {"", "  ", "1 2", "{} x", "[1]]", "{'a':1}"}) {
+      assertThat(codeOf(() -> StateRules.apply(StoredEntry.absent("k"), set(bad, null), NOW, MAX)))
+          .as(bad)
+          .isEqualTo(ErrorCode.BAD_REQUEST);
+    }
+  }
+
+  @Test
   void sizeIsCountedInUtf8Bytes() {
     // 40 characters of 3 bytes each: 42 chars, 122 bytes.
     String value = "\"" + "€".repeat(40) + "\"";
