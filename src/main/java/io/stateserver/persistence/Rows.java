@@ -1,0 +1,74 @@
+package io.stateserver.persistence;
+
+import io.stateserver.session.SessionRow;
+import io.stateserver.state.StoredEntry;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.sql.SQLException;
+
+/** Mapping between table rows and records, by column position (H2 upper-cases column names). */
+final class Rows {
+  private Rows() {}
+
+  /** Reads a row selected with {@link SqlStatements#ENTRY_COLUMNS}. */
+  static StoredEntry entry(Row row) {
+    return new StoredEntry(
+        row.getString(0),
+        row.getString(1),
+        row.getLong(2),
+        row.getBoolean(3),
+        row.getLong(4),
+        row.getString(5),
+        row.getLong(6),
+        row.getString(7));
+  }
+
+  /** The parameters of {@link SqlStatements#UPDATE_ENTRY}. */
+  static Tuple entryUpdate(StoredEntry e) {
+    return Tuple.tuple()
+        .addString(e.valueJson())
+        .addLong(e.version())
+        .addBoolean(e.deleted())
+        .addLong(e.updatedAt())
+        .addString(e.updatedBy())
+        .addLong(e.expiresAt())
+        .addString(e.ownerSession())
+        .addString(e.key());
+  }
+
+  /** Reads a row selected with {@link SqlStatements#SESSION_COLUMNS}. */
+  static SessionRow session(Row row) {
+    return new SessionRow(
+        row.getString(0),
+        row.getString(1),
+        row.getString(2),
+        row.getBoolean(3),
+        row.getLong(4),
+        row.getLong(5),
+        row.getLong(6),
+        row.getBoolean(7));
+  }
+
+  /** The SQLSTATE of a failure, if it came from the database; null otherwise. */
+  static String sqlState(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        return sql.getSQLState();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether a transaction failed only because it lost a race with another one (deadlock,
+   * serialization failure, lock timeout, or two nodes inserting the same new key on H2, whose MERGE
+   * is not race-free), so that running it again may succeed.
+   */
+  static boolean isTransient(Throwable failure) {
+    String state = sqlState(failure);
+    // 40xxx: transaction rollback (PostgreSQL 40001, 40P01; H2 40001); HYT00: H2 lock timeout;
+    // 23505: unique violation, which only the tombstone insert can cause.
+    return state != null
+        && (state.startsWith("40") || state.equals("HYT00") || state.equals("23505"));
+  }
+}

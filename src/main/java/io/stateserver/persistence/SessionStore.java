@@ -1,0 +1,100 @@
+package io.stateserver.persistence;
+
+import io.stateserver.session.SessionRow;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sessions table. Every change is one conditional statement, so that nodes racing for one
+ * session (a resume on one node, an expiry sweep on another) never both win.
+ */
+public final class SessionStore {
+  private final Pool pool;
+
+  public SessionStore(Database database) {
+    this.pool = database.pool();
+  }
+
+  /** Records a new session, connected on {@code nodeId}. */
+  public Future<Void> open(String id, String clientId, String nodeId, long now, long leaseUntil) {
+    return pool.preparedQuery(SqlStatements.INSERT_SESSION)
+        .execute(Tuple.of(id, clientId, nodeId, now, leaseUntil))
+        .mapEmpty();
+  }
+
+  /**
+   * Moves a session to {@code nodeId} as connected, if it belongs to {@code clientId}, has not
+   * ended and is within its grace: dropped no more than {@code graceMs} ago, or still marked
+   * connected elsewhere with a lease that ran out no more than {@code graceMs} ago.
+   *
+   * @return true when the session was resumed
+   */
+  public Future<Boolean> resume(
+      String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs) {
+    return pool.preparedQuery(SqlStatements.RESUME_SESSION)
+        .execute(Tuple.of(nodeId, now, leaseUntil, id, clientId, now - graceMs, now - graceMs))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Marks a session disconnected, if it is still connected on {@code nodeId}. */
+  public Future<Void> drop(String id, String nodeId, long now) {
+    return pool.preparedQuery(SqlStatements.DROP_SESSION)
+        .execute(Tuple.of(now, id, nodeId))
+        .mapEmpty();
+  }
+
+  /** Extends the lease of every session connected on {@code nodeId}. */
+  public Future<Void> renewLeases(String nodeId, long leaseUntil) {
+    return pool.preparedQuery(SqlStatements.RENEW_LEASES)
+        .execute(Tuple.of(leaseUntil, nodeId))
+        .mapEmpty();
+  }
+
+  /**
+   * Sessions that have not ended and are past their grace: dropped more than {@code graceMs} ago,
+   * or connected on a node whose lease ran out more than {@code graceMs} ago.
+   */
+  public Future<List<SessionRow>> findExpired(long now, long graceMs, int max) {
+    return pool.preparedQuery(SqlStatements.FIND_EXPIRED_SESSIONS)
+        .execute(Tuple.of(now - graceMs, now - graceMs, max))
+        .map(SessionStore::sessions);
+  }
+
+  /**
+   * Ends a session if it is still past its grace (a resume may have won meanwhile).
+   *
+   * @return true when this call ended it
+   */
+  public Future<Boolean> markEnded(String id, long now, long graceMs) {
+    return pool.preparedQuery(SqlStatements.MARK_SESSION_ENDED)
+        .execute(Tuple.of(now, id, now - graceMs, now - graceMs))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** One session, or null. */
+  public Future<SessionRow> find(String id) {
+    return pool.preparedQuery(SqlStatements.SELECT_SESSION)
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : Rows.session(rows.iterator().next()));
+  }
+
+  /** Every session of a client, ended ones included. */
+  public Future<List<SessionRow>> sessionsOf(String clientId) {
+    return pool.preparedQuery(SqlStatements.SESSIONS_OF_CLIENT)
+        .execute(Tuple.of(clientId))
+        .map(SessionStore::sessions);
+  }
+
+  private static List<SessionRow> sessions(RowSet<Row> rows) {
+    List<SessionRow> sessions = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      sessions.add(Rows.session(row));
+    }
+    return sessions;
+  }
+}

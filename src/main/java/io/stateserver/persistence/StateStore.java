@@ -1,0 +1,409 @@
+package io.stateserver.persistence;
+
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.KeyPattern;
+import io.stateserver.protocol.StateException;
+import io.stateserver.session.PresenceValue;
+import io.stateserver.session.SessionRow;
+import io.stateserver.state.StateRules;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state table: a group-commit writer and the reads.
+ *
+ * <p>Writes are queued and committed by one transaction at a time; everything that arrives while a
+ * transaction runs forms the next one (group commit without timers). Inside a transaction the rows
+ * of the batch's keys are locked, so that several nodes sharing one database agree on every key's
+ * history. A command's future completes only after its transaction committed.
+ *
+ * <p>The queue belongs to the context the store was created on; {@link #submit} may be called from
+ * any thread and completes on the caller's context.
+ */
+public final class StateStore {
+  private static final Logger log = LoggerFactory.getLogger(StateStore.class);
+
+  /** How long a client should wait before retrying when the database is unavailable. */
+  static final long RETRY_AFTER_MS = 1000;
+
+  private static final int MAX_ATTEMPTS = 5;
+  private static final long RETRY_BACKOFF_MS = 5;
+  private static final int IN_LIST_CHUNK = 500;
+  private static final int MIN_SCAN_CHUNK = 64;
+  private static final int MAX_SCAN_CHUNK = 1000;
+
+  /**
+   * One page of a scan.
+   *
+   * @param entries the matching entries, in key order
+   * @param next the last key of the page when more entries may follow (pass it as {@code after}),
+   *     otherwise null
+   */
+  public record Page(List<StoredEntry> entries, String next) {}
+
+  private record Pending(WriteCommand command, Promise<WriteOutcome> promise, Context caller) {}
+
+  private final Pool pool;
+  private final Dialect dialect;
+  private final Context context;
+  private final int maxBatch;
+  private final int maxValueBytes;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final AtomicLong transactionsCommitted = new AtomicLong();
+  private boolean writing;
+
+  /**
+   * @param vertx the Vert.x instance; the store's queue runs on the current (or a new) context
+   * @param database the open database
+   * @param maxBatch the most commands committed in one transaction
+   * @param maxValueBytes the largest encoded value, in UTF-8 bytes
+   */
+  public StateStore(Vertx vertx, Database database, int maxBatch, int maxValueBytes) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1");
+    }
+    this.pool = database.pool();
+    this.dialect = database.dialect();
+    this.context = vertx.getOrCreateContext();
+    this.maxBatch = maxBatch;
+    this.maxValueBytes = maxValueBytes;
+  }
+
+  /**
+   * Queues a write. The future always succeeds with an outcome: the committed entry and change, or
+   * the protocol error of this command ({@code version_conflict}, {@code not_found}, {@code
+   * too_large}, {@code bad_request}, or {@code unavailable} with {@code retryAfterMs} when the
+   * database failed).
+   */
+  public Future<WriteOutcome> submit(WriteCommand command) {
+    Promise<WriteOutcome> promise = Promise.promise();
+    Pending pending = new Pending(command, promise, Vertx.currentContext());
+    context.runOnContext(
+        v -> {
+          queue.add(pending);
+          writeNextBatch();
+        });
+    return promise.future();
+  }
+
+  /** How many write transactions this store has committed (for tests and metrics). */
+  public long transactionsCommitted() {
+    return transactionsCommitted.get();
+  }
+
+  /** The commands waiting for a transaction (for metrics; approximate from other threads). */
+  public int queued() {
+    return queue.size();
+  }
+
+  private void writeNextBatch() {
+    if (writing || queue.isEmpty()) {
+      return;
+    }
+    writing = true;
+    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
+    while (batch.size() < maxBatch && !queue.isEmpty()) {
+      batch.add(queue.poll());
+    }
+    List<WriteCommand> commands = batch.stream().map(Pending::command).toList();
+    commit(commands, 1)
+        .otherwise(failure -> unavailable(commands.size(), failure))
+        .onComplete(
+            ar ->
+                context.runOnContext(
+                    v -> {
+                      List<WriteOutcome> outcomes = ar.result();
+                      for (int i = 0; i < batch.size(); i++) {
+                        complete(batch.get(i), outcomes.get(i));
+                      }
+                      writing = false;
+                      writeNextBatch();
+                    }));
+  }
+
+  private static void complete(Pending pending, WriteOutcome outcome) {
+    Context caller = pending.caller();
+    if (caller == null || caller == Vertx.currentContext()) {
+      pending.promise().complete(outcome);
+    } else {
+      caller.runOnContext(v -> pending.promise().complete(outcome));
+    }
+  }
+
+  private List<WriteOutcome> unavailable(int count, Throwable failure) {
+    log.error("write transaction failed [commands: {}]", count, failure);
+    StateException error =
+        new StateException(
+            ErrorCode.UNAVAILABLE,
+            "database unavailable",
+            new JsonObject().put("retryAfterMs", RETRY_AFTER_MS));
+    List<WriteOutcome> outcomes = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      outcomes.add(WriteOutcome.failure(error));
+    }
+    return outcomes;
+  }
+
+  private Future<List<WriteOutcome>> commit(List<WriteCommand> commands, int attempt) {
+    return pool.withTransaction(conn -> applyInTransaction(conn, commands))
+        .onSuccess(outcomes -> transactionsCommitted.incrementAndGet())
+        .recover(
+            failure -> {
+              if (attempt < MAX_ATTEMPTS && Rows.isTransient(failure)) {
+                log.warn(
+                    "write transaction lost a race, retrying [attempt: {}, sqlState: {}]",
+                    attempt,
+                    Rows.sqlState(failure));
+                // A short, growing pause lets the winning transaction commit first.
+                return context
+                    .owner()
+                    .timer(RETRY_BACKOFF_MS * attempt)
+                    .compose(t -> commit(commands, attempt + 1));
+              }
+              return Future.failedFuture(failure);
+            });
+  }
+
+  private Future<List<WriteOutcome>> applyInTransaction(
+      SqlConnection conn, List<WriteCommand> commands) {
+    long now = System.currentTimeMillis();
+    List<String> keys =
+        new ArrayList<>(new TreeSet<>(commands.stream().map(WriteCommand::key).toList()));
+    List<Tuple> keyTuples = keys.stream().map(Tuple::of).toList();
+    return conn.preparedQuery(dialect.insertTombstone())
+        .executeBatch(keyTuples)
+        .compose(
+            inserted ->
+                conn.preparedQuery(SqlStatements.lockEntries(keys.size()))
+                    .execute(Tuple.wrap(new ArrayList<Object>(keys))))
+        .compose(
+            locked -> {
+              Map<String, StoredEntry> rows = new HashMap<>();
+              for (Row row : locked) {
+                StoredEntry entry = Rows.entry(row);
+                rows.put(entry.key(), entry);
+              }
+              if (rows.size() != keys.size()) {
+                return Future.failedFuture(
+                    new IllegalStateException("rows to write were not all locked"));
+              }
+              return sessionsOfPresenceClients(conn, commands)
+                  .map(sessions -> applyAll(commands, rows, sessions, now));
+            })
+        .compose(applied -> writeRows(conn, applied.changed()).map(v -> applied.outcomes()));
+  }
+
+  private record AppliedBatch(List<WriteOutcome> outcomes, Collection<StoredEntry> changed) {}
+
+  /** Applies the commands in submission order; commands for one key chain on each other. */
+  private AppliedBatch applyAll(
+      List<WriteCommand> commands,
+      Map<String, StoredEntry> rows,
+      Map<String, List<SessionRow>> sessions,
+      long now) {
+    Map<String, StoredEntry> changed = new LinkedHashMap<>();
+    List<WriteOutcome> outcomes = new ArrayList<>(commands.size());
+    for (WriteCommand command : commands) {
+      StoredEntry current = rows.get(command.key());
+      try {
+        StateRules.Applied applied = applyOne(current, command, sessions, now);
+        if (applied.change() != null) {
+          rows.put(command.key(), applied.next());
+          changed.put(command.key(), applied.next());
+        }
+        outcomes.add(WriteOutcome.success(applied.next(), applied.change()));
+      } catch (StateException e) {
+        outcomes.add(WriteOutcome.failure(e));
+      } catch (RuntimeException e) {
+        log.error("write command failed unexpectedly [key: {}]", command.key(), e);
+        outcomes.add(
+            WriteOutcome.failure(new StateException(ErrorCode.INTERNAL, "internal error")));
+      }
+    }
+    return new AppliedBatch(outcomes, changed.values());
+  }
+
+  private StateRules.Applied applyOne(
+      StoredEntry current, WriteCommand command, Map<String, List<SessionRow>> sessions, long now) {
+    if (command instanceof WriteCommand.RefreshPresence presence) {
+      String value =
+          PresenceValue.compute(
+              current.exists() ? current.valueJson() : null,
+              sessions.getOrDefault(presence.clientId(), List.of()),
+              now);
+      return StateRules.applyPresence(current, value, now);
+    }
+    return StateRules.apply(current, command, now, maxValueBytes);
+  }
+
+  /** Reads, inside the write transaction, the sessions of every client whose presence is due. */
+  private static Future<Map<String, List<SessionRow>>> sessionsOfPresenceClients(
+      SqlConnection conn, List<WriteCommand> commands) {
+    List<Object> clients =
+        new ArrayList<>(
+            new LinkedHashSet<>(
+                commands.stream()
+                    .filter(WriteCommand.RefreshPresence.class::isInstance)
+                    .map(c -> ((WriteCommand.RefreshPresence) c).clientId())
+                    .toList()));
+    if (clients.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return conn.preparedQuery(SqlStatements.sessionsOfClients(clients.size()))
+        .execute(Tuple.wrap(clients))
+        .map(
+            rowSet -> {
+              Map<String, List<SessionRow>> byClient = new HashMap<>();
+              for (Row row : rowSet) {
+                SessionRow session = Rows.session(row);
+                byClient.computeIfAbsent(session.clientId(), c -> new ArrayList<>()).add(session);
+              }
+              return byClient;
+            });
+  }
+
+  private static Future<Void> writeRows(SqlConnection conn, Collection<StoredEntry> changed) {
+    if (changed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Tuple> updates = changed.stream().map(Rows::entryUpdate).toList();
+    return conn.preparedQuery(SqlStatements.UPDATE_ENTRY).executeBatch(updates).mapEmpty();
+  }
+
+  // ---- reads ----
+
+  /** The entry of a key; {@link StoredEntry#absent(String)} when it was never written. */
+  public Future<StoredEntry> get(String key) {
+    return pool.preparedQuery(SqlStatements.SELECT_ENTRY)
+        .execute(Tuple.of(key))
+        .map(
+            rows ->
+                rows.size() == 0 ? StoredEntry.absent(key) : Rows.entry(rows.iterator().next()));
+  }
+
+  /**
+   * The entries of several keys, one per distinct key in the order given; absent keys as {@link
+   * StoredEntry#absent(String)}.
+   */
+  public Future<List<StoredEntry>> getMany(Collection<String> keys) {
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+    List<Future<RowSet<Row>>> chunks = new ArrayList<>();
+    for (int from = 0; from < distinct.size(); from += IN_LIST_CHUNK) {
+      List<Object> chunk =
+          new ArrayList<>(distinct.subList(from, Math.min(distinct.size(), from + IN_LIST_CHUNK)));
+      chunks.add(
+          pool.preparedQuery(SqlStatements.selectEntries(chunk.size())).execute(Tuple.wrap(chunk)));
+    }
+    return Future.all(chunks)
+        .map(
+            all -> {
+              Map<String, StoredEntry> found = new HashMap<>();
+              for (Future<RowSet<Row>> chunk : chunks) {
+                for (Row row : chunk.result()) {
+                  StoredEntry entry = Rows.entry(row);
+                  found.put(entry.key(), entry);
+                }
+              }
+              return distinct.stream()
+                  .map(k -> found.getOrDefault(k, StoredEntry.absent(k)))
+                  .toList();
+            });
+  }
+
+  /**
+   * The entries whose keys match a pattern, in key order, starting after {@code after} (null: from
+   * the start). Deleted keys (tombstones) are included only when asked for; keys that were never
+   * written never are.
+   */
+  public Future<Page> scan(KeyPattern pattern, String after, int limit, boolean includeDeleted) {
+    if (limit < 1) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be at least 1"));
+    }
+    int chunk = Math.max(MIN_SCAN_CHUNK, Math.min(MAX_SCAN_CHUNK, limit * 2));
+    return scanFrom(
+        pattern, after == null ? "" : after, limit, includeDeleted, chunk, new ArrayList<>());
+  }
+
+  private Future<Page> scanFrom(
+      KeyPattern pattern,
+      String after,
+      int limit,
+      boolean includeDeleted,
+      int chunk,
+      List<StoredEntry> found) {
+    String prefix = pattern.literalPrefix();
+    Future<RowSet<Row>> rows =
+        prefix.isEmpty()
+            ? pool.preparedQuery(SqlStatements.SCAN_ALL)
+                .execute(Tuple.of(after, includeDeleted, chunk))
+            : pool.preparedQuery(SqlStatements.SCAN_PREFIX)
+                .execute(
+                    Tuple.of(prefix, prefix + "/", prefix + "0", after, includeDeleted, chunk));
+    return rows.compose(
+        rowSet -> {
+          int seen = 0;
+          String lastKey = after;
+          for (Row row : rowSet) {
+            seen++;
+            StoredEntry entry = Rows.entry(row);
+            lastKey = entry.key();
+            if (pattern.matches(entry.key())) {
+              found.add(entry);
+              if (found.size() == limit) {
+                boolean more = seen < rowSet.size() || rowSet.size() == chunk;
+                return Future.succeededFuture(new Page(found, more ? entry.key() : null));
+              }
+            }
+          }
+          if (rowSet.size() < chunk) {
+            return Future.succeededFuture(new Page(found, null));
+          }
+          return scanFrom(pattern, lastKey, limit, includeDeleted, chunk, found);
+        });
+  }
+
+  /** Keys that exist and whose expiry is at or before {@code now}, soonest first. */
+  public Future<List<String>> expiredKeys(long now, int max) {
+    return pool.preparedQuery(SqlStatements.EXPIRED_KEYS)
+        .execute(Tuple.of(now, max))
+        .map(StateStore::firstColumn);
+  }
+
+  /** The existing ephemeral keys tied to a session, in key order. */
+  public Future<List<String>> keysOwnedBy(String session) {
+    return pool.preparedQuery(SqlStatements.KEYS_OWNED_BY)
+        .execute(Tuple.of(session))
+        .map(StateStore::firstColumn);
+  }
+
+  private static List<String> firstColumn(RowSet<Row> rows) {
+    List<String> values = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      values.add(row.getString(0));
+    }
+    return values;
+  }
+}

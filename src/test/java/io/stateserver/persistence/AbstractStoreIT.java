@@ -1,0 +1,721 @@
+package io.stateserver.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.KeyPattern;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.flywaydb.core.api.MigrationVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The behaviour of {@link StateStore} and {@link SessionStore} on a real database; one subclass per
+ * supported database.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+abstract class AbstractStoreIT {
+  static final int MAX_VALUE_BYTES = 65536;
+
+  /** A new, empty database. */
+  abstract ServerConfig.Db freshDatabase() throws Exception;
+
+  /** Releases a database made by {@link #freshDatabase()} (after it was closed). */
+  void discard(ServerConfig.Db db) throws Exception {}
+
+  private final List<ServerConfig.Db> made = new ArrayList<>();
+  ServerConfig.Db config;
+  Database database;
+  StateStore store;
+  SessionStore sessions;
+
+  ServerConfig.Db newDatabase() throws Exception {
+    ServerConfig.Db db = freshDatabase();
+    made.add(db);
+    return db;
+  }
+
+  @BeforeEach
+  void open(Vertx vertx, VertxTestContext ctx) throws Exception {
+    config = newDatabase();
+    Database.open(vertx, config)
+        .onComplete(
+            ctx.succeeding(
+                db -> {
+                  database = db;
+                  store = new StateStore(vertx, db, config.maxBatch(), MAX_VALUE_BYTES);
+                  sessions = new SessionStore(db);
+                  ctx.completeNow();
+                }));
+  }
+
+  @AfterEach
+  void close(VertxTestContext ctx) {
+    Future<Void> closed = database == null ? Future.succeededFuture() : database.close();
+    closed.onComplete(
+        ctx.succeeding(
+            v -> {
+              for (ServerConfig.Db db : made) {
+                try {
+                  discard(db);
+                } catch (Exception e) {
+                  ctx.failNow(e);
+                  return;
+                }
+              }
+              ctx.completeNow();
+            }));
+  }
+
+  static WriteCommand.Set set(String key, String value, Long ifVersion) {
+    return new WriteCommand.Set(key, value, ifVersion, false, null, "tester", "s0");
+  }
+
+  static WriteCommand.Delete delete(String key, Long ifVersion) {
+    return new WriteCommand.Delete(key, ifVersion, "tester");
+  }
+
+  /** Submits the commands one after another, each after the previous one completed. */
+  Future<List<WriteOutcome>> inSequence(StateStore target, List<WriteCommand> commands) {
+    List<WriteOutcome> outcomes = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (WriteCommand c : commands) {
+      chain = chain.compose(v -> target.submit(c)).map(o -> outcomes.add(o)).mapEmpty();
+    }
+    return chain.map(v -> outcomes);
+  }
+
+  static <T> Function<T, Future<T>> verified(VertxTestContext ctx, ThrowingConsumer<T> check) {
+    return value -> {
+      ctx.verify(() -> check.accept(value));
+      return Future.succeededFuture(value);
+    };
+  }
+
+  interface ThrowingConsumer<T> {
+    void accept(T value) throws Throwable;
+  }
+
+  // ---- writes ----
+
+  @Test
+  void groupCommitPutsConcurrentWritesIntoFewTransactions(VertxTestContext ctx) {
+    List<Future<WriteOutcome>> futures =
+        IntStream.range(0, 500).mapToObj(i -> store.submit(set("g/" + i, "" + i, null))).toList();
+    Future.all(futures)
+        .onComplete(
+            ctx.succeeding(
+                all ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(futures).allMatch(f -> f.result().succeeded());
+                          assertThat(futures).allMatch(f -> f.result().entry().version() == 1);
+                          assertThat(store.transactionsCommitted()).isBetween(1L, 50L);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void orderedWritesToOneKeyEachSeeTheirOwnVersion(VertxTestContext ctx) {
+    List<Future<WriteOutcome>> futures =
+        IntStream.range(0, 1000).mapToObj(i -> store.submit(set("counter", "" + i, null))).toList();
+    Future.all(futures)
+        .compose(all -> store.get("counter"))
+        .onComplete(
+            ctx.succeeding(
+                entry ->
+                    ctx.verify(
+                        () -> {
+                          for (int i = 0; i < futures.size(); i++) {
+                            WriteOutcome o = futures.get(i).result();
+                            assertThat(o.entry().version()).isEqualTo(i + 1);
+                            assertThat(o.change().version()).isEqualTo(i + 1);
+                            assertThat(o.change().valueJson()).isEqualTo("" + i);
+                          }
+                          assertThat(entry.version()).isEqualTo(1000);
+                          assertThat(entry.valueJson()).isEqualTo("999");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void compareAndSetFailsOnlyTheConflictingCommand(VertxTestContext ctx) {
+    inSequence(
+            store,
+            List.of(
+                set("cas", "1", 0L),
+                set("cas", "2", 0L),
+                set("cas", "3", 1L),
+                set("cas", "4", 1L),
+                delete("cas", 7L),
+                set("other", "1", 5L)))
+        .onComplete(
+            ctx.succeeding(
+                o ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(o.get(0).entry().version()).isEqualTo(1);
+                          assertConflict(o.get(1), 1);
+                          assertThat(o.get(2).entry().version()).isEqualTo(2);
+                          assertConflict(o.get(3), 2);
+                          assertConflict(o.get(4), 2);
+                          assertConflict(o.get(5), 0);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void createIfAbsentInOneBatchLetsExactlyOneWin(VertxTestContext ctx) {
+    List<Future<WriteOutcome>> futures =
+        IntStream.range(0, 20).mapToObj(i -> store.submit(set("once", "" + i, 0L))).toList();
+    Future.all(futures)
+        .onComplete(
+            ctx.succeeding(
+                all ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(futures.get(0).result().succeeded()).isTrue();
+                          assertThat(futures.subList(1, 20))
+                              .allMatch(
+                                  f -> f.result().error().code() == ErrorCode.VERSION_CONFLICT);
+                          ctx.completeNow();
+                        })));
+  }
+
+  private static void assertConflict(WriteOutcome outcome, long currentVersion) {
+    assertThat(outcome.succeeded()).isFalse();
+    assertThat(outcome.error().code()).isEqualTo(ErrorCode.VERSION_CONFLICT);
+    assertThat(outcome.error().details().getLong("version")).isEqualTo(currentVersion);
+  }
+
+  @Test
+  void deleteAndRecreateKeepVersionsIncreasing(VertxTestContext ctx) {
+    inSequence(
+            store,
+            List.of(
+                set("dr", "1", null),
+                delete("dr", 1L),
+                delete("dr", null),
+                set("dr", "2", 0L),
+                new WriteCommand.Patch("dr", "{\"a\":1}", 3L, "tester")))
+        .compose(
+            verified(
+                ctx,
+                o -> {
+                  assertThat(o.get(1).change())
+                      .satisfies(
+                          c -> {
+                            assertThat(c.deleted()).isTrue();
+                            assertThat(c.version()).isEqualTo(2);
+                            assertThat(c.valueJson()).isNull();
+                          });
+                  assertThat(o.get(2).error().code()).isEqualTo(ErrorCode.NOT_FOUND);
+                  assertThat(o.get(3).entry().version()).isEqualTo(3);
+                  assertThat(o.get(4).entry().version()).isEqualTo(4);
+                  assertThat(new JsonObject(o.get(4).entry().valueJson()))
+                      .isEqualTo(new JsonObject().put("a", 1));
+                }))
+        .compose(o -> store.get("dr"))
+        .onComplete(
+            ctx.succeeding(
+                e ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(e.version()).isEqualTo(4);
+                          assertThat(e.exists()).isTrue();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void stateSurvivesARestart(Vertx vertx, VertxTestContext ctx) {
+    inSequence(store, List.of(set("r/a", "{\"x\":[1,2]}", null), set("r/b", "true", null)))
+        .compose(o -> store.submit(delete("r/b", null)))
+        .compose(o -> database.close())
+        .compose(v -> Database.open(vertx, config))
+        .compose(
+            reopened -> {
+              database = reopened;
+              store = new StateStore(vertx, reopened, config.maxBatch(), MAX_VALUE_BYTES);
+              return store.getMany(List.of("r/a", "r/b", "r/c"));
+            })
+        .onComplete(
+            ctx.succeeding(
+                entries ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(entries)
+                              .extracting(StoredEntry::key)
+                              .containsExactly("r/a", "r/b", "r/c");
+                          assertThat(entries.get(0).valueJson()).isEqualTo("{\"x\":[1,2]}");
+                          assertThat(entries.get(0).version()).isEqualTo(1);
+                          assertThat(entries.get(1).deleted()).isTrue();
+                          assertThat(entries.get(1).version()).isEqualTo(2);
+                          assertThat(entries.get(2)).isEqualTo(StoredEntry.absent("r/c"));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aFailedDatabaseFailsTheBatchAsUnavailable(VertxTestContext ctx) {
+    database
+        .close()
+        .compose(v -> store.submit(set("u", "1", null)))
+        .onComplete(
+            ctx.succeeding(
+                o ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(o.error().code()).isEqualTo(ErrorCode.UNAVAILABLE);
+                          assertThat(o.error().details().getLong("retryAfterMs")).isEqualTo(1000);
+                          database = null;
+                          ctx.completeNow();
+                        })));
+  }
+
+  // ---- reads ----
+
+  @Test
+  void scanPagesThroughMatchingKeysInCodePointOrder(VertxTestContext ctx) {
+    List<WriteCommand> writes = new ArrayList<>();
+    for (String k : List.of("a/1", "a/2", "a/B", "a/Z", "a/a", "a/é", "a/x/1", "ab/1", "b/1")) {
+      writes.add(set(k, "1", null));
+    }
+    writes.add(set("$sys/clients/c", "{}", null));
+    writes.add(delete("a/2", null));
+    List<String> pages = new ArrayList<>();
+    inSequence(store, writes)
+        .compose(o -> store.scan(KeyPattern.parse("a/+"), null, 2, false))
+        .compose(
+            p -> {
+              pages.add(keys(p));
+              return store.scan(KeyPattern.parse("a/+"), p.next(), 2, false);
+            })
+        .compose(
+            p -> {
+              pages.add(keys(p));
+              return store.scan(KeyPattern.parse("a/+"), p.next(), 2, false);
+            })
+        .compose(
+            verified(
+                ctx,
+                p -> {
+                  pages.add(keys(p));
+                  assertThat(pages).containsExactly("a/1 a/B next", "a/Z a/a next", "a/é");
+                }))
+        .compose(p -> store.scan(KeyPattern.parse("a/#"), null, 100, true))
+        .compose(
+            verified(
+                ctx,
+                p -> {
+                  assertThat(keys(p)).isEqualTo("a/1 a/2 a/B a/Z a/a a/x/1 a/é");
+                  assertThat(p.entries().get(1).deleted()).isTrue();
+                }))
+        .compose(p -> store.scan(KeyPattern.parse("#"), null, 100, false))
+        .compose(
+            verified(ctx, p -> assertThat(keys(p)).isEqualTo("a/1 a/B a/Z a/a a/x/1 a/é ab/1 b/1")))
+        .compose(p -> store.scan(KeyPattern.parse("$sys/clients/+"), null, 100, false))
+        .onComplete(
+            ctx.succeeding(
+                p ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys(p)).isEqualTo("$sys/clients/c");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void scanKeepsReadingChunksUntilEnoughKeysMatch(VertxTestContext ctx) {
+    List<WriteCommand> writes = new ArrayList<>();
+    for (String k : List.of("a/1", "ab/1", "b/1", "z/1", "zz/1")) {
+      writes.add(set(k, "1", null));
+    }
+    for (int i = 0; i < 300; i++) {
+      writes.add(set("m/x" + i, "1", null));
+    }
+    Future.all(writes.stream().map(store::submit).toList())
+        .compose(o -> store.scan(KeyPattern.parse("+/1"), null, 2, false))
+        .compose(
+            verified(
+                ctx,
+                p -> {
+                  assertThat(keys(p)).isEqualTo("a/1 ab/1 next");
+                  assertThat(p.next()).isEqualTo("ab/1");
+                }))
+        .compose(p -> store.scan(KeyPattern.parse("+/1"), p.next(), 2, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEqualTo("b/1 z/1 next")))
+        .compose(p -> store.scan(KeyPattern.parse("+/1"), p.next(), 2, false))
+        .onComplete(
+            ctx.succeeding(
+                p ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys(p)).isEqualTo("zz/1");
+                          assertThat(p.next()).isNull();
+                          ctx.completeNow();
+                        })));
+  }
+
+  private static String keys(StateStore.Page page) {
+    List<String> parts = new ArrayList<>(page.entries().stream().map(StoredEntry::key).toList());
+    if (page.next() != null) {
+      parts.add("next");
+    }
+    return String.join(" ", parts);
+  }
+
+  @Test
+  void expiryFindsDueKeysAndDeletesOnlyThoseStillDue(VertxTestContext ctx) {
+    long now = System.currentTimeMillis();
+    inSequence(
+            store,
+            List.of(
+                new WriteCommand.Set("t/short", "1", null, false, 1L, "tester", "s0"),
+                new WriteCommand.Set("t/long", "1", null, false, 3_600_000L, "tester", "s0"),
+                set("t/none", "1", null)))
+        .compose(o -> store.expiredKeys(now + 60_000, 10))
+        .compose(verified(ctx, keys -> assertThat(keys).containsExactly("t/short")))
+        .compose(
+            keys ->
+                inSequence(
+                    store,
+                    List.of(
+                        new WriteCommand.Expire("t/short", now + 60_000),
+                        new WriteCommand.Expire("t/long", now + 60_000),
+                        new WriteCommand.Expire("t/short", now + 60_000))))
+        .compose(
+            verified(
+                ctx,
+                o -> {
+                  assertThat(o.get(0).change().deleted()).isTrue();
+                  assertThat(o.get(0).change().by()).isEqualTo("$server");
+                  assertThat(o.get(0).change().version()).isEqualTo(2);
+                  assertThat(o.get(1).succeeded()).isTrue();
+                  assertThat(o.get(1).change()).isNull();
+                  assertThat(o.get(2).change()).isNull();
+                }))
+        .compose(o -> store.expiredKeys(now + 60_000, 10))
+        .onComplete(
+            ctx.succeeding(
+                keys ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys).isEmpty();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void ephemeralKeysAreFoundByOwnerAndEndedOnlyWhileStillOwned(VertxTestContext ctx) {
+    inSequence(
+            store,
+            List.of(
+                new WriteCommand.Set("e/1", "1", null, true, null, "tester", "s1"),
+                new WriteCommand.Set("e/2", "1", null, true, null, "tester", "s1"),
+                new WriteCommand.Set("e/3", "1", null, true, null, "tester", "s2"),
+                set("e/4", "1", null)))
+        .compose(o -> store.keysOwnedBy("s1"))
+        .compose(verified(ctx, keys -> assertThat(keys).containsExactly("e/1", "e/2")))
+        .compose(
+            keys ->
+                inSequence(
+                    store,
+                    List.of(
+                        set("e/2", "2", null),
+                        new WriteCommand.EndEphemeral("e/1", "s1"),
+                        new WriteCommand.EndEphemeral("e/2", "s1"))))
+        .compose(
+            verified(
+                ctx,
+                o -> {
+                  assertThat(o.get(1).change().deleted()).isTrue();
+                  assertThat(o.get(1).change().by()).isEqualTo("$server");
+                  assertThat(o.get(2).change()).isNull();
+                }))
+        .compose(o -> store.keysOwnedBy("s1"))
+        .onComplete(
+            ctx.succeeding(
+                keys ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys).isEmpty();
+                          ctx.completeNow();
+                        })));
+  }
+
+  // ---- presence and sessions ----
+
+  @Test
+  void presenceFollowsTheClientsSessions(VertxTestContext ctx) {
+    String key = "$sys/clients/c1";
+    WriteCommand refresh = new WriteCommand.RefreshPresence(key, "c1");
+    long t = 1_000;
+    sessions
+        .open("s1", "c1", "n1", t, t + 10_000)
+        .compose(v -> sessions.open("s2", "c1", "n2", t, t + 10_000))
+        .compose(v -> sessions.open("other", "c2", "n2", t, t + 10_000))
+        .compose(v -> store.submit(refresh))
+        .compose(
+            verified(
+                ctx,
+                o -> {
+                  JsonObject value = new JsonObject(o.entry().valueJson());
+                  assertThat(value.getBoolean("online")).isTrue();
+                  assertThat(value.getLong("connections")).isEqualTo(2);
+                  assertThat(o.change().by()).isEqualTo("$server");
+                }))
+        .compose(
+            first ->
+                sessions
+                    .drop("s1", "n1", t + 1)
+                    .compose(v -> store.submit(refresh))
+                    .compose(
+                        verified(
+                            ctx,
+                            o -> {
+                              JsonObject value = new JsonObject(o.entry().valueJson());
+                              assertThat(value.getLong("connections")).isEqualTo(1);
+                              assertThat(value.getLong("since"))
+                                  .isEqualTo(
+                                      new JsonObject(first.entry().valueJson()).getLong("since"));
+                            })))
+        .compose(o -> sessions.drop("s2", "n2", t + 2))
+        .compose(v -> sessions.markEnded("s1", t + 100_000, 30_000))
+        .compose(v -> sessions.markEnded("s2", t + 100_000, 30_000))
+        .compose(v -> store.submit(refresh))
+        .onComplete(
+            ctx.succeeding(
+                o ->
+                    ctx.verify(
+                        () -> {
+                          JsonObject value = new JsonObject(o.entry().valueJson());
+                          assertThat(value.getBoolean("online")).isFalse();
+                          assertThat(value.getLong("connections")).isZero();
+                          assertThat(o.entry().version()).isEqualTo(3);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aDroppedSessionCanBeResumedWithinItsGraceOnly(VertxTestContext ctx) {
+    long grace = 30_000;
+    sessions
+        .open("s1", "c1", "n1", 1_000, 11_000)
+        .compose(v -> sessions.drop("s1", "n2", 2_000))
+        .compose(v -> sessions.find("s1"))
+        .compose(verified(ctx, s -> assertThat(s.connected()).isTrue()))
+        .compose(v -> sessions.drop("s1", "n1", 2_000))
+        .compose(v -> sessions.resume("s1", "intruder", "n2", 3_000, 13_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.resume("s1", "c1", "n2", 3_000, 13_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.find("s1"))
+        .compose(
+            verified(
+                ctx,
+                s -> {
+                  assertThat(s.nodeId()).isEqualTo("n2");
+                  assertThat(s.connected()).isTrue();
+                  assertThat(s.disconnectedAt()).isNull();
+                  assertThat(s.leaseUntil()).isEqualTo(13_000);
+                }))
+        .compose(v -> sessions.drop("s1", "n2", 4_000))
+        .compose(v -> sessions.resume("s1", "c1", "n3", 4_000 + grace + 1, 50_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.resume("nope", "c1", "n3", 5_000, 50_000, grace))
+        .onComplete(
+            ctx.succeeding(
+                ok ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(ok).isFalse();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aSessionOfADeadNodeExpiresOnceItsLeaseAndGraceRunOut(VertxTestContext ctx) {
+    long grace = 30_000;
+    sessions
+        .open("live", "c1", "n1", 0, 10_000)
+        .compose(v -> sessions.open("dead", "c2", "n2", 0, 10_000))
+        .compose(v -> sessions.open("dropped", "c3", "n1", 0, 10_000))
+        .compose(v -> sessions.drop("dropped", "n1", 10_000))
+        .compose(v -> sessions.renewLeases("n1", 100_000))
+        .compose(v -> sessions.findExpired(10_000 + grace, grace, 10))
+        .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
+        .compose(v -> sessions.findExpired(10_000 + grace + 1, grace, 10))
+        .compose(
+            verified(
+                ctx,
+                rows ->
+                    assertThat(rows).extracting(r -> r.id()).containsExactly("dead", "dropped")))
+        .compose(v -> sessions.resume("dead", "c2", "n1", 10_000 + grace, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.markEnded("dead", 10_000 + grace + 1, grace))
+        .compose(verified(ctx, ended -> assertThat(ended).isFalse()))
+        .compose(v -> sessions.markEnded("dropped", 10_000 + grace + 1, grace))
+        .compose(verified(ctx, ended -> assertThat(ended).isTrue()))
+        .compose(v -> sessions.markEnded("dropped", 10_000 + grace + 2, grace))
+        .compose(verified(ctx, ended -> assertThat(ended).isFalse()))
+        .compose(v -> sessions.resume("dropped", "c3", "n1", 11_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.findExpired(1_000_000, grace, 10))
+        .onComplete(
+            ctx.succeeding(
+                rows ->
+                    ctx.verify(
+                        () -> {
+                          // "live" was renewed to 100000 and "dead" resumed with lease 100000.
+                          assertThat(rows).extracting(r -> r.id()).containsExactly("dead", "live");
+                          ctx.completeNow();
+                        })));
+  }
+
+  // ---- two nodes ----
+
+  @Test
+  void twoStoresIncrementingOneCounterWithRetriesCountExactly(Vertx vertx, VertxTestContext ctx) {
+    int workersPerNode = 4;
+    int incrementsPerWorker = 15;
+    Database.open(vertx, config)
+        .compose(
+            second -> {
+              StateStore node2 = new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES);
+              List<Future<Void>> workers = new ArrayList<>();
+              for (int w = 0; w < workersPerNode; w++) {
+                workers.add(increment(store, incrementsPerWorker));
+                workers.add(increment(node2, incrementsPerWorker));
+              }
+              return Future.all(workers)
+                  .compose(all -> second.close())
+                  .compose(v -> store.get("count"));
+            })
+        .onComplete(
+            ctx.succeeding(
+                e ->
+                    ctx.verify(
+                        () -> {
+                          int total = 2 * workersPerNode * incrementsPerWorker;
+                          assertThat(e.valueJson()).isEqualTo("" + total);
+                          assertThat(e.version()).isEqualTo(total);
+                          ctx.completeNow();
+                        })));
+  }
+
+  private Future<Void> increment(StateStore node, int remaining) {
+    if (remaining == 0) {
+      return Future.succeededFuture();
+    }
+    return node.get("count")
+        .compose(
+            e -> {
+              long next = e.exists() ? Long.parseLong(e.valueJson()) + 1 : 1;
+              return node.submit(set("count", "" + next, e.visibleVersion()));
+            })
+        .compose(
+            o -> {
+              if (o.succeeded()) {
+                return increment(node, remaining - 1);
+              }
+              if (o.error().code() == ErrorCode.VERSION_CONFLICT) {
+                return increment(node, remaining);
+              }
+              return Future.failedFuture(o.error());
+            });
+  }
+
+  @Test
+  void twoStoresCreatingTheSameNewKeysNeverFailTheTransaction(Vertx vertx, VertxTestContext ctx) {
+    Database.open(vertx, config)
+        .compose(
+            second -> {
+              StateStore node2 = new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES);
+              List<Future<WriteOutcome>> all = new ArrayList<>();
+              for (int i = 0; i < 200; i++) {
+                all.add(store.submit(set("new/" + i, "1", 0L)));
+                all.add(node2.submit(set("new/" + (199 - i), "2", 0L)));
+              }
+              return Future.all(all).compose(done -> second.close()).map(v -> all);
+            })
+        .onComplete(
+            ctx.succeeding(
+                all ->
+                    ctx.verify(
+                        () -> {
+                          List<WriteOutcome> outcomes = all.stream().map(Future::result).toList();
+                          assertThat(outcomes)
+                              .allMatch(
+                                  o ->
+                                      o.succeeded()
+                                          || o.error().code() == ErrorCode.VERSION_CONFLICT);
+                          assertThat(outcomes.stream().filter(WriteOutcome::succeeded))
+                              .hasSize(200);
+                          ctx.completeNow();
+                        })));
+  }
+
+  // ---- migrations ----
+
+  @Test
+  void migratingFromVersionOneKeepsTheData(Vertx vertx, VertxTestContext ctx) throws Exception {
+    ServerConfig.Db old = newDatabase();
+    Migrations.configure(old).target(MigrationVersion.fromVersion("1")).load().migrate();
+    try (Connection c = DriverManager.getConnection(old.url(), old.user(), old.password());
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO state_entry (entry_key, entry_value, version, deleted, updated_at)"
+                    + " VALUES (?, ?, ?, FALSE, ?)")) {
+      insert.setString(1, "kept");
+      insert.setString(2, "[1]");
+      insert.setLong(3, 7);
+      insert.setLong(4, 1);
+      insert.executeUpdate();
+    }
+    Database.open(vertx, old)
+        .compose(
+            migrated -> {
+              StateStore s = new StateStore(vertx, migrated, 10, MAX_VALUE_BYTES);
+              return new SessionStore(migrated)
+                  .open("s", "c", "n", 0, 1)
+                  .compose(v -> s.submit(set("kept", "[2]", 7L)))
+                  .eventually(migrated::close);
+            })
+        .onComplete(
+            ctx.succeeding(
+                o ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(o.entry().version()).isEqualTo(8);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void anEmptyDatabaseMigratesToTheLatestVersion() throws Exception {
+    ServerConfig.Db empty = newDatabase();
+    assertThat(Migrations.migrate(empty)).isEqualTo(2);
+    assertThat(Migrations.migrate(empty)).isZero();
+  }
+}
