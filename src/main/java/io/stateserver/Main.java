@@ -17,9 +17,10 @@ public final class Main {
 
   public static void main(String[] args) {
     String command = args.length == 0 || args[0].startsWith("--") ? "serve" : args[0];
-    String[] rest = args.length == 0 || "serve".equals(command) && args[0].startsWith("--")
-        ? args
-        : Arrays.copyOfRange(args, 1, args.length);
+    String[] rest =
+        args.length == 0 || "serve".equals(command) && args[0].startsWith("--")
+            ? args
+            : Arrays.copyOfRange(args, 1, args.length);
     int code =
         switch (command) {
           case "serve" -> ServeCommand.run(rest);

@@ -10,15 +10,17 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Runs a node until SIGTERM or SIGINT, then drains it and exits 0. A JVM shutdown hook cannot choose
- * the exit status (it would be 143), so the signals are handled directly.
+ * Runs a node until SIGTERM or SIGINT, then drains it and exits 0. A JVM shutdown hook cannot
+ * choose the exit status (it would be 143), so the signals are handled directly.
  */
 public final class ServeCommand {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
   private ServeCommand() {}
 
-  /** @return -1 while the server runs (the signal handler exits), or an exit code on failure */
+  /**
+   * @return -1 while the server runs (the signal handler exits), or an exit code on failure
+   */
   public static int run(String[] args) {
     ServerConfig config;
     try {
@@ -29,7 +31,11 @@ public final class ServeCommand {
     }
     StateServer server;
     try {
-      server = StateServer.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      server =
+          StateServer.start(config)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
     } catch (ConfigException e) {
       System.err.println("configuration error: " + e.getMessage());
       return 2;

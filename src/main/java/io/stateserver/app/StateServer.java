@@ -72,8 +72,7 @@ public final class StateServer {
     ServerMetrics metrics = new ServerMetrics(registry);
     VertxOptions options =
         new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
-    var builder =
-        Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     Future<Vertx> vertxFuture;
     if (config.cluster().enabled()) {
       ClusterManager clusterManager = ClusterManagerFactory.create(config.cluster());
@@ -95,7 +94,8 @@ public final class StateServer {
     TokenVerifier verifier = new TokenVerifier(vertx, config.jwt());
     AccessPolicy access = new AccessPolicy(config.roles());
     PersistenceVerticle persistence =
-        new PersistenceVerticle(config.db(), metrics::batchCommitted);
+        new PersistenceVerticle(
+            config.db(), config.limits().maxValueBytes(), metrics::batchCommitted);
     List<ConnectionVerticle> edges = new CopyOnWriteArrayList<>();
     EdgeFactory edgeFactory =
         new EdgeFactory(config, liveSessions, access, verifier, metrics, timing, registry);
@@ -158,7 +158,8 @@ public final class StateServer {
     log.info("draining [node: {}]", config.nodeId());
     long reconnectMs = 1000;
     return Future.all(edges.stream().map(e -> e.goAway("node draining", reconnectMs)).toList())
-        .compose(v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))
+        .compose(
+            v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))
         .compose(v -> vertx.close());
   }
 

@@ -1,14 +1,17 @@
 package io.stateserver.bus;
 
 /**
- * Every event-bus address of the server, in one place. "Local" addresses are registered with
- * {@code localConsumer} and never leave the node; "cluster" addresses cross nodes and carry only
- * messages with a real wire encoding.
+ * Every event-bus address of the server, in one place. "Local" addresses are registered with {@code
+ * localConsumer} and never leave the node; "cluster" addresses cross nodes and carry only messages
+ * with a real wire encoding.
  */
 public final class Addresses {
   private Addresses() {}
 
-  /** Local, request/reply: a {@code WriteRequest} to the state verticle; replies a {@code WriteOutcome}. */
+  /**
+   * Local, request/reply: a {@code WriteRequest} to the state verticle; replies a {@code
+   * WriteOutcome}.
+   */
   public static final String STATE_WRITE = "state.write";
 
   /** Local, request/reply: a write command to the persistence verticle (group commit). */
@@ -20,7 +23,9 @@ public final class Addresses {
   /** Local, request/reply: a session-table operation to the persistence verticle. */
   public static final String PERSISTENCE_SESSION = "persistence.session";
 
-  /** Cluster, publish: a committed {@code ChangeEvent}; exactly one consumer per node (the fan-out). */
+  /**
+   * Cluster, publish: a committed {@code ChangeEvent}; exactly one consumer per node (the fan-out).
+   */
   public static final String CHANGES = "state.changes";
 
   /**
@@ -29,9 +34,15 @@ public final class Addresses {
    */
   public static final String FANOUT = "connection.fanout";
 
-  /** Cluster, publish: a {@code SessionControl} (close a session's connection on whichever node has it). */
+  /**
+   * Cluster, publish: a {@code SessionControl} (close a session's connection on whichever node has
+   * it).
+   */
   public static final String SESSION_CONTROL = "session.control";
 
-  /** Local, request/reply: a {@code RateCheck} to the rate-limiting verticle; replies a {@code RateVerdict}. */
+  /**
+   * Local, request/reply: a {@code RateCheck} to the rate-limiting verticle; replies a {@code
+   * RateVerdict}.
+   */
   public static final String RATE_CHECK = "ratelimit.check";
 }

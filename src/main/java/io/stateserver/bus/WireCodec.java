@@ -14,7 +14,8 @@ public final class WireCodec<T> implements MessageCodec<T, T> {
   private final Function<T, JsonObject> toJson;
   private final Function<JsonObject, T> fromJson;
 
-  public WireCodec(Class<T> type, Function<T, JsonObject> toJson, Function<JsonObject, T> fromJson) {
+  public WireCodec(
+      Class<T> type, Function<T, JsonObject> toJson, Function<JsonObject, T> fromJson) {
     this.name = "wire:" + type.getSimpleName();
     this.toJson = toJson;
     this.fromJson = fromJson;

@@ -36,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client's WebSocket: decodes requests, checks them, sends them on to the state and
- * persistence verticles, keeps replies in order, and delivers the changes of its subscriptions
- * through a conflating outbound queue. All methods run on the connection's event loop.
+ * One client's WebSocket: decodes requests, checks them, sends them on to the state and persistence
+ * verticles, keeps replies in order, and delivers the changes of its subscriptions through a
+ * conflating outbound queue. All methods run on the connection's event loop.
  */
 final class ClientConnection {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
@@ -254,7 +254,8 @@ final class ClientConnection {
     String key = Keys.validate(request.requireString("key"));
     requireRead(key);
     return afterWrites()
-        .compose(v -> Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
+        .compose(
+            v -> Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
         .onSuccess(
             e ->
                 slot.complete(
@@ -283,7 +284,9 @@ final class ClientConnection {
             new WriteCommand.Set(
                 key, valueJson, ifVersion, ephemeral, ttlMs, principal.clientId(), sessionId))
         .onSuccess(
-            o -> slot.complete(Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
+            o ->
+                slot.complete(
+                    Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
   }
 
   private Future<?> patch(Request request, ReplySequencer.Slot slot) {
@@ -307,7 +310,9 @@ final class ClientConnection {
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Delete(key, ifVersion, principal.clientId()))
         .onSuccess(
-            o -> slot.complete(Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
+            o ->
+                slot.complete(
+                    Frames.ok(slot.id(), new JsonObject().put("version", o.entry().version()))));
   }
 
   private Future<?> list(Request request, ReplySequencer.Slot slot) {
@@ -489,7 +494,8 @@ final class ClientConnection {
   private Future<WriteOutcome> write(WriteCommand command) {
     Future<WriteOutcome> result =
         Bus.<WriteOutcome>request(bus, Addresses.STATE_WRITE, command)
-            .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
+            .compose(
+                o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
     writeBarrier = result.otherwiseEmpty();
     return result;
   }

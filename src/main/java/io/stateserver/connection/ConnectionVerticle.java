@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The network edge (one instance per event loop, all sharing the port): WebSocket upgrades with
- * token check, the HTTP API, health and metrics. Each instance owns the connections it accepted
- * and one subscription index over them, fed by one local consumer of encoded changes.
+ * token check, the HTTP API, health and metrics. Each instance owns the connections it accepted and
+ * one subscription index over them, fed by one local consumer of encoded changes.
  */
 public final class ConnectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectionVerticle.class);

@@ -37,7 +37,8 @@ final class HealthRoutes {
 
   private void ready(RoutingContext rc) {
     Future<Boolean> database =
-        Bus.<Boolean>request(ctx.vertx().eventBus(), Addresses.PERSISTENCE_READ, new ReadQuery.Ping())
+        Bus.<Boolean>request(
+                ctx.vertx().eventBus(), Addresses.PERSISTENCE_READ, new ReadQuery.Ping())
             .otherwise(false);
     Future<Boolean> cluster =
         ctx.config().cluster().enabled()
@@ -52,7 +53,9 @@ final class HealthRoutes {
                   new JsonObject()
                       .put("status", db && cl ? "UP" : "DOWN")
                       .put("database", db ? "UP" : "DOWN")
-                      .put("cluster", ctx.config().cluster().enabled() ? (cl ? "UP" : "DOWN") : "OFF")
+                      .put(
+                          "cluster",
+                          ctx.config().cluster().enabled() ? (cl ? "UP" : "DOWN") : "OFF")
                       .put("node", ctx.nodeId());
               json(rc, db && cl ? 200 : 503, body);
             });

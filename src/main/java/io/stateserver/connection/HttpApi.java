@@ -48,7 +48,8 @@ final class HttpApi {
     router.route("/v1/state/*").handler(rc -> authenticated(rc, p -> onKey(rc, p)));
   }
 
-  private void authenticated(RoutingContext rc, java.util.function.Function<Principal, Future<?>> op) {
+  private void authenticated(
+      RoutingContext rc, java.util.function.Function<Principal, Future<?>> op) {
     String token = BearerToken.fromHeaders(rc.request().headers());
     if (token == null) {
       fail(rc, new StateException(ErrorCode.UNAUTHORIZED, "missing bearer token"));
@@ -81,7 +82,10 @@ final class HttpApi {
     }
     if (HttpMethod.PUT.equals(method)) {
       String value = bodyJson(rc);
-      return write(rc, new WriteCommand.Set(key, value, ifVersion(rc), false, null, p.clientId(), null), false);
+      return write(
+          rc,
+          new WriteCommand.Set(key, value, ifVersion(rc), false, null, p.clientId(), null),
+          false);
     }
     if (HttpMethod.PATCH.equals(method)) {
       String type = rc.request().getHeader("Content-Type");
@@ -89,7 +93,8 @@ final class HttpApi {
         rc.response().setStatusCode(415);
         return fail(rc, StateException.badRequest("PATCH takes application/merge-patch+json"), 415);
       }
-      return write(rc, new WriteCommand.Patch(key, bodyJson(rc), ifVersion(rc), p.clientId()), true);
+      return write(
+          rc, new WriteCommand.Patch(key, bodyJson(rc), ifVersion(rc), p.clientId()), true);
     }
     if (HttpMethod.DELETE.equals(method)) {
       return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
@@ -256,7 +261,8 @@ final class HttpApi {
     }
     Object retry = e.details().getValue("retryAfterMs");
     if (retry instanceof Number n) {
-      rc.response().putHeader("Retry-After", String.valueOf(Math.max(1, (n.longValue() + 999) / 1000)));
+      rc.response()
+          .putHeader("Retry-After", String.valueOf(Math.max(1, (n.longValue() + 999) / 1000)));
     }
     if (e.code() == ErrorCode.UNAUTHORIZED) {
       rc.response().putHeader("WWW-Authenticate", "Bearer");

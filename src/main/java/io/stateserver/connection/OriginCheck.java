@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Browser origin check for upgrades. No {@code Origin} header (non-browser clients such as Pis) is
- * fine; otherwise the origin must be on the allow-list, or, with an empty list, be the server's
- * own origin (same scheme, host and port as the request).
+ * fine; otherwise the origin must be on the allow-list, or, with an empty list, be the server's own
+ * origin (same scheme, host and port as the request).
  */
 final class OriginCheck {
   private OriginCheck() {}

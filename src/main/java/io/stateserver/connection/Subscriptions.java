@@ -110,8 +110,8 @@ final class Subscriptions {
   }
 
   /**
-   * Decides about a change the index routed here: true to send it now; false when it is old,
-   * held for a pending snapshot, or followed by no subscription.
+   * Decides about a change the index routed here: true to send it now; false when it is old, held
+   * for a pending snapshot, or followed by no subscription.
    */
   boolean accept(EncodedChange change) {
     String key = change.key();

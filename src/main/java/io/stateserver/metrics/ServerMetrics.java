@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The server's own meters (Prometheus names {@code state_*}). Thread-safe: shared by every
- * verticle of the node.
+ * The server's own meters (Prometheus names {@code state_*}). Thread-safe: shared by every verticle
+ * of the node.
  */
 public final class ServerMetrics {
   private static final Set<String> OPS =

@@ -19,13 +19,16 @@ public final class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
 
   private final ServerConfig.Db config;
+  private final int maxValueBytes;
   private final BatchListener batchListener;
   private Database database;
   private StateStore store;
   private SessionStore sessions;
 
-  public PersistenceVerticle(ServerConfig.Db config, BatchListener batchListener) {
+  public PersistenceVerticle(
+      ServerConfig.Db config, int maxValueBytes, BatchListener batchListener) {
     this.config = config;
+    this.maxValueBytes = maxValueBytes;
     this.batchListener = batchListener;
   }
 
@@ -35,7 +38,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .compose(
             db -> {
               database = db;
-              store = new StateStore(db, config.maxBatch(), batchListener);
+              store = new StateStore(vertx, db, config.maxBatch(), maxValueBytes, batchListener);
               sessions = new SessionStore(db);
               var bus = vertx.eventBus();
               return Future.all(
@@ -87,7 +90,8 @@ public final class PersistenceVerticle extends VerticleBase {
     if (op instanceof SessionOp.Open o) {
       return sessions.open(o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil());
     } else if (op instanceof SessionOp.Resume o) {
-      return sessions.resume(o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
+      return sessions.resume(
+          o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
     } else if (op instanceof SessionOp.Drop o) {
       return sessions.drop(o.id(), o.nodeId(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {

@@ -8,8 +8,7 @@ public sealed interface SessionOp {
       implements SessionOp {}
 
   /** Replies a Boolean: whether the session could be resumed. */
-  record Resume(
-      String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs)
+  record Resume(String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs)
       implements SessionOp {}
 
   /** Replies null. */
@@ -25,5 +24,5 @@ public sealed interface SessionOp {
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
 
   /** Expired sessions as a reply: ids and their client ids, index-aligned. */
-  record Expired(java.util.List<SessionRow> sessions) {}
+  record Expired(java.util.List<io.stateserver.session.SessionRow> sessions) {}
 }

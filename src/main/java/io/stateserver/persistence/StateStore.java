@@ -73,6 +73,7 @@ public final class StateStore {
   private final int maxValueBytes;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final AtomicLong transactionsCommitted = new AtomicLong();
+  private final BatchListener listener;
   private boolean writing;
 
   /**
@@ -82,6 +83,13 @@ public final class StateStore {
    * @param maxValueBytes the largest encoded value, in UTF-8 bytes
    */
   public StateStore(Vertx vertx, Database database, int maxBatch, int maxValueBytes) {
+    this(vertx, database, maxBatch, maxValueBytes, BatchListener.NONE);
+  }
+
+  /** As above, telling {@code listener} about every committed transaction (metrics). */
+  public StateStore(
+      Vertx vertx, Database database, int maxBatch, int maxValueBytes, BatchListener listener) {
+    this.listener = listener;
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1");
     }
@@ -114,6 +122,11 @@ public final class StateStore {
     return transactionsCommitted.get();
   }
 
+  /** True when nothing is queued or being written (the drain waits for this). */
+  public boolean idle() {
+    return !writing && queue.isEmpty();
+  }
+
   /** The commands waiting for a transaction (for metrics; approximate from other threads). */
   public int queued() {
     return queue.size();
@@ -129,7 +142,12 @@ public final class StateStore {
       batch.add(queue.poll());
     }
     List<WriteCommand> commands = batch.stream().map(Pending::command).toList();
+    long started = System.nanoTime();
     commit(commands, 1)
+        .onSuccess(
+            o ->
+                listener.batchCommitted(
+                    commands.size(), java.time.Duration.ofNanos(System.nanoTime() - started)))
         .otherwise(failure -> unavailable(commands.size(), failure))
         .onComplete(
             ar ->

@@ -55,7 +55,10 @@ public final class Frames {
 
   public static Buffer goaway(String reason, long reconnectMs, String url) {
     JsonObject json =
-        new JsonObject().put("type", "goaway").put("reason", reason).put("reconnectMs", reconnectMs);
+        new JsonObject()
+            .put("type", "goaway")
+            .put("reason", reason)
+            .put("reconnectMs", reconnectMs);
     if (url != null) {
       json.put("url", url);
     }

@@ -48,7 +48,8 @@ public final class RequestParser {
     } else if (rawId != null) {
       id = Request.asWholeNumber(rawId);
       if (id == null || !(rawId instanceof Number)) {
-        throw new Rejected(null, StateException.badRequest("field 'id' must be a string or integer"));
+        throw new Rejected(
+            null, StateException.badRequest("field 'id' must be a string or integer"));
       }
     }
     Object op = body.getValue("op");

@@ -4,7 +4,6 @@ import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.SessionOp;
-import io.stateserver.persistence.SessionRow;
 import io.stateserver.state.WriteCommand;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -107,8 +106,7 @@ public final class SessionVerticle extends VerticleBase {
               if (!ended) {
                 return Future.succeededFuture();
               }
-              log.info(
-                  "session ended [id: {}, client: {}]", session.id(), session.clientId());
+              log.info("session ended [id: {}, client: {}]", session.id(), session.clientId());
               return Bus.request(
                       bus,
                       Addresses.STATE_WRITE,

@@ -8,17 +8,17 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
- * A real WebSocket client for tests: connects with a bearer token, records every frame, and
- * offers futures for "the reply to request N" and "the next frame matching P".
+ * A real WebSocket client for tests: connects with a bearer token, records every frame, and offers
+ * futures for "the reply to request N" and "the next frame matching P".
  */
 public final class TestClient {
   private final Vertx vertx;
@@ -46,7 +46,9 @@ public final class TestClient {
   public static Future<TestClient> connect(Vertx vertx, int port, String token, String query) {
     WebSocketClient client =
         vertx.createWebSocketClient(
-            new WebSocketClientOptions().setMaxFrameSize(4 * 1024 * 1024).setMaxMessageSize(16 * 1024 * 1024));
+            new WebSocketClientOptions()
+                .setMaxFrameSize(4 * 1024 * 1024)
+                .setMaxMessageSize(16 * 1024 * 1024));
     WebSocketConnectOptions options =
         new WebSocketConnectOptions()
             .setHost("127.0.0.1")
