@@ -38,17 +38,15 @@ class ClusterFormationIT {
   void publishOnOneNodeReachesTheOther(VertxTestContext ctx) throws Exception {
     startTwoNodes();
 
-    var received = ctx.checkpoint();
     second
         .eventBus()
         .<String>consumer(
             "test.cluster",
-            msg ->
-                ctx.verify(
-                    () -> {
-                      assertThat(msg.body()).isEqualTo("hello from first");
-                      received.flag();
-                    }))
+            msg -> {
+              // Several publishes may be in flight; the first that arrives proves the point.
+              ctx.verify(() -> assertThat(msg.body()).isEqualTo("hello from first"));
+              ctx.completeNow();
+            })
         .completion()
         .onComplete(
             ctx.succeeding(
@@ -67,22 +65,28 @@ class ClusterFormationIT {
   }
 
   @Test
-  void bothNodesSeeTwoMembersAndReportTheClusterUsable(VertxTestContext ctx) throws Exception {
+  void bothNodesSeeTwoMembersAndBecomeUsable(VertxTestContext ctx) throws Exception {
     HazelcastClusterManager[] managers = startTwoNodes();
 
-    Future.all(ClusterReadiness.isUsable(first), ClusterReadiness.isUsable(second))
-        .onComplete(
-            ctx.succeeding(
-                all ->
-                    ctx.verify(
-                        () -> {
-                          assertThat(all.<Boolean>resultAt(0)).isTrue();
-                          assertThat(all.<Boolean>resultAt(1)).isTrue();
-                          assertThat(managers[0].getNodes()).hasSize(2);
-                          assertThat(managers[1].getNodes())
-                              .containsExactlyInAnyOrderElementsOf(managers[0].getNodes());
-                          ctx.completeNow();
-                        })));
+    ctx.verify(
+        () -> {
+          assertThat(managers[0].getNodes()).hasSize(2);
+          assertThat(managers[1].getNodes())
+              .containsExactlyInAnyOrderElementsOf(managers[0].getNodes());
+        });
+    // Right after a join the partitions migrate and the cluster is briefly not safe; readiness
+    // must turn true once that settles, on both nodes.
+    Future.all(eventuallyUsable(first), eventuallyUsable(second))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Future<Void> eventuallyUsable(Vertx node) {
+    return ClusterReadiness.isUsable(node)
+        .compose(
+            usable ->
+                usable
+                    ? Future.succeededFuture()
+                    : node.timer(200).compose(fired -> eventuallyUsable(node)));
   }
 
   private HazelcastClusterManager[] startTwoNodes() throws Exception {
