@@ -3,7 +3,6 @@ package io.stateserver.persistence;
 import io.stateserver.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.jdbcclient.JDBCConnectOptions;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -37,15 +36,11 @@ public final class Database {
         .executeBlocking(() -> Migrations.migrate(db), false)
         .compose(
             applied -> {
-              JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(db.url());
-              if (db.user() != null) {
-                connect.setUser(db.user());
-              }
-              if (db.password() != null) {
-                connect.setPassword(db.password());
-              }
               Pool pool =
-                  JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(db.poolSize()));
+                  JDBCPool.pool(
+                      vertx,
+                      new AutoCommitRestoringDataSource(db.url(), db.user(), db.password()),
+                      new PoolOptions().setMaxSize(db.poolSize()));
               return pool.query("SELECT 1")
                   .execute()
                   .map(rows -> new Database(pool, dialect))
