@@ -46,7 +46,9 @@ public final class WireClient implements AutoCloseable {
   private final AtomicLong nextId = new AtomicLong(1);
   private final Duration timeout;
   private JsonObject hello;
-  private Closed closed;
+
+  /** Set once the connection closed or failed: every later read reports it again. */
+  private WireException ended;
 
   private sealed interface Event permits Frame, Closed, Failed {}
 
@@ -182,8 +184,8 @@ public final class WireClient implements AutoCloseable {
    * @throws WireException when the connection closed or failed, or nothing came in time
    */
   public JsonObject nextFrame(Duration wait) throws WireException {
-    if (closed != null) {
-      throw closedException(closed);
+    if (ended != null) {
+      throw ended;
     }
     Event event;
     try {
@@ -199,13 +201,15 @@ public final class WireClient implements AutoCloseable {
       return frame.json();
     }
     if (event instanceof Closed c) {
-      closed = c;
-      throw closedException(c);
+      ended = closedException(c);
+    } else {
+      Throwable cause = ((Failed) event).cause();
+      ended =
+          cause instanceof WireException w
+              ? w
+              : new WireException("connection failed: " + cause.getMessage(), cause);
     }
-    Throwable cause = ((Failed) event).cause();
-    throw cause instanceof WireException w
-        ? w
-        : new WireException("connection failed: " + cause.getMessage(), cause);
+    throw ended;
   }
 
   private static WireException closedException(Closed c) {
