@@ -6,6 +6,7 @@ import io.stateserver.config.ServerConfig;
 import io.stateserver.support.FreePorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -105,9 +106,7 @@ class ClusterFormationIT {
   private static Vertx start(ServerConfig.Cluster cluster, HazelcastClusterManager manager)
       throws Exception {
     return Vertx.builder()
-        .with(
-            new io.vertx.core.VertxOptions()
-                .setEventBusOptions(ClusterManagerFactory.eventBusOptions(cluster)))
+        .with(new VertxOptions().setEventBusOptions(ClusterManagerFactory.eventBusOptions(cluster)))
         .withClusterManager(manager)
         .buildClustered()
         .toCompletionStage()
