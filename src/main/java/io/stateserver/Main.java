@@ -1,6 +1,10 @@
 package io.stateserver;
 
 import io.stateserver.app.ServeCommand;
+import io.stateserver.cli.GetCommand;
+import io.stateserver.cli.ListCommand;
+import io.stateserver.cli.SetCommand;
+import io.stateserver.cli.SubCommand;
 import io.stateserver.cli.TokenCommand;
 import java.util.Arrays;
 
@@ -21,10 +25,10 @@ public final class Main {
         switch (command) {
           case "serve" -> ServeCommand.run(rest);
           case "token" -> TokenCommand.run(rest, System.out, System.err);
-          case "get" -> usage(2);
-          case "set" -> usage(2);
-          case "sub" -> usage(2);
-          case "list" -> usage(2);
+          case "get" -> GetCommand.run(rest, System.out, System.err);
+          case "set" -> SetCommand.run(rest, System.out, System.err);
+          case "sub" -> SubCommand.run(rest, System.out, System.err);
+          case "list" -> ListCommand.run(rest, System.out, System.err);
           case "help", "--help", "-h" -> usage(0);
           default -> usage(2);
         };

@@ -76,9 +76,7 @@ public final class StateServer {
     Future<Vertx> vertxFuture;
     if (config.cluster().enabled()) {
       ClusterManager clusterManager = ClusterManagerFactory.create(config.cluster());
-      if (config.cluster().host() != null) {
-        options.getEventBusOptions().setHost(config.cluster().host());
-      }
+      options.setEventBusOptions(ClusterManagerFactory.eventBusOptions(config.cluster()));
       vertxFuture = builder.withClusterManager(clusterManager).buildClustered();
     } else {
       vertxFuture = Future.succeededFuture(builder.build());
@@ -113,15 +111,14 @@ public final class StateServer {
                         vertx.deployVerticle(new StateVerticle(1000)),
                         vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
                         vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions))))
+            .compose(v -> deployEdges(vertx, edgeFactory, edges, 1))
             .compose(
-                v ->
-                    vertx.deployVerticle(
-                        () -> {
-                          ConnectionVerticle edge = edgeFactory.newVerticle();
-                          edges.add(edge);
-                          return edge;
-                        },
-                        new DeploymentOptions().setInstances(instances)));
+                v -> {
+                  edgeFactory.bindTo(edges.get(0).actualPort());
+                  return instances > 1
+                      ? deployEdges(vertx, edgeFactory, edges, instances - 1)
+                      : Future.succeededFuture();
+                });
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics))
         .onSuccess(
@@ -132,6 +129,17 @@ public final class StateServer {
                     s.port(),
                     config.cluster().enabled()))
         .recover(t -> vertx.close().transform(ignored -> Future.failedFuture(t)));
+  }
+
+  private static Future<String> deployEdges(
+      Vertx vertx, EdgeFactory factory, List<ConnectionVerticle> edges, int count) {
+    return vertx.deployVerticle(
+        () -> {
+          ConnectionVerticle edge = factory.newVerticle();
+          edges.add(edge);
+          return edge;
+        },
+        new DeploymentOptions().setInstances(count));
   }
 
   public int port() {

@@ -26,6 +26,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectionVerticle.class);
   public static final String WS_PATH = "/v1/ws";
 
+  private final int port;
   private final Function<io.vertx.core.Vertx, ConnectionContext> contextFactory;
   private final Function<ConnectionContext, Router> routerFactory;
   private final List<ClientConnection> connections = new ArrayList<>();
@@ -33,8 +34,10 @@ public final class ConnectionVerticle extends VerticleBase {
   private HttpServer server;
 
   public ConnectionVerticle(
+      int port,
       Function<io.vertx.core.Vertx, ConnectionContext> contextFactory,
       Function<ConnectionContext, Router> routerFactory) {
+    this.port = port;
     this.contextFactory = contextFactory;
     this.routerFactory = routerFactory;
   }
@@ -46,7 +49,7 @@ public final class ConnectionVerticle extends VerticleBase {
     HttpServerOptions options =
         new HttpServerOptions()
             .setHost(ctx.config().http().host())
-            .setPort(ctx.config().http().port())
+            .setPort(port)
             .setMaxWebSocketFrameSize(limits.maxFrameBytes())
             .setMaxWebSocketMessageSize(limits.maxFrameBytes())
             .setPerMessageWebSocketCompressionSupported(false)

@@ -22,6 +22,8 @@ import java.util.function.Predicate;
  */
 public final class TestClient {
   private final Vertx vertx;
+  // Held so that the client is not collected (and closed) while its socket is in use.
+  private final WebSocketClient client;
   private final WebSocket ws;
   private final List<JsonObject> frames = new ArrayList<>();
   private final Map<Object, List<JsonObject>> repliesById = new HashMap<>();
@@ -32,8 +34,9 @@ public final class TestClient {
 
   private record Waiter(Predicate<JsonObject> match, Promise<JsonObject> promise) {}
 
-  private TestClient(Vertx vertx, WebSocket ws) {
+  private TestClient(Vertx vertx, WebSocketClient client, WebSocket ws) {
     this.vertx = vertx;
+    this.client = client;
     this.ws = ws;
     ws.textMessageHandler(this::onText);
     ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
@@ -57,7 +60,7 @@ public final class TestClient {
     if (token != null) {
       options.addHeader("Authorization", "Bearer " + token);
     }
-    return client.connect(options).map(ws -> new TestClient(vertx, ws));
+    return client.connect(options).map(ws -> new TestClient(vertx, client, ws));
   }
 
   private void onText(String text) {
@@ -157,7 +160,7 @@ public final class TestClient {
   }
 
   public Future<Void> close() {
-    return ws.close();
+    return ws.close().eventually(() -> client.close());
   }
 
   private static Long asLong(Object o) {
