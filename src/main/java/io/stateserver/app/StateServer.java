@@ -44,13 +44,16 @@ public final class StateServer {
   private final List<ConnectionVerticle> edges;
   private final PersistenceVerticle persistence;
   private final ServerMetrics metrics;
+  private final LiveSessions liveSessions;
 
   private StateServer(
       Vertx vertx,
       ServerConfig config,
       List<ConnectionVerticle> edges,
       PersistenceVerticle persistence,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      LiveSessions liveSessions) {
+    this.liveSessions = liveSessions;
     this.vertx = vertx;
     this.config = config;
     this.edges = edges;
@@ -120,7 +123,7 @@ public final class StateServer {
                       : Future.succeededFuture();
                 });
     return deployed
-        .map(v -> new StateServer(vertx, config, edges, persistence, metrics))
+        .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))
         .onSuccess(
             s ->
                 log.info(
@@ -177,7 +180,8 @@ public final class StateServer {
         0,
         50,
         id -> {
-          if (persistence.idle() || System.currentTimeMillis() > deadline) {
+          if ((liveSessions.quiet() && persistence.idle())
+              || System.currentTimeMillis() > deadline) {
             vertx.cancelTimer(id);
             done.tryComplete();
           }

@@ -620,15 +620,18 @@ final class ClientConnection {
     if (sessionId == null) {
       return;
     }
-    ctx.liveSessions().remove(sessionId, this);
     if (takenOver) {
+      ctx.liveSessions().remove(sessionId, this);
       return;
     }
+    ctx.liveSessions().closingStarted();
+    ctx.liveSessions().remove(sessionId, this);
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.Drop(sessionId, ctx.nodeId(), System.currentTimeMillis()))
         .compose(v -> refreshPresence())
+        .onComplete(ar -> ctx.liveSessions().closingFinished())
         .onFailure(
             t ->
                 log.warn(

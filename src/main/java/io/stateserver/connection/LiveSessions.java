@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveSessions {
   private final ConcurrentHashMap<String, ClientConnection> bySession = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger closing =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   void put(String sessionId, ClientConnection connection) {
     ClientConnection previous = bySession.put(sessionId, connection);
@@ -23,6 +25,20 @@ public final class LiveSessions {
 
   ClientConnection get(String sessionId) {
     return bySession.get(sessionId);
+  }
+
+  /** A closed connection starts recording its session's drop and presence. */
+  void closingStarted() {
+    closing.incrementAndGet();
+  }
+
+  void closingFinished() {
+    closing.decrementAndGet();
+  }
+
+  /** True when no connection is open and no closed one is still recording its session's end. */
+  public boolean quiet() {
+    return bySession.isEmpty() && closing.get() == 0;
   }
 
   public int size() {
