@@ -80,11 +80,13 @@ public final class StateServer {
     ServerMetrics metrics = new ServerMetrics(registry);
     VertxOptions options =
         new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    if (config.cluster().enabled()) {
+      options.setEventBusOptions(ClusterManagerFactory.eventBusOptions(config.cluster()));
+    }
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     Future<Vertx> vertxFuture;
     if (config.cluster().enabled()) {
       ClusterManager clusterManager = ClusterManagerFactory.create(config.cluster());
-      options.setEventBusOptions(ClusterManagerFactory.eventBusOptions(config.cluster()));
       vertxFuture = builder.withClusterManager(clusterManager).buildClustered();
     } else {
       vertxFuture = Future.succeededFuture(builder.build());
