@@ -54,29 +54,22 @@ public final class BlockingClient implements AutoCloseable {
   public JsonObject request(String op, Object... fields) {
     return call(
         () -> {
-          Future<JsonObject> reply = client.request(op, fields);
-          Future<JsonObject> closedFirst =
-              client
-                  .closed()
-                  .compose(
-                      code ->
-                          Future.failedFuture(
-                              new IllegalStateException("connection closed [code: " + code + "]")));
-          return Future.any(reply, closedFirst).map(unused -> reply.result());
+          Promise<JsonObject> outcome = Promise.promise();
+          client.request(op, fields).onComplete(outcome::tryComplete, outcome::tryFail);
+          client
+              .closed()
+              .onComplete(
+                  code ->
+                      outcome.tryFail(
+                          new IllegalStateException(
+                              "connection closed [code: " + code.result() + "]")));
+          return outcome.future();
         });
   }
 
   /** The first change frame (received so far or later) for a key at or above a version. */
   public JsonObject change(String key, long minVersion) {
     return call(() -> client.change(key, minVersion));
-  }
-
-  /** The next frame from now on of a type, e.g. {@code goaway}. */
-  public Future<JsonObject> nextOfType(String type) {
-    return await(
-        onContext(
-            context,
-            () -> Future.succeededFuture(client.next(f -> type.equals(f.getString("type"))))));
   }
 
   /** A copy of every frame received so far, in order. */
