@@ -79,10 +79,6 @@ class NodeCrashIT {
             vertx, "b", cluster.token("writer-b", "admin"), List.of(nodeB, nodeC), KEYS_PER_WRITER);
     writerA.start();
     writerB.start();
-    follower
-        .closed()
-        .onComplete(
-            ar -> log.info("follower connection closed [at: {}]", System.currentTimeMillis()));
     try {
       awaitCondition("200 acks per writer", () -> writerA.acks() >= 200 && writerB.acks() >= 200);
 
@@ -92,6 +88,10 @@ class NodeCrashIT {
       nodeB.kill9();
       assertThat(nodeB.waitFor(Duration.ofSeconds(10))).isNotZero();
       log.info("node killed under load [acks a: {}, acks b: {}]", writerA.acks(), writerB.acks());
+      follower.awaitClosed();
+      log.info(
+          "clients of the killed node saw their connection close [after: {} ms]",
+          (System.nanoTime() - killedAt) / 1_000_000);
 
       awaitCondition("writer b acked on node c", () -> writerB.acksOn(nodeC) >= 100);
       awaitCondition("writer a goes on", () -> writerA.acks() >= acksOfABeforeKill + 100);
@@ -106,6 +106,7 @@ class NodeCrashIT {
       Map<String, LoadWriter.Ack> ackedBeforeResume = writerA.latestAcks();
       ackedBeforeResume.putAll(writerB.latestAcks());
       BlockingClient resumed = connect(nodeC, "follower");
+      assertThat(resumed.hello().getString("node")).isEqualTo(TestCluster.nodeName(2));
       JsonObject resume =
           resumed.request(
               "sub", "pattern", "load/#", "known", new JsonObject(new HashMap<>(known)));
