@@ -41,10 +41,10 @@ public final class ConfigLoader {
   /**
    * H2 options of the default embedded database. DB_CLOSE_ON_EXIT=FALSE: the server closes its pool
    * itself during a drain, H2's own shutdown hook would race it. LOCK_TIMEOUT: group commits can
-   * hold row locks for longer than H2's default second under load. The default file lock keeps a
-   * second process from opening the same database. WRITE_DELAY=0: H2 otherwise keeps commits in
-   * memory for up to half a second, and a {@code kill -9} in that window would lose acknowledged
-   * writes.
+   * hold row locks for longer than H2's default second under load. WRITE_DELAY=0: H2 otherwise
+   * writes committed transactions to the file up to half a second later, so a {@code kill -9} lost
+   * writes the server had already acknowledged as durable. The default file lock keeps a second
+   * process from opening the same database.
    */
   static final String H2_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 

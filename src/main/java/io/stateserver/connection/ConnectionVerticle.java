@@ -84,7 +84,9 @@ public final class ConnectionVerticle extends VerticleBase {
     context.runOnContext(
         v -> {
           new ArrayList<>(connections).forEach(c -> c.goAway(reason, reconnectMs));
-          server.close().onComplete(done);
+          // Each goAway runs as a task queued on this context; closing the server in this task
+          // would close those sockets first (code 1000, no goaway frame). Close after them.
+          context.runOnContext(after -> server.close().onComplete(done));
         });
     return done.future();
   }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +24,18 @@ import java.util.concurrent.TimeoutException;
  * target/state-server.jar}). The child inherits this JVM's environment minus every {@code STATE_*}
  * variable, plus the given ones; {@code STATE_HTTP_PORT} defaults to a free port and {@code
  * STATE_DATA_DIR} to a fresh folder under {@code target/server-data/}. Its output goes to a log
- * file under {@code target/server-logs/}.
+ * file under {@code target/server-logs/}. The child JVM runs with {@link #DEFAULT_JVM_OPTIONS} (a
+ * small heap and quick start-up, since several nodes share a small test machine) unless other
+ * options are given.
  */
 public final class ServerProcess implements AutoCloseable {
 
   public static final String JAR_PROPERTY = "stateserver.jar";
   public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+
+  /** JVM options of a child unless the caller gives its own: small heap, fast start-up. */
+  public static final List<String> DEFAULT_JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private static final Path TARGET = Path.of("target");
   private static final HttpClient HTTP =
@@ -68,6 +75,12 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts a server without waiting for readiness (for tests of start-up failures). */
   public static ServerProcess launch(String name, Map<String, String> env) {
+    return launch(name, env, DEFAULT_JVM_OPTIONS);
+  }
+
+  /** Starts a server with the given JVM options, without waiting for readiness. */
+  public static ServerProcess launch(
+      String name, Map<String, String> env, List<String> jvmOptions) {
     Path jar = jar();
     Map<String, String> childEnv = new HashMap<>(env);
     int port =
@@ -83,7 +96,7 @@ public final class ServerProcess implements AutoCloseable {
       Path logFile =
           logDir.resolve(name + "-" + port + "-" + Instant.now().toEpochMilli() + ".log");
       ProcessBuilder builder =
-          new ProcessBuilder(List.of(javaCommand(), "-jar", jar.toString()))
+          new ProcessBuilder(command(jvmOptions, jar))
               .redirectErrorStream(true)
               .redirectOutput(logFile.toFile());
       builder.environment().keySet().removeIf(key -> key.startsWith("STATE_"));
@@ -217,6 +230,15 @@ public final class ServerProcess implements AutoCloseable {
       throw new IllegalStateException("server jar " + jar + " missing; run mvn package first");
     }
     return jar;
+  }
+
+  private static List<String> command(List<String> jvmOptions, Path jar) {
+    List<String> command = new ArrayList<>();
+    command.add(javaCommand());
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(jar.toString());
+    return command;
   }
 
   private static String javaCommand() {

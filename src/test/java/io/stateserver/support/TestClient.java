@@ -70,7 +70,7 @@ public final class TestClient {
       hello.tryComplete(frame);
     }
     if ("reply".equals(frame.getString("type"))) {
-      repliesById.computeIfAbsent(frame.getValue("id"), k -> new ArrayList<>()).add(frame);
+      repliesById.computeIfAbsent(idKey(frame.getValue("id")), k -> new ArrayList<>()).add(frame);
     }
     for (var it = waiters.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
@@ -140,7 +140,12 @@ public final class TestClient {
 
   /** All reply frames (chunks included) received for an id. */
   public List<JsonObject> replies(Object id) {
-    return repliesById.getOrDefault(id, List.of());
+    return repliesById.getOrDefault(idKey(id), List.of());
+  }
+
+  // JSON decoding makes small integer ids Integers; callers hold longs. One key type for both.
+  private static Object idKey(Object id) {
+    return id instanceof Number n ? (Object) n.longValue() : id;
   }
 
   public List<JsonObject> frames() {
