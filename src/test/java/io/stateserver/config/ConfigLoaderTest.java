@@ -49,7 +49,10 @@ class ConfigLoaderTest {
     Path dataDir = tmp.resolve("data").toAbsolutePath();
     assertThat(config.dataDir()).isEqualTo(dataDir);
     assertThat(config.db().url())
-        .isEqualTo("jdbc:h2:file:" + dataDir + "/state;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
+        .isEqualTo(
+            "jdbc:h2:file:"
+                + dataDir
+                + "/state;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
     assertThat(config.db().isEmbeddedH2()).isTrue();
     assertThat(config.db().poolSize()).isEqualTo(8);
     assertThat(config.db().maxBatch()).isEqualTo(512);
