@@ -20,7 +20,6 @@ public final class EdgeFactory {
   private final ServerMetrics metrics;
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
-  private volatile int port;
 
   public EdgeFactory(
       ServerConfig config,
@@ -37,21 +36,11 @@ public final class EdgeFactory {
     this.metrics = metrics;
     this.timing = timing;
     this.registry = registry;
-    this.port = config.http().port();
-  }
-
-  /**
-   * Makes later verticles listen on the port the first one bound. With port 0 each server would
-   * otherwise pick its own random port; with one fixed port they share it.
-   */
-  public void bindTo(int actualPort) {
-    this.port = actualPort;
   }
 
   public ConnectionVerticle newVerticle() {
-    int listenPort = port;
     return new ConnectionVerticle(
-        listenPort,
+        config.http().port(),
         vertx ->
             new ConnectionContext(
                 vertx,

@@ -6,10 +6,15 @@ import io.stateserver.config.ServerConfig;
 import io.stateserver.security.TokenIssuer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,11 +22,16 @@ import java.util.concurrent.TimeUnit;
  * unless a database URL is given, and a token issuer using the node's secret.
  */
 public final class TestServer implements AutoCloseable {
+  public static final String DB_PROPERTY = "state.test.db";
+  public static final String POSTGRES_URL_VARIABLE = "STATE_TEST_POSTGRES_URL";
+
   private final StateServer server;
   private final TokenIssuer issuer;
+  private final String postgresSchema;
 
-  private TestServer(StateServer server) {
+  private TestServer(StateServer server, String postgresSchema) {
     this.server = server;
+    this.postgresSchema = postgresSchema;
     this.issuer = new TokenIssuer(server.vertx(), server.config().jwt());
   }
 
@@ -37,6 +47,13 @@ public final class TestServer implements AutoCloseable {
     args.add("--http.host=127.0.0.1");
     args.add("--http.instances=2");
     args.add("--dataDir=" + dataDir);
+    String schema = null;
+    boolean explicitDb = List.of(flags).stream().anyMatch(f -> f.startsWith("--db.url"));
+    if (usesPostgres() && !explicitDb) {
+      schema = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+      execute(postgresUrl(), "CREATE SCHEMA " + schema);
+      args.add("--db.url=" + withSchema(postgresUrl(), schema));
+    }
     args.addAll(List.of(flags));
     Map<String, String> env = new HashMap<>();
     ServerConfig config = ConfigLoader.load(args.toArray(String[]::new), env);
@@ -45,7 +62,32 @@ public final class TestServer implements AutoCloseable {
             .toCompletionStage()
             .toCompletableFuture()
             .get(60, TimeUnit.SECONDS);
-    return new TestServer(server);
+    return new TestServer(server, schema);
+  }
+
+  /** True when in-JVM integration tests run against PostgreSQL instead of H2. */
+  public static boolean usesPostgres() {
+    return "postgres".equals(System.getProperty(DB_PROPERTY));
+  }
+
+  private static String postgresUrl() {
+    String url = System.getenv(POSTGRES_URL_VARIABLE);
+    if (url == null || url.isBlank()) {
+      throw new IllegalStateException(
+          DB_PROPERTY + "=postgres needs " + POSTGRES_URL_VARIABLE + " (a JDBC URL)");
+    }
+    return url;
+  }
+
+  private static String withSchema(String url, String schema) {
+    return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+  }
+
+  private static void execute(String url, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
   }
 
   public int port() {
@@ -71,5 +113,8 @@ public final class TestServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (postgresSchema != null) {
+      execute(postgresUrl(), "DROP SCHEMA IF EXISTS " + postgresSchema + " CASCADE");
+    }
   }
 }
