@@ -32,9 +32,10 @@ class ClientCommandIT {
   private static Run client(Path dataDir, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] full = new String[args.length + 1];
+    String[] full = new String[args.length + 2];
+    full[args.length + 1] = "--data-dir=" + dataDir;
     System.arraycopy(args, 0, full, 0, args.length);
-    full[args.length] = "--data-dir=" + dataDir;
+    full[args.length] = "--db.url=" + h2(dataDir);
     int code =
         ClientCommand.run(
             full,
@@ -43,6 +44,15 @@ class ClientCommandIT {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Run(
         code, out.toString(StandardCharsets.UTF_8).trim(), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The tool and the node share this embedded database, also when the ITs run on PostgreSQL. */
+  private static String h2(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir + "/state;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+  }
+
+  private static TestServer server(Path dataDir) throws Exception {
+    return TestServer.start(dataDir, "--db.url=" + h2(dataDir));
   }
 
   private static int tokenStatus(int port, String clientId, String secret) throws Exception {
@@ -79,13 +89,13 @@ class ClientCommandIT {
     String rotated = new JsonObject(rotate.out()).getString("secret");
     assertThat(rotated).isNotEqualTo(secret);
 
-    try (TestServer server = TestServer.start(dir)) {
+    try (TestServer server = server(dir)) {
       assertThat(tokenStatus(server.port(), "pi-cli", secret)).isEqualTo(401);
       assertThat(tokenStatus(server.port(), "pi-cli", rotated)).isEqualTo(200);
     }
     assertThat(client(dir, "disable", "pi-cli").code()).isEqualTo(ExitCodes.OK);
     assertThat(new JsonObject(client(dir, "list").out()).getBoolean("enabled")).isFalse();
-    try (TestServer server = TestServer.start(dir)) {
+    try (TestServer server = server(dir)) {
       assertThat(tokenStatus(server.port(), "pi-cli", rotated)).isEqualTo(403);
     }
     assertThat(client(dir, "enable", "pi-cli").code()).isEqualTo(ExitCodes.OK);
@@ -96,7 +106,7 @@ class ClientCommandIT {
   void aRunningServerPicksUpADisableMadeWithTheToolAndClosesTheConnection(Vertx vertx)
       throws Exception {
     Path dir = Files.createTempDirectory("client-cli-live");
-    try (TestServer server = TestServer.start(dir)) {
+    try (TestServer server = server(dir)) {
       // same JVM: the tool can open the server's embedded database alongside it
       assertThat(client(dir, "add", "pi-live", "--roles", "device").code()).isEqualTo(0);
       TestClient live =

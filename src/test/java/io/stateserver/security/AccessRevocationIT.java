@@ -113,7 +113,9 @@ class AccessRevocationIT {
   void disabledClientIsStillRefusedAfterARestart() throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("registry-restart");
     String token;
-    try (TestServer first = TestServer.start(dir)) {
+    // an explicit database, so that both nodes use the same one also when the ITs run on PostgreSQL
+    String db = "--db.url=jdbc:h2:file:" + dir + "/state;DB_CLOSE_ON_EXIT=FALSE";
+    try (TestServer first = TestServer.start(dir, db)) {
       HttpCalls api = new HttpCalls(first.port());
       String secret = api.register(first.adminToken(), "pi-persist", "device");
       token = api.issuedToken("pi-persist", secret);
@@ -121,7 +123,7 @@ class AccessRevocationIT {
               api.post("/v1/admin/clients/pi-persist/disable", first.adminToken(), null).status())
           .isEqualTo(200);
     }
-    try (TestServer second = TestServer.start(dir)) {
+    try (TestServer second = TestServer.start(dir, db)) {
       HttpCalls api = new HttpCalls(second.port());
       assertThat(api.get("/v1/state/devices/pi-persist/x", token).status()).isEqualTo(403);
     }
