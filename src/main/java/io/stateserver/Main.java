@@ -1,6 +1,7 @@
 package io.stateserver;
 
 import io.stateserver.app.ServeCommand;
+import io.stateserver.cli.ClientCommand;
 import io.stateserver.cli.GetCommand;
 import io.stateserver.cli.ListCommand;
 import io.stateserver.cli.SetCommand;
@@ -25,6 +26,7 @@ public final class Main {
         switch (command) {
           case "serve" -> ServeCommand.run(rest);
           case "token" -> TokenCommand.run(rest, System.out, System.err);
+          case "client" -> ClientCommand.run(rest, System.out, System.err);
           case "get" -> GetCommand.run(rest, System.out, System.err);
           case "set" -> SetCommand.run(rest, System.out, System.err);
           case "sub" -> SubCommand.run(rest, System.out, System.err);
@@ -42,6 +44,8 @@ public final class Main {
         """
         usage: java -jar state-server.jar [serve] [--setting=value ...]   run a server node
                java -jar state-server.jar token --sub ID --roles R1,R2 [--ttl SECONDS]
+               java -jar state-server.jar client add ID --roles R1,R2 | disable ID | enable ID
+                 | rotate-secret ID | list   [--setting=value ...]   manage registered clients
                java -jar state-server.jar get KEY | set KEY JSON | list PATTERN | sub PATTERN
                  [--url ws://host:port/v1/ws] [--token JWT]   (or STATE_URL, STATE_TOKEN)
         """);

@@ -14,6 +14,9 @@ import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.persistence.PersistenceVerticle;
 import io.stateserver.ratelimit.RateLimitVerticle;
 import io.stateserver.security.AccessPolicy;
+import io.stateserver.security.DenyList;
+import io.stateserver.security.RegistryVerticle;
+import io.stateserver.security.SecretHasher;
 import io.stateserver.security.TokenVerifier;
 import io.stateserver.session.SessionTiming;
 import io.stateserver.session.SessionVerticle;
@@ -127,7 +130,10 @@ public final class StateServer {
     Codecs.register(vertx.eventBus());
     SessionTiming timing = SessionTiming.forGrace(config.limits().sessionGraceMs());
     LiveSessions liveSessions = new LiveSessions();
-    TokenVerifier verifier = new TokenVerifier(vertx, config.jwt());
+    DenyList denyList = new DenyList();
+    TokenVerifier verifier = new TokenVerifier(vertx, config.jwt(), denyList);
+    // A newly disabled client or revoked token loses its live connections on this node.
+    denyList.onNewDenial(() -> liveSessions.closeDenied(verifier::denied));
     AccessPolicy access = new AccessPolicy(config.roles());
     PersistenceVerticle persistence =
         new PersistenceVerticle(
@@ -148,7 +154,13 @@ public final class StateServer {
                         vertx.deployVerticle(new RateLimitVerticle(config.limits().rate())),
                         vertx.deployVerticle(new StateVerticle(1000)),
                         vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
-                        vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions))))
+                        vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions)),
+                        vertx.deployVerticle(
+                            new RegistryVerticle(
+                                () -> persistence.database().pool(),
+                                config,
+                                denyList,
+                                new SecretHasher()))))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))

@@ -45,4 +45,17 @@ public final class Addresses {
    * RateVerdict}.
    */
   public static final String RATE_CHECK = "ratelimit.check";
+
+  /**
+   * Local, request/reply: a {@code RegistryOp} (token request, client administration) to the node's
+   * registry verticle; replies per operation.
+   */
+  public static final String REGISTRY = "security.registry";
+
+  /**
+   * Cluster, publish: an {@code AccessChange} (client disabled or enabled, token revoked), sent
+   * after the change is committed; one consumer per node (the registry verticle), which updates the
+   * node's deny list and so closes matching connections.
+   */
+  public static final String ACCESS_CHANGES = "security.access";
 }

@@ -7,6 +7,8 @@ import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.StateException;
 import io.stateserver.ratelimit.RateCheck;
 import io.stateserver.ratelimit.RateVerdict;
+import io.stateserver.security.AccessChange;
+import io.stateserver.security.RegistryOp;
 import io.stateserver.session.SessionControl;
 import io.stateserver.state.ChangeEvent;
 import io.stateserver.state.StoredEntry;
@@ -49,7 +51,16 @@ public final class Codecs {
           SessionOp.Expired.class,
           EncodedChange.class,
           RateCheck.class,
-          RateVerdict.class);
+          RateVerdict.class,
+          RegistryOp.IssueToken.class,
+          RegistryOp.Register.class,
+          RegistryOp.ListClients.class,
+          RegistryOp.SetEnabled.class,
+          RegistryOp.RotateSecret.class,
+          RegistryOp.Revoke.class,
+          RegistryOp.IssuedToken.class,
+          RegistryOp.ClientSecret.class,
+          RegistryOp.Clients.class);
 
   public static void register(EventBus bus) {
     for (Class<?> type : LOCAL_TYPES) {
@@ -61,6 +72,9 @@ public final class Codecs {
     bus.registerDefaultCodec(
         SessionControl.class,
         new WireCodec<>(SessionControl.class, SessionControl::toJson, SessionControl::fromJson));
+    bus.registerDefaultCodec(
+        AccessChange.class,
+        new WireCodec<>(AccessChange.class, AccessChange::toJson, AccessChange::fromJson));
   }
 
   private static <T> void registerLocal(EventBus bus, Class<T> type) {

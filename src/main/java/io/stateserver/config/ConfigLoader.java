@@ -48,6 +48,8 @@ public final class ConfigLoader {
    */
   static final String H2_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 
+  private static final String TR = "limits.tokenRequests.";
+
   private ConfigLoader() {}
 
   /**
@@ -198,6 +200,7 @@ public final class ConfigLoader {
     JsonObject cluster = c.getJsonObject("cluster");
     JsonObject limits = c.getJsonObject("limits");
     JsonObject rate = limits.getJsonObject("rate");
+    JsonObject tokenRequests = limits.getJsonObject("tokenRequests");
 
     Path dataDir = path("dataDir", c.getString("dataDir")).toAbsolutePath().normalize();
 
@@ -229,7 +232,8 @@ public final class ConfigLoader {
                 .toList(),
             nonBlank(jwt.getString("issuer")),
             nonBlank(jwt.getString("audience")),
-            atLeast("jwt.leewaySeconds", jwt.getInteger("leewaySeconds"), 0));
+            atLeast("jwt.leewaySeconds", jwt.getInteger("leewaySeconds"), 0),
+            (int) positive("jwt.tokenLifetimeSeconds", jwt.getInteger("tokenLifetimeSeconds")));
 
     ServerConfig.Cluster clusterConfig =
         new ServerConfig.Cluster(
@@ -259,7 +263,18 @@ public final class ConfigLoader {
                 (int) positive("limits.rate.bytesPerSecond", rate.getInteger("bytesPerSecond"))),
             (int) positive("limits.maxPendingReplies", limits.getInteger("maxPendingReplies")),
             (int) positive("limits.maxListLimit", limits.getInteger("maxListLimit")),
-            atLeastLong("limits.shutdownGraceMs", limits.getLong("shutdownGraceMs"), 0));
+            atLeastLong("limits.shutdownGraceMs", limits.getLong("shutdownGraceMs"), 0),
+            new ServerConfig.TokenRequests(
+                (int)
+                    positive(
+                        TR + "perClientPerMinute", tokenRequests.getInteger("perClientPerMinute")),
+                (int) positive(TR + "perClientBurst", tokenRequests.getInteger("perClientBurst")),
+                (int)
+                    positive(
+                        TR + "perAddressPerMinute",
+                        tokenRequests.getInteger("perAddressPerMinute")),
+                (int)
+                    positive(TR + "perAddressBurst", tokenRequests.getInteger("perAddressBurst"))));
 
     return new ServerConfig(
         httpConfig,

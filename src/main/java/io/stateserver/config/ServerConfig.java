@@ -53,9 +53,23 @@ public record ServerConfig(
    * @param issuer required {@code iss}, or null
    * @param audience required {@code aud}, or null
    * @param leewaySeconds clock leeway for {@code exp}, {@code nbf}, {@code iat}
+   * @param tokenLifetimeSeconds lifetime of tokens issued by {@code POST /v1/auth/token}
    */
   public record Jwt(
-      String secret, List<Path> publicKeys, String issuer, String audience, int leewaySeconds) {}
+      String secret,
+      List<Path> publicKeys,
+      String issuer,
+      String audience,
+      int leewaySeconds,
+      int tokenLifetimeSeconds) {
+    public static final int DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+
+    /** The settings without an issued-token lifetime (the default one applies). */
+    public Jwt(
+        String secret, List<Path> publicKeys, String issuer, String audience, int leewaySeconds) {
+      this(secret, publicKeys, issuer, audience, leewaySeconds, DEFAULT_TOKEN_LIFETIME_SECONDS);
+    }
+  }
 
   /**
    * @param enabled whether to join a Hazelcast cluster
@@ -77,6 +91,7 @@ public record ServerConfig(
    *     it (backpressure)
    * @param maxListLimit the largest {@code limit} a {@code list} may ask for
    * @param shutdownGraceMs how long SIGTERM waits for in-flight work
+   * @param tokenRequests budgets of {@code POST /v1/auth/token}
    */
   public record Limits(
       int maxFrameBytes,
@@ -86,9 +101,21 @@ public record ServerConfig(
       Rate rate,
       int maxPendingReplies,
       int maxListLimit,
-      long shutdownGraceMs) {}
+      long shutdownGraceMs,
+      TokenRequests tokenRequests) {}
 
   public record Rate(int messagesPerSecond, int burst, int bytesPerSecond) {}
+
+  /**
+   * Token buckets of the token endpoint, per node: one per client id, one per remote address.
+   *
+   * @param perClientPerMinute requests a minute for one client id
+   * @param perClientBurst requests in a burst for one client id
+   * @param perAddressPerMinute requests a minute from one address
+   * @param perAddressBurst requests in a burst from one address
+   */
+  public record TokenRequests(
+      int perClientPerMinute, int perClientBurst, int perAddressPerMinute, int perAddressBurst) {}
 
   /**
    * Patterns a role may read and write; {@code ${sub}} stands for the client's id.

@@ -34,6 +34,7 @@ final class Settings {
     TYPES.put("jwt.issuer", SettingType.STRING);
     TYPES.put("jwt.audience", SettingType.STRING);
     TYPES.put("jwt.leewaySeconds", SettingType.INT);
+    TYPES.put("jwt.tokenLifetimeSeconds", SettingType.INT);
     TYPES.put("cluster.enabled", SettingType.BOOLEAN);
     TYPES.put("cluster.configFile", SettingType.STRING);
     TYPES.put("cluster.members", SettingType.LIST);
@@ -50,6 +51,10 @@ final class Settings {
     TYPES.put("limits.maxPendingReplies", SettingType.INT);
     TYPES.put("limits.maxListLimit", SettingType.INT);
     TYPES.put("limits.shutdownGraceMs", SettingType.LONG);
+    TYPES.put("limits.tokenRequests.perClientPerMinute", SettingType.INT);
+    TYPES.put("limits.tokenRequests.perClientBurst", SettingType.INT);
+    TYPES.put("limits.tokenRequests.perAddressPerMinute", SettingType.INT);
+    TYPES.put("limits.tokenRequests.perAddressBurst", SettingType.INT);
 
     ENV.put("STATE_HTTP_HOST", "http.host");
     ENV.put("STATE_HTTP_PORT", "http.port");
@@ -66,6 +71,7 @@ final class Settings {
     ENV.put("STATE_JWT_ISSUER", "jwt.issuer");
     ENV.put("STATE_JWT_AUDIENCE", "jwt.audience");
     ENV.put("STATE_JWT_LEEWAY_S", "jwt.leewaySeconds");
+    ENV.put("STATE_TOKEN_LIFETIME_S", "jwt.tokenLifetimeSeconds");
     ENV.put("STATE_CLUSTER", "cluster.enabled");
     ENV.put("STATE_CLUSTER_CONFIG", "cluster.configFile");
     ENV.put("STATE_CLUSTER_MEMBERS", "cluster.members");

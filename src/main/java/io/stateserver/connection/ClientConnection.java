@@ -115,6 +115,11 @@ final class ClientConnection {
               }
               sessionId = ar.result();
               ctx.liveSessions().put(sessionId, this);
+              if (ctx.verifier().denied(principal)) {
+                // disabled or revoked while the session was opening, after the sweep had run
+                closeWith(CloseCodes.ACCESS_REVOKED, "access revoked");
+                return;
+              }
               enqueueReply(
                   Frames.hello(sessionId, ctx.nodeId(), principal.clientId(), ctx.helloLimits()));
               ws.resume();
@@ -597,6 +602,23 @@ final class ClientConnection {
         v -> {
           takenOver = true;
           closeWith(CloseCodes.NORMAL, "session resumed elsewhere");
+        });
+  }
+
+  /**
+   * Closes with 4403 if the connection's current principal is denied (client disabled, token
+   * revoked).
+   */
+  void closeIfDenied(java.util.function.Predicate<Principal> denied) {
+    context.runOnContext(
+        v -> {
+          if (!closed && denied.test(principal)) {
+            log.info(
+                "closing connection, access revoked [client: {}, connection: {}]",
+                principal.clientId(),
+                connectionId);
+            closeWith(CloseCodes.ACCESS_REVOKED, "access revoked");
+          }
         });
   }
 

@@ -111,7 +111,11 @@ public final class ConnectionVerticle extends VerticleBase {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                hs.reject(401);
+                // 403 for a disabled client or revoked token, 401 for any other refusal
+                hs.reject(
+                    ar.cause() instanceof StateException e && e.code() == ErrorCode.FORBIDDEN
+                        ? 403
+                        : 401);
                 return;
               }
               hs.accept()

@@ -55,6 +55,8 @@ public final class EdgeFactory {
           Router router = Router.router(ctx.vertx());
           new HealthRoutes(ctx, registry).mount(router);
           new HttpApi(ctx).mount(router);
+          new TokenEndpoint(ctx).mount(router);
+          new AdminApi(ctx).mount(router);
           return router;
         });
   }

@@ -45,6 +45,14 @@ public final class LiveSessions {
     return bySession.size();
   }
 
+  /**
+   * Closes (4403) every live connection whose principal the predicate denies; each connection
+   * checks its current principal on its own event loop, since {@code auth} may have replaced it.
+   */
+  public void closeDenied(java.util.function.Predicate<io.stateserver.security.Principal> denied) {
+    bySession.values().forEach(c -> c.closeIfDenied(denied));
+  }
+
   Collection<ClientConnection> all() {
     return bySession.values();
   }

@@ -104,6 +104,11 @@ public final class PersistenceVerticle extends VerticleBase {
     return Future.failedFuture(new IllegalArgumentException("unknown session op " + op));
   }
 
+  /** The node's database, once this verticle has started (shared by the client registry). */
+  public Database database() {
+    return database;
+  }
+
   /** Whether the writer has nothing queued or in flight (used by the drain on SIGTERM). */
   public boolean idle() {
     return store == null || store.idle();

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * non-empty string and {@code roles}, when present, an array of strings. Every refusal is a {@link
  * StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a client.
  *
+ * <p>A valid token is still refused, with {@link ErrorCode#FORBIDDEN}, when the {@link DenyList}
+ * says its client is disabled or its {@code jti} revoked.
+ *
  * <p>Verification is CPU work only (an HMAC or a signature check), cheap enough for an event loop.
  */
 public final class TokenVerifier {
@@ -35,16 +38,32 @@ public final class TokenVerifier {
   private final JwtAuthFactory.Provider provider;
   private final ServerConfig.Jwt config;
   private final LongSupplier nowSeconds;
+  private final DenyList denyList;
 
   /** Builds the verifier; reads the configured public key files, so call it at start-up. */
   public TokenVerifier(Vertx vertx, ServerConfig.Jwt config) {
-    this(vertx, config, () -> System.currentTimeMillis() / 1000);
+    this(vertx, config, new DenyList());
+  }
+
+  /** A verifier that also refuses the disabled clients and revoked tokens of {@code denyList}. */
+  public TokenVerifier(Vertx vertx, ServerConfig.Jwt config, DenyList denyList) {
+    this(vertx, config, () -> System.currentTimeMillis() / 1000, denyList);
   }
 
   TokenVerifier(Vertx vertx, ServerConfig.Jwt config, LongSupplier nowSeconds) {
+    this(vertx, config, nowSeconds, new DenyList());
+  }
+
+  TokenVerifier(Vertx vertx, ServerConfig.Jwt config, LongSupplier nowSeconds, DenyList denyList) {
     this.provider = JwtAuthFactory.create(vertx, config);
     this.config = config;
     this.nowSeconds = nowSeconds;
+    this.denyList = denyList;
+  }
+
+  /** Whether a (verified) principal has lost access since: client disabled or token revoked. */
+  public boolean denied(Principal principal) {
+    return denyList.denies(principal);
   }
 
   /** The verified identity, or a failure with {@link ErrorCode#UNAUTHORIZED}. */
@@ -66,7 +85,12 @@ public final class TokenVerifier {
         .compose(
             user -> {
               try {
-                return Future.succeededFuture(principalOf(payload));
+                Principal principal = principalOf(payload);
+                if (denyList.denies(principal)) {
+                  return Future.failedFuture(
+                      new StateException(ErrorCode.FORBIDDEN, "access revoked"));
+                }
+                return Future.succeededFuture(principal);
               } catch (StateException e) {
                 return Future.failedFuture(e);
               }

@@ -1,0 +1,70 @@
+package io.stateserver.connection;
+
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.StateException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * JSON responses of the token endpoint and the admin API, with error codes mapped to HTTP statuses
+ * the same way as the state API: {@code Retry-After} from {@code retryAfterMs}, {@code
+ * WWW-Authenticate} on 401, and the error object in the body.
+ */
+final class HttpReplies {
+  private HttpReplies() {}
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    if (rc.response().ended()) {
+      return;
+    }
+    rc.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        // secrets and tokens travel in these bodies: never cache them
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encode());
+  }
+
+  static void fail(RoutingContext rc, StateException e) {
+    fail(rc, e, e.code().httpStatus());
+  }
+
+  static void fail(RoutingContext rc, StateException e, int status) {
+    if (rc.response().ended()) {
+      return;
+    }
+    Object retry = e.details().getValue("retryAfterMs");
+    if (retry instanceof Number n) {
+      rc.response()
+          .putHeader("Retry-After", String.valueOf(Math.max(1, (n.longValue() + 999) / 1000)));
+    }
+    if (e.code() == ErrorCode.UNAUTHORIZED) {
+      rc.response().putHeader("WWW-Authenticate", "Bearer");
+    }
+    json(rc, status, new JsonObject().put("error", e.toErrorJson()));
+  }
+
+  /** The request body as a JSON object, or {@code bad_request}. */
+  static JsonObject bodyObject(RoutingContext rc) {
+    try {
+      JsonObject body = rc.body().asJsonObject();
+      if (body == null) {
+        throw StateException.badRequest("a JSON object body is required");
+      }
+      return body;
+    } catch (RuntimeException e) {
+      if (e instanceof StateException se) {
+        throw se;
+      }
+      throw StateException.badRequest("body is not a JSON object");
+    }
+  }
+
+  /** A required string field of a body, or {@code bad_request}. */
+  static String requireString(JsonObject body, String field) {
+    if (!(body.getValue(field) instanceof String value)) {
+      throw StateException.badRequest("field '" + field + "' must be a string");
+    }
+    return value;
+  }
+}

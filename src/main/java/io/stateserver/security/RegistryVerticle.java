@@ -1,0 +1,175 @@
+package io.stateserver.security;
+
+import io.stateserver.bus.Addresses;
+import io.stateserver.bus.Bus;
+import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.StateException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's client registry (one instance per node): answers {@link RegistryOp}s from the HTTP
+ * edge, limits token requests, and keeps the node's {@link DenyList} current.
+ *
+ * <p>Consistency of disable and revoke: the change is committed to the database first, then an
+ * {@link AccessChange} is published cluster-wide; every node's instance applies it to its deny list
+ * (closing live connections) as soon as it arrives, normally within milliseconds. Each node also
+ * re-reads the deny state from the database every {@value #REFRESH_MS} ms, which bounds the window
+ * for changes whose message was lost and for changes made with the command-line tool (which has no
+ * cluster connection) to that period.
+ */
+public final class RegistryVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(RegistryVerticle.class);
+  static final long REFRESH_MS = 5_000;
+  private static final long EVICT_MS = 60_000;
+
+  private final Supplier<Pool> pool;
+  private final ServerConfig config;
+  private final DenyList denyList;
+  private final SecretHasher hasher;
+  private final TokenRequestLimiter limiter;
+  private ClientService clients;
+  private TokenIssuer issuer;
+  private long refreshTimer = -1;
+  private long evictTimer = -1;
+  private boolean refreshing;
+
+  /**
+   * @param pool the database pool, available once the persistence verticle has started
+   */
+  public RegistryVerticle(
+      Supplier<Pool> pool, ServerConfig config, DenyList denyList, SecretHasher hasher) {
+    this.pool = pool;
+    this.config = config;
+    this.denyList = denyList;
+    this.hasher = hasher;
+    this.limiter = new TokenRequestLimiter(config.limits().tokenRequests());
+  }
+
+  @Override
+  public Future<?> start() {
+    clients = new ClientService(vertx, pool.get(), hasher, config.roles());
+    issuer = new TokenIssuer(vertx, config.jwt());
+    var bus = vertx.eventBus();
+    var requests = bus.<RegistryOp>localConsumer(Addresses.REGISTRY, this::onRequest);
+    var changes = bus.<AccessChange>consumer(Addresses.ACCESS_CHANGES, m -> onChange(m.body()));
+    return refresh()
+        .compose(v -> Future.all(requests.completion(), changes.completion()))
+        .onSuccess(
+            v -> {
+              refreshTimer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
+              evictTimer = vertx.setPeriodic(EVICT_MS, id -> limiter.evictIdle(System.nanoTime()));
+              log.info(
+                  "client registry ready [disabled: {}, revoked: {}]",
+                  denyList.disabledCount(),
+                  denyList.revokedCount());
+            });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(refreshTimer);
+    vertx.cancelTimer(evictTimer);
+    return Future.succeededFuture();
+  }
+
+  private void onChange(AccessChange change) {
+    log.info("access change [kind: {}, subject: {}]", change.kind(), change.subject());
+    denyList.apply(change);
+  }
+
+  /** Re-reads the deny state from the database and purges expired revocations. */
+  private Future<Void> refresh() {
+    if (refreshing) {
+      return Future.succeededFuture();
+    }
+    refreshing = true;
+    long nowSeconds = System.currentTimeMillis() / 1000;
+    // A revocation is kept for the leeway past its token's expiry, which verification allows too.
+    long expiredBefore = nowSeconds - config.jwt().leewaySeconds();
+    long started = denyList.readStarted();
+    return clients
+        .denyState(expiredBefore)
+        .onSuccess(
+            snapshot -> {
+              int added = denyList.sync(snapshot, started);
+              if (added > 0) {
+                log.info("deny list refreshed from the database [new: {}]", added);
+              }
+              denyList.pruneRevoked(expiredBefore);
+            })
+        .compose(s -> clients.purgeRevocations(expiredBefore))
+        .<Void>mapEmpty()
+        .onFailure(t -> log.warn("deny list refresh failed [cause: {}]", t.getMessage()))
+        .onComplete(ar -> refreshing = false);
+  }
+
+  private void onRequest(Message<RegistryOp> message) {
+    Future<?> result;
+    try {
+      result = handle(message.body());
+    } catch (StateException e) {
+      result = Future.failedFuture(e);
+    }
+    Bus.replyWith(message, result);
+  }
+
+  private Future<?> handle(RegistryOp op) {
+    if (op instanceof RegistryOp.IssueToken t) {
+      return issueToken(t);
+    } else if (op instanceof RegistryOp.Register r) {
+      return clients.register(r.clientId(), r.roles());
+    } else if (op instanceof RegistryOp.ListClients) {
+      return clients.list().map(RegistryOp.Clients::new);
+    } else if (op instanceof RegistryOp.SetEnabled s) {
+      return clients
+          .setEnabled(s.clientId(), s.enabled())
+          .onSuccess(
+              v ->
+                  publish(
+                      s.enabled()
+                          ? AccessChange.enabled(s.clientId())
+                          : AccessChange.disabled(s.clientId())))
+          .map(s.clientId());
+    } else if (op instanceof RegistryOp.RotateSecret r) {
+      return clients.rotateSecret(r.clientId());
+    } else if (op instanceof RegistryOp.Revoke r) {
+      return clients
+          .revoke(r.jti(), r.expiresAt())
+          .onSuccess(v -> publish(AccessChange.revoked(r.jti(), r.expiresAt())))
+          .map(r.jti());
+    }
+    return Future.failedFuture(new IllegalArgumentException("unknown registry op " + op));
+  }
+
+  private Future<RegistryOp.IssuedToken> issueToken(RegistryOp.IssueToken request) {
+    long waitMs =
+        limiter.tryAcquire(request.clientId(), request.remoteAddress(), System.nanoTime());
+    if (waitMs > 0) {
+      return Future.failedFuture(
+          new StateException(
+              ErrorCode.RATE_LIMITED,
+              "too many token requests",
+              new JsonObject().put("retryAfterMs", waitMs)));
+    }
+    long lifetime = config.jwt().tokenLifetimeSeconds();
+    return clients
+        .authenticate(request.clientId(), request.secret())
+        .map(
+            client ->
+                new RegistryOp.IssuedToken(
+                    issuer.issue(client.clientId(), client.roles(), lifetime), lifetime));
+  }
+
+  /** Tells every node, this one included, about a change already in the database. */
+  private void publish(AccessChange change) {
+    vertx.eventBus().publish(Addresses.ACCESS_CHANGES, change);
+  }
+}
