@@ -114,14 +114,7 @@ public final class StateServer {
                         vertx.deployVerticle(new StateVerticle(1000)),
                         vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
                         vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions))))
-            .compose(v -> deployEdges(vertx, edgeFactory, edges, 1))
-            .compose(
-                v -> {
-                  edgeFactory.bindTo(edges.get(0).actualPort());
-                  return instances > 1
-                      ? deployEdges(vertx, edgeFactory, edges, instances - 1)
-                      : Future.succeededFuture();
-                });
+            .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))
         .onSuccess(

@@ -20,7 +20,7 @@ public final class EdgeFactory {
   private final ServerMetrics metrics;
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
-  private volatile int port;
+  private final int port;
 
   public EdgeFactory(
       ServerConfig config,
@@ -37,21 +37,21 @@ public final class EdgeFactory {
     this.metrics = metrics;
     this.timing = timing;
     this.registry = registry;
-    this.port = config.http().port();
+    this.port = listenPort(config.http().port());
   }
 
   /**
-   * Makes later verticles listen on the port the first one bound. With port 0 each server would
-   * otherwise pick its own random port; with one fixed port they share it.
+   * The port every instance listens on. Port 0 ("any free port") becomes -1, Vert.x's shared random
+   * port: with 0 each instance would bind a port of its own, and listening on the port the first
+   * one got fails (that server is registered as a random-port server, not under its number).
    */
-  public void bindTo(int actualPort) {
-    this.port = actualPort;
+  static int listenPort(int configured) {
+    return configured == 0 ? -1 : configured;
   }
 
   public ConnectionVerticle newVerticle() {
-    int listenPort = port;
     return new ConnectionVerticle(
-        listenPort,
+        port,
         vertx ->
             new ConnectionContext(
                 vertx,
