@@ -58,6 +58,7 @@ final class ClientConnection {
 
   private Principal principal;
   private String sessionId;
+  private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
   private boolean closed;
   private boolean paused;
@@ -125,6 +126,7 @@ final class ClientConnection {
 
   private Future<String> openSession(String resumeId) {
     long now = System.currentTimeMillis();
+    sessionConnectedAt = now;
     long leaseUntil = now + ctx.sessionTiming().leaseMs();
     String clientId = principal.clientId();
     if (resumeId != null && !resumeId.isEmpty() && resumeId.length() <= 64) {
@@ -629,7 +631,8 @@ final class ClientConnection {
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
-            new SessionOp.Drop(sessionId, ctx.nodeId(), System.currentTimeMillis()))
+            new SessionOp.Drop(
+                sessionId, ctx.nodeId(), sessionConnectedAt, System.currentTimeMillis()))
         .compose(v -> refreshPresence())
         .onComplete(ar -> ctx.liveSessions().closingFinished())
         .onFailure(
