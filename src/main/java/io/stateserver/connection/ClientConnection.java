@@ -22,6 +22,7 @@ import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.ServerWebSocket;
@@ -580,17 +581,25 @@ final class ClientConnection {
                 Math.max(1, delay), id -> closeWith(CloseCodes.TOKEN_INVALID, "token expired"));
   }
 
-  /** Sends a goaway and closes with 1001 (the node is draining). */
-  void goAway(String reason, long reconnectMs) {
+  /**
+   * Sends a goaway and closes with 1001 (the node is draining).
+   *
+   * @return completes once the close frame is written (or the socket was already closed), so that
+   *     the caller can close the server without cutting the goaway off
+   */
+  Future<Void> goAway(String reason, long reconnectMs) {
+    Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
-          if (closed) {
+          if (closed || ws.isClosed()) {
+            done.complete();
             return;
           }
           Buffer frame = Frames.goaway(reason, reconnectMs, null);
           TextFrames.write(ws, frame);
-          closeWith(CloseCodes.GOING_AWAY, reason);
+          ws.close(CloseCodes.GOING_AWAY, reason).onComplete(ar -> done.complete());
         });
+    return done.future();
   }
 
   /** The session was resumed by a newer connection: close this one without ending the session. */
