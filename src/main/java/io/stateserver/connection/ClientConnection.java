@@ -243,6 +243,9 @@ final class ClientConnection {
           } else {
             ctx.metrics().request(op, "ok");
           }
+          // A request without id that succeeded sends nothing, so no flush re-checks the backlog:
+          // without this, a client pipelining such requests would stay paused for good.
+          applyBackpressure();
         });
   }
 
