@@ -65,6 +65,8 @@ final class ClientConnection {
   private boolean paused;
   private boolean takenOver;
   private long expiryTimer = -1;
+  private long reportedPendingChanges;
+  private long reportedPendingBytes;
 
   ClientConnection(
       ConnectionContext ctx,
@@ -551,7 +553,18 @@ final class ClientConnection {
     while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
       TextFrames.write(ws, frame);
     }
+    reportQueue();
     applyBackpressure();
+  }
+
+  /** Keeps the node's outbound-queue gauges in step with this connection's queue. */
+  private void reportQueue() {
+    long changes = closed ? 0 : out.pendingChanges();
+    long bytes = closed ? 0 : out.pendingBytes();
+    ctx.metrics()
+        .outboundQueueChanged(changes - reportedPendingChanges, bytes - reportedPendingBytes);
+    reportedPendingChanges = changes;
+    reportedPendingBytes = bytes;
   }
 
   /**
@@ -627,6 +640,7 @@ final class ClientConnection {
     closed = true;
     onClosed.accept(this);
     ctx.metrics().connectionClosed();
+    reportQueue();
     if (expiryTimer >= 0) {
       ctx.vertx().cancelTimer(expiryTimer);
     }
