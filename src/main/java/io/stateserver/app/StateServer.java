@@ -29,10 +29,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -72,13 +68,12 @@ public final class StateServer {
    * Starts a node. Must not be called on an event loop (it creates Vert.x and, when clustered,
    * reads the Hazelcast configuration file).
    */
-  public static Future<StateServer> start(ServerConfig requested) {
-    if (requested.cluster().enabled() && requested.db().isEmbeddedH2()) {
+  public static Future<StateServer> start(ServerConfig config) {
+    if (config.cluster().enabled() && config.db().isEmbeddedH2()) {
       throw new ConfigException(
           "a clustered node needs a shared database: set STATE_DB_URL to PostgreSQL (or an H2"
               + " server URL jdbc:h2:tcp://...); the embedded H2 database belongs to one node only");
     }
-    ServerConfig config = withConcretePort(requested);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ServerMetrics metrics = new ServerMetrics(registry);
     VertxOptions options =
@@ -95,34 +90,6 @@ public final class StateServer {
       vertxFuture = Future.succeededFuture(builder.build());
     }
     return vertxFuture.compose(vertx -> deploy(vertx, config, registry, metrics));
-  }
-
-  /**
-   * Port 0 means "any free port". Every edge instance must share one port, and servers that each
-   * listen on port 0 would each get their own, so a free port is chosen once, here.
-   */
-  private static ServerConfig withConcretePort(ServerConfig config) {
-    if (config.http().port() != 0) {
-      return config;
-    }
-    int port;
-    try (ServerSocket socket =
-        new ServerSocket(0, 1, InetAddress.getByName(config.http().host()))) {
-      port = socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
-    }
-    ServerConfig.Http h = config.http();
-    return new ServerConfig(
-        new ServerConfig.Http(
-            h.host(), port, h.allowedOrigins(), h.handshakeTimeoutMs(), h.instances()),
-        config.dataDir(),
-        config.db(),
-        config.jwt(),
-        config.cluster(),
-        config.nodeId(),
-        config.limits(),
-        config.roles());
   }
 
   private static Future<StateServer> deploy(

@@ -22,6 +22,7 @@ import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.ServerWebSocket;
@@ -58,11 +59,14 @@ final class ClientConnection {
 
   private Principal principal;
   private String sessionId;
+  private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
   private long expiryTimer = -1;
+  private long reportedPendingChanges;
+  private long reportedPendingBytes;
 
   ClientConnection(
       ConnectionContext ctx,
@@ -130,6 +134,7 @@ final class ClientConnection {
 
   private Future<String> openSession(String resumeId) {
     long now = System.currentTimeMillis();
+    sessionConnectedAt = now;
     long leaseUntil = now + ctx.sessionTiming().leaseMs();
     String clientId = principal.clientId();
     if (resumeId != null && !resumeId.isEmpty() && resumeId.length() <= 64) {
@@ -245,6 +250,9 @@ final class ClientConnection {
           } else {
             ctx.metrics().request(op, "ok");
           }
+          // A request without id that succeeded sends nothing, so no flush re-checks the backlog:
+          // without this, a client pipelining such requests would stay paused for good.
+          applyBackpressure();
         });
   }
 
@@ -550,7 +558,18 @@ final class ClientConnection {
     while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
       TextFrames.write(ws, frame);
     }
+    reportQueue();
     applyBackpressure();
+  }
+
+  /** Keeps the node's outbound-queue gauges in step with this connection's queue. */
+  private void reportQueue() {
+    long changes = closed ? 0 : out.pendingChanges();
+    long bytes = closed ? 0 : out.pendingBytes();
+    ctx.metrics()
+        .outboundQueueChanged(changes - reportedPendingChanges, bytes - reportedPendingBytes);
+    reportedPendingChanges = changes;
+    reportedPendingBytes = bytes;
   }
 
   /**
@@ -583,17 +602,25 @@ final class ClientConnection {
                 Math.max(1, delay), id -> closeWith(CloseCodes.TOKEN_INVALID, "token expired"));
   }
 
-  /** Sends a goaway and closes with 1001 (the node is draining). */
-  void goAway(String reason, long reconnectMs) {
+  /**
+   * Sends a goaway and closes with 1001 (the node is draining).
+   *
+   * @return completes once the close frame is written (or the socket was already closed), so that
+   *     the caller can close the server without cutting the goaway off
+   */
+  Future<Void> goAway(String reason, long reconnectMs) {
+    Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
-          if (closed) {
+          if (closed || ws.isClosed()) {
+            done.complete();
             return;
           }
           Buffer frame = Frames.goaway(reason, reconnectMs, null);
           TextFrames.write(ws, frame);
-          closeWith(CloseCodes.GOING_AWAY, reason);
+          ws.close(CloseCodes.GOING_AWAY, reason).onComplete(ar -> done.complete());
         });
+    return done.future();
   }
 
   /** The session was resumed by a newer connection: close this one without ending the session. */
@@ -635,6 +662,7 @@ final class ClientConnection {
     closed = true;
     onClosed.accept(this);
     ctx.metrics().connectionClosed();
+    reportQueue();
     if (expiryTimer >= 0) {
       ctx.vertx().cancelTimer(expiryTimer);
     }
@@ -651,7 +679,8 @@ final class ClientConnection {
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
-            new SessionOp.Drop(sessionId, ctx.nodeId(), System.currentTimeMillis()))
+            new SessionOp.Drop(
+                sessionId, ctx.nodeId(), sessionConnectedAt, System.currentTimeMillis()))
         .compose(v -> refreshPresence())
         .onComplete(ar -> ctx.liveSessions().closingFinished())
         .onFailure(

@@ -83,10 +83,13 @@ public final class ConnectionVerticle extends VerticleBase {
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
-          new ArrayList<>(connections).forEach(c -> c.goAway(reason, reconnectMs));
-          // Each goAway runs as a task queued on this context; closing the server in this task
-          // would close those sockets first (code 1000, no goaway frame). Close after them.
-          context.runOnContext(after -> server.close().onComplete(done));
+          // Close the server only once every goaway went out: closing it closes the sockets, and
+          // a goaway queued behind that would be lost.
+          Future.join(
+                  new ArrayList<>(connections)
+                      .stream().map(c -> c.goAway(reason, reconnectMs)).toList())
+              .transform(ar -> server.close())
+              .onComplete(done);
         });
     return done.future();
   }

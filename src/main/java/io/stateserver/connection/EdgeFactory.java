@@ -20,6 +20,7 @@ public final class EdgeFactory {
   private final ServerMetrics metrics;
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
+  private final int port;
 
   public EdgeFactory(
       ServerConfig config,
@@ -36,11 +37,21 @@ public final class EdgeFactory {
     this.metrics = metrics;
     this.timing = timing;
     this.registry = registry;
+    this.port = listenPort(config.http().port());
+  }
+
+  /**
+   * The port every instance listens on. Port 0 ("any free port") becomes -1, Vert.x's shared random
+   * port: with 0 each instance would bind a port of its own, and listening on the port the first
+   * one got fails (that server is registered as a random-port server, not under its number).
+   */
+  static int listenPort(int configured) {
+    return configured == 0 ? -1 : configured;
   }
 
   public ConnectionVerticle newVerticle() {
     return new ConnectionVerticle(
-        config.http().port(),
+        port,
         vertx ->
             new ConnectionContext(
                 vertx,

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server's own meters (Prometheus names {@code state_*}). Thread-safe: shared by every verticle
@@ -19,6 +20,8 @@ public final class ServerMetrics {
 
   private final MeterRegistry registry;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicLong outboundChangesPending = new AtomicLong();
+  private final AtomicLong outboundBytesPending = new AtomicLong();
   private final Counter messages;
   private final Counter changesDelivered;
   private final Timer fanoutLatency;
@@ -28,6 +31,8 @@ public final class ServerMetrics {
   public ServerMetrics(MeterRegistry registry) {
     this.registry = registry;
     registry.gauge("state_connections", connections);
+    registry.gauge("state_outbound_changes_pending", outboundChangesPending);
+    registry.gauge("state_outbound_bytes_pending", outboundBytesPending);
     this.messages =
         Counter.builder("state_messages_received").description("client frames").register(registry);
     this.changesDelivered =
@@ -60,6 +65,29 @@ public final class ServerMetrics {
 
   public void connectionClosed() {
     connections.decrementAndGet();
+  }
+
+  /**
+   * A connection's outbound queue grew or shrank. Change frames conflate per key, so the pending
+   * changes of the node stay below the sum of the keys its slow readers follow.
+   */
+  public void outboundQueueChanged(long changesDelta, long bytesDelta) {
+    if (changesDelta != 0) {
+      outboundChangesPending.addAndGet(changesDelta);
+    }
+    if (bytesDelta != 0) {
+      outboundBytesPending.addAndGet(bytesDelta);
+    }
+  }
+
+  /** Change frames waiting in the outbound queues of all connections of this node. */
+  public long outboundChangesPending() {
+    return outboundChangesPending.get();
+  }
+
+  /** Bytes (replies and changes) waiting in the outbound queues of all connections of this node. */
+  public long outboundBytesPending() {
+    return outboundBytesPending.get();
   }
 
   public void messageReceived() {

@@ -93,7 +93,7 @@ public final class PersistenceVerticle extends VerticleBase {
       return sessions.resume(
           o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
     } else if (op instanceof SessionOp.Drop o) {
-      return sessions.drop(o.id(), o.nodeId(), o.now());
+      return sessions.drop(o.id(), o.nodeId(), o.connectedAt(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {
       return sessions.renewLeases(o.nodeId(), o.leaseUntil());
     } else if (op instanceof SessionOp.FindExpired o) {

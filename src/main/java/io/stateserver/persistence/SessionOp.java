@@ -11,8 +11,11 @@ public sealed interface SessionOp {
   record Resume(String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs)
       implements SessionOp {}
 
-  /** Replies null. */
-  record Drop(String id, String nodeId, long now) implements SessionOp {}
+  /**
+   * Replies null. {@code connectedAt} is the {@code now} of the Open or Resume of the connection
+   * that dropped.
+   */
+  record Drop(String id, String nodeId, long connectedAt, long now) implements SessionOp {}
 
   /** Replies null. */
   record RenewLeases(String nodeId, long leaseUntil) implements SessionOp {}

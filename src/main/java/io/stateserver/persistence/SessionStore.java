@@ -41,10 +41,13 @@ public final class SessionStore {
         .map(rows -> rows.rowCount() == 1);
   }
 
-  /** Marks a session disconnected, if it is still connected on {@code nodeId}. */
-  public Future<Void> drop(String id, String nodeId, long now) {
+  /**
+   * Marks a session disconnected, if it is still connected on {@code nodeId} by the connection that
+   * opened or resumed it at {@code connectedAt} (not by a newer one that resumed it since).
+   */
+  public Future<Void> drop(String id, String nodeId, long connectedAt, long now) {
     return pool.preparedQuery(SqlStatements.DROP_SESSION)
-        .execute(Tuple.of(now, id, nodeId))
+        .execute(Tuple.of(now, id, nodeId, connectedAt))
         .mapEmpty();
   }
 

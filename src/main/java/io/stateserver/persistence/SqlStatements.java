@@ -76,9 +76,15 @@ final class SqlStatements {
           + " AND ((connected = FALSE AND disconnected_at >= ?)"
           + " OR (connected = TRUE AND lease_until >= ?))";
 
+  /**
+   * Parameters: now, id, node, connected-at of the dropping connection. The connected-at check
+   * keeps a connection that closes late from disconnecting the session a newer connection resumed
+   * meanwhile on the same node.
+   */
   static final String DROP_SESSION =
       "UPDATE client_session SET connected = FALSE, disconnected_at = ?"
-          + " WHERE id = ? AND node_id = ? AND connected = TRUE AND ended = FALSE";
+          + " WHERE id = ? AND node_id = ? AND connected_at = ? AND connected = TRUE"
+          + " AND ended = FALSE";
 
   static final String RENEW_LEASES =
       "UPDATE client_session SET lease_until = ?"

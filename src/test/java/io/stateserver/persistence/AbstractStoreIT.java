@@ -488,7 +488,7 @@ abstract class AbstractStoreIT {
         .compose(
             first ->
                 sessions
-                    .drop("s1", "n1", t + 1)
+                    .drop("s1", "n1", t, t + 1)
                     .compose(v -> store.submit(refresh))
                     .compose(
                         verified(
@@ -500,7 +500,7 @@ abstract class AbstractStoreIT {
                                   .isEqualTo(
                                       new JsonObject(first.entry().valueJson()).getLong("since"));
                             })))
-        .compose(o -> sessions.drop("s2", "n2", t + 2))
+        .compose(o -> sessions.drop("s2", "n2", t, t + 2))
         .compose(v -> sessions.markEnded("s1", t + 100_000, 30_000))
         .compose(v -> sessions.markEnded("s2", t + 100_000, 30_000))
         .compose(v -> store.submit(refresh))
@@ -522,10 +522,10 @@ abstract class AbstractStoreIT {
     long grace = 30_000;
     sessions
         .open("s1", "c1", "n1", 1_000, 11_000)
-        .compose(v -> sessions.drop("s1", "n2", 2_000))
+        .compose(v -> sessions.drop("s1", "n2", 1_000, 2_000))
         .compose(v -> sessions.find("s1"))
         .compose(verified(ctx, s -> assertThat(s.connected()).isTrue()))
-        .compose(v -> sessions.drop("s1", "n1", 2_000))
+        .compose(v -> sessions.drop("s1", "n1", 1_000, 2_000))
         .compose(v -> sessions.resume("s1", "intruder", "n2", 3_000, 13_000, grace))
         .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
         .compose(v -> sessions.resume("s1", "c1", "n2", 3_000, 13_000, grace))
@@ -540,7 +540,7 @@ abstract class AbstractStoreIT {
                   assertThat(s.disconnectedAt()).isNull();
                   assertThat(s.leaseUntil()).isEqualTo(13_000);
                 }))
-        .compose(v -> sessions.drop("s1", "n2", 4_000))
+        .compose(v -> sessions.drop("s1", "n2", 3_000, 4_000))
         .compose(v -> sessions.resume("s1", "c1", "n3", 4_000 + grace + 1, 50_000, grace))
         .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
         .compose(v -> sessions.resume("nope", "c1", "n3", 5_000, 50_000, grace))
@@ -555,13 +555,40 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void aLateDropOfAnOlderConnectionLeavesTheResumedSessionConnected(VertxTestContext ctx) {
+    sessions
+        .open("s1", "c1", "n1", 1_000, 11_000)
+        .compose(v -> sessions.resume("s1", "c1", "n1", 2_000, 12_000, 30_000))
+        .compose(v -> sessions.drop("s1", "n1", 1_000, 2_500))
+        .compose(v -> sessions.find("s1"))
+        .compose(
+            verified(
+                ctx,
+                s -> {
+                  assertThat(s.connected()).isTrue();
+                  assertThat(s.disconnectedAt()).isNull();
+                }))
+        .compose(v -> sessions.drop("s1", "n1", 2_000, 3_000))
+        .compose(v -> sessions.find("s1"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(s.connected()).isFalse();
+                          assertThat(s.disconnectedAt()).isEqualTo(3_000L);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void aSessionOfADeadNodeExpiresOnceItsLeaseAndGraceRunOut(VertxTestContext ctx) {
     long grace = 30_000;
     sessions
         .open("live", "c1", "n1", 0, 10_000)
         .compose(v -> sessions.open("dead", "c2", "n2", 0, 10_000))
         .compose(v -> sessions.open("dropped", "c3", "n1", 0, 10_000))
-        .compose(v -> sessions.drop("dropped", "n1", 10_000))
+        .compose(v -> sessions.drop("dropped", "n1", 0, 10_000))
         .compose(v -> sessions.renewLeases("n1", 100_000))
         .compose(v -> sessions.findExpired(10_000 + grace, grace, 10))
         .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
