@@ -116,12 +116,10 @@ public final class StateServer {
                         vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions))))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, 1))
             .compose(
-                v -> {
-                  edgeFactory.bindTo(edges.get(0).actualPort());
-                  return instances > 1
-                      ? deployEdges(vertx, edgeFactory, edges, instances - 1)
-                      : Future.succeededFuture();
-                });
+                v ->
+                    instances > 1
+                        ? deployEdges(vertx, edgeFactory, edges, instances - 1)
+                        : Future.succeededFuture());
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))
         .onSuccess(
@@ -131,7 +129,14 @@ public final class StateServer {
                     config.nodeId(),
                     s.port(),
                     config.cluster().enabled()))
-        .recover(t -> vertx.close().transform(ignored -> Future.failedFuture(t)));
+        .recover(
+            t -> {
+              // Report the failure now: once Vert.x is closed, its event loops can no longer run
+              // the listeners of a future completed after the close, so it would never complete.
+              log.error("start failed [cause: {}]", String.valueOf(t), t);
+              vertx.close();
+              return Future.failedFuture(t);
+            });
   }
 
   private static Future<String> deployEdges(

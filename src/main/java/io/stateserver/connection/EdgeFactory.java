@@ -20,7 +20,7 @@ public final class EdgeFactory {
   private final ServerMetrics metrics;
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
-  private volatile int port;
+  private final int port;
 
   public EdgeFactory(
       ServerConfig config,
@@ -37,21 +37,14 @@ public final class EdgeFactory {
     this.metrics = metrics;
     this.timing = timing;
     this.registry = registry;
-    this.port = config.http().port();
-  }
-
-  /**
-   * Makes later verticles listen on the port the first one bound. With port 0 each server would
-   * otherwise pick its own random port; with one fixed port they share it.
-   */
-  public void bindTo(int actualPort) {
-    this.port = actualPort;
+    // Vert.x binds port 0 once per server, so instances would each get their own random port; a
+    // negative port is Vert.x's "one random port shared by every server asking for it".
+    this.port = config.http().port() == 0 ? -1 : config.http().port();
   }
 
   public ConnectionVerticle newVerticle() {
-    int listenPort = port;
     return new ConnectionVerticle(
-        listenPort,
+        port,
         vertx ->
             new ConnectionContext(
                 vertx,
