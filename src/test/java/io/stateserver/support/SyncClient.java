@@ -8,6 +8,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class SyncClient implements AutoCloseable {
   private static SyncClient listen(WebSocketClient client, WebSocket ws) {
     SyncClient c = new SyncClient(client, ws);
     ws.textMessageHandler(c::onText);
-    ws.closeHandler(v -> c.closed.complete(ws.closeStatusCode()));
+    ws.closeHandler(v -> c.onClose(ws.closeStatusCode()));
     return c;
   }
 
@@ -113,6 +114,11 @@ public final class SyncClient implements AutoCloseable {
     notifyAll();
   }
 
+  private synchronized void onClose(Short code) {
+    closed.complete(code);
+    notifyAll();
+  }
+
   // ---- sending ----
 
   /** Sends a request with a fresh integer id; returns the id. */
@@ -132,6 +138,20 @@ public final class SyncClient implements AutoCloseable {
 
   public void sendBinary(Buffer data) {
     await(ws.writeBinaryMessage(data));
+  }
+
+  /** Sends one text message split into several WebSocket frames (a fragmented message). */
+  public void sendFragmented(String text, int parts) {
+    int step = (text.length() + parts - 1) / parts;
+    for (int i = 0; i * step < text.length(); i++) {
+      String part = text.substring(i * step, Math.min(text.length(), (i + 1) * step));
+      boolean last = (i + 1) * step >= text.length();
+      await(
+          ws.writeFrame(
+              i == 0
+                  ? WebSocketFrame.textFrame(part, last)
+                  : WebSocketFrame.continuationFrame(Buffer.buffer(part), last)));
+    }
   }
 
   /** Sends a request and waits for its final reply. */
@@ -225,6 +245,10 @@ public final class SyncClient implements AutoCloseable {
 
   private void waitUntil(long deadline, String what) {
     long left = deadline - System.nanoTime();
+    if (closed.isDone()) {
+      throw new AssertionError(
+          "connection closed [code: " + closed.join() + "] while waiting for " + what);
+    }
     if (left <= 0) {
       int from = Math.max(0, frames.size() - 5);
       throw new AssertionError(
