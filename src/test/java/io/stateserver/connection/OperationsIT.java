@@ -300,6 +300,20 @@ class OperationsIT {
     }
   }
 
+  @Test
+  void writingAgainWithoutTtlCancelsTheExpiry(Vertx vertx) throws Exception {
+    try (SyncClient c = admin(vertx)) {
+      c.call("set", "key", "ops/ttl-cancel", "value", 1, "ttlMs", 1500);
+      assertThat(c.call("set", "key", "ops/ttl-cancel", "value", 2).getLong("version"))
+          .isEqualTo(2);
+      // wait (not measure) well past the first write's expiry
+      Thread.sleep(2500);
+      JsonObject get = c.call("get", "key", "ops/ttl-cancel");
+      assertThat(get.getBoolean("exists")).isTrue();
+      assertThat(get.getLong("version")).isEqualTo(2);
+    }
+  }
+
   // ---- list ----
 
   @Test

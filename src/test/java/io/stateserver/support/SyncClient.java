@@ -274,6 +274,15 @@ public final class SyncClient implements AutoCloseable {
     }
   }
 
+  /** Stops reading from the socket (the server then sees a slow reader). */
+  public void pause() {
+    ws.pause();
+  }
+
+  public void resume() {
+    ws.resume();
+  }
+
   public boolean isClosed() {
     return closed.isDone();
   }
