@@ -596,17 +596,26 @@ final class ClientConnection {
                 Math.max(1, delay), id -> closeWith(CloseCodes.TOKEN_INVALID, "token expired"));
   }
 
-  /** Sends a goaway and closes with 1001 (the node is draining). */
+  /**
+   * Sends a goaway and closes with 1001 (the node is draining). Runs at once when called on the
+   * connection's context: the caller closes the HTTP server right after, which would otherwise
+   * close this socket first (with 1000, without the goaway).
+   */
   void goAway(String reason, long reconnectMs) {
-    context.runOnContext(
-        v -> {
-          if (closed) {
-            return;
-          }
-          Buffer frame = Frames.goaway(reason, reconnectMs, null);
-          TextFrames.write(ws, frame);
-          closeWith(CloseCodes.GOING_AWAY, reason);
-        });
+    if (io.vertx.core.Vertx.currentContext() == context) {
+      sendGoAway(reason, reconnectMs);
+    } else {
+      context.runOnContext(v -> sendGoAway(reason, reconnectMs));
+    }
+  }
+
+  private void sendGoAway(String reason, long reconnectMs) {
+    if (closed) {
+      return;
+    }
+    Buffer frame = Frames.goaway(reason, reconnectMs, null);
+    TextFrames.write(ws, frame);
+    closeWith(CloseCodes.GOING_AWAY, reason);
   }
 
   /** The session was resumed by a newer connection: close this one without ending the session. */
