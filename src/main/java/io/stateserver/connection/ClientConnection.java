@@ -293,7 +293,9 @@ final class ClientConnection {
 
   private Future<?> set(Request request, ReplySequencer.Slot slot) {
     String key = requireWritableKey(request);
-    String valueJson = Json.encode(request.anyValue("value"));
+    Object value = request.anyValue("value");
+    FiniteNumbers.require(value, "value");
+    String valueJson = Json.encode(value);
     checkValueSize(valueJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     boolean ephemeral = request.optionalBoolean("ephemeral");
@@ -309,7 +311,9 @@ final class ClientConnection {
 
   private Future<?> patch(Request request, ReplySequencer.Slot slot) {
     String key = requireWritableKey(request);
-    String patchJson = Json.encode(request.anyValue("patch"));
+    Object patchValue = request.anyValue("patch");
+    FiniteNumbers.require(patchValue, "patch");
+    String patchJson = Json.encode(patchValue);
     checkValueSize(patchJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Patch(key, patchJson, ifVersion, principal.clientId()))
