@@ -152,6 +152,36 @@ class ErrorCodesIT {
     }
   }
 
+  @Test
+  void tooDeeplyNestedRequestIsBadRequestAnsweredWithItsId(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      String deep = "[".repeat(100) + "]".repeat(100);
+      c.sendRaw("{\"op\":\"set\",\"id\":\"deep\",\"key\":\"bad/deep\",\"value\":" + deep + "}");
+      assertError(c.reply("deep"), "bad_request");
+      // deeper than any parser allows: no id can be read, so it is answered with id null
+      String abyss = "[".repeat(5000) + "]".repeat(5000);
+      c.sendRaw("{\"op\":\"set\",\"id\":\"abyss\",\"value\":" + abyss + "}");
+      assertError(c.nullIdReplies(1).get(0), "bad_request");
+      assertThat(c.call("get", "key", "bad/deep").getBoolean("exists")).isFalse();
+    }
+  }
+
+  @Test
+  void numbersBeyondDoubleRangeAreBadRequestsNotSilentlyChanged(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      c.call("set", "key", "bad/num", "value", 1);
+      c.sendRaw("{\"op\":\"set\",\"id\":\"inf\",\"key\":\"bad/num\",\"value\":1e400}");
+      assertError(c.reply("inf"), "bad_request");
+      c.sendRaw(
+          "{\"op\":\"patch\",\"id\":\"ninf\",\"key\":\"bad/num\",\"patch\":{\"a\":[-1e999]}}");
+      assertError(c.reply("ninf"), "bad_request");
+      assertUnharmed(c, "bad/num", 1, 1);
+      c.sendRaw("{\"op\":\"set\",\"id\":\"max\",\"key\":\"bad/num\",\"value\":1e308}");
+      assertThat(c.reply("max").getBoolean("ok")).isTrue();
+      assertThat(c.call("get", "key", "bad/num").getDouble("value")).isEqualTo(1e308);
+    }
+  }
+
   // ---- unknown_op ----
 
   @Test

@@ -171,6 +171,7 @@ class HttpApiIT {
     assertThat(big.statusCode()).isEqualTo(413);
     assertThat(errorCode(big)).isEqualTo("too_large");
     assertThat(put("h/bad", admin, "1", "If-Match", "seven").statusCode()).isEqualTo(400);
+    assertThat(put("h/bad", admin, "{\"n\":1e400}").statusCode()).isEqualTo(400);
     assertThat(get("h/bad", admin).body()).isEqualTo("\"orig\"");
     assertThat(etag(get("h/bad", admin))).isEqualTo("\"1\"");
     HttpResponse<String> badKey = put("h//x", admin, "1");
