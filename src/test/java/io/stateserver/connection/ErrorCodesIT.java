@@ -358,6 +358,11 @@ class ErrorCodesIT {
         first = first == null ? sub.getString("sub") : first;
       }
       assertError(c.call("sub", "pattern", "lim/over"), "limit_exceeded");
+      // the refused subscription follows nothing
+      c.call("set", "key", "lim/over", "value", 1);
+      c.call("set", "key", "lim/1", "value", 1);
+      c.change("lim/1", 1);
+      assertThat(c.changes("lim/over")).isEmpty();
       assertThat(c.call("unsub", "sub", first).getBoolean("ok")).isTrue();
       assertThat(c.call("sub", "pattern", "lim/again").getBoolean("ok")).isTrue();
     }

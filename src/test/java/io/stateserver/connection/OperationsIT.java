@@ -564,6 +564,19 @@ class OperationsIT {
   }
 
   @Test
+  void subWithoutIdSubscribesSilentlyAndChangesStillArrive(Vertx vertx) {
+    try (SyncClient c = admin(vertx);
+        SyncClient s = admin(vertx)) {
+      c.call("set", "key", "noid-sub/k", "value", 1);
+      s.sendWithoutId("sub", "pattern", "noid-sub/#");
+      s.call("ping");
+      c.call("set", "key", "noid-sub/k", "value", 2);
+      assertThat(s.change("noid-sub/k", 2).getInteger("value")).isEqualTo(2);
+      assertThat(s.frames(f -> "reply".equals(f.getString("type")))).hasSize(1);
+    }
+  }
+
+  @Test
   void repliesComeInRequestOrderForTwoHundredPipelinedMixedRequests(Vertx vertx) {
     try (SyncClient c = admin(vertx, "bulk-orderer")) {
       c.call("set", "key", "order/exists", "value", 0);
