@@ -21,11 +21,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class RateLimitIT {
   private static final int BURST = 5;
+  private static final int BYTES_PER_SECOND = 2000;
   private static TestServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start("--limits.rate.messagesPerSecond=5", "--limits.rate.burst=" + BURST);
+    server =
+        TestServer.start(
+            "--limits.rate.messagesPerSecond=5",
+            "--limits.rate.burst=" + BURST,
+            "--limits.rate.bytesPerSecond=" + BYTES_PER_SECOND);
   }
 
   @AfterAll
@@ -82,6 +87,24 @@ class RateLimitIT {
       JsonObject first = c.nullIdReplies(1).get(0);
       assertThat(first.getJsonObject("error").getString("code")).isEqualTo("rate_limited");
       assertThat(first.getJsonObject("error").getLong("retryAfterMs")).isPositive();
+    }
+  }
+
+  @Test
+  void messageLargerThanTheByteBudgetPassesWhenTheBudgetIsFullThenWaits(Vertx vertx)
+      throws Exception {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("rl-3", "admin"))) {
+      String big = "b".repeat(BYTES_PER_SECOND + 1000);
+      JsonObject first = c.call("set", "key", "rl/big", "value", big);
+      assertThat(first.getBoolean("ok")).as("reply %s", first).isTrue();
+      JsonObject second = c.call("set", "key", "rl/big", "value", big);
+      assertThat(second.getJsonObject("error").getString("code")).isEqualTo("rate_limited");
+      long wait = second.getJsonObject("error").getLong("retryAfterMs");
+      assertThat(wait).isPositive();
+      Thread.sleep(wait + 50);
+      JsonObject third = c.call("set", "key", "rl/big", "value", big);
+      assertThat(third.getBoolean("ok")).as("reply %s", third).isTrue();
+      assertThat(third.getLong("version")).isEqualTo(2);
     }
   }
 }
