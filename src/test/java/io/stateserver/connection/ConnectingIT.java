@@ -91,6 +91,19 @@ class ConnectingIT {
   }
 
   @Test
+  void browserUpgradeFromAForeignOriginIsRefusedAndFromTheServersOwnOriginAccepted(Vertx vertx) {
+    String token = server.token("browser-2", "device");
+    assertThat(
+            SyncClient.upgradeStatus(
+                vertx, server.port(), token, null, "Origin", "http://evil.example"))
+        .isEqualTo(403);
+    assertThat(
+            SyncClient.upgradeStatus(
+                vertx, server.port(), token, null, "Origin", "http://127.0.0.1:" + server.port()))
+        .isEqualTo(101);
+  }
+
+  @Test
   void tokenInAccessTokenQueryParameterIsAccepted(Vertx vertx) {
     String token = server.token("browser-1", "device");
     try (SyncClient c =

@@ -68,11 +68,21 @@ public final class SyncClient implements AutoCloseable {
 
   /** The HTTP status of a refused upgrade, or 101 when the upgrade succeeded (then closed). */
   public static int upgradeStatus(Vertx vertx, int port, String token, String query) {
+    return upgradeStatus(vertx, port, token, query, new String[0]);
+  }
+
+  /** As {@link #upgradeStatus(Vertx, int, String, String)}, with extra header name/value pairs. */
+  public static int upgradeStatus(
+      Vertx vertx, int port, String token, String query, String... headers) {
     WebSocketClient client = newClient(vertx);
+    WebSocketConnectOptions options = options(port, token, query);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      options.addHeader(headers[i], headers[i + 1]);
+    }
     try {
       WebSocket ws =
           client
-              .connect(options(port, token, query))
+              .connect(options)
               .toCompletionStage()
               .toCompletableFuture()
               .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
