@@ -168,6 +168,16 @@ class FrameLimitsIT {
   }
 
   @Test
+  void textFrameThatIsNotUtf8IsABadRequestNotACrash(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      c.sendTextBytes(new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
+      JsonObject reply = c.nullIdReplies(1).get(0);
+      assertThat(reply.getJsonObject("error").getString("code")).isEqualTo("bad_request");
+      assertThat(c.call("ping").getBoolean("ok")).isTrue();
+    }
+  }
+
+  @Test
   void frameJustUnderTheLimitIsAccepted(Vertx vertx) {
     try (SyncClient c = admin(vertx)) {
       JsonObject req = SyncClient.request("set", "key", "fits", "value", "").put("id", 1);

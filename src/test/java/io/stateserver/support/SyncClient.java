@@ -150,6 +150,16 @@ public final class SyncClient implements AutoCloseable {
     await(ws.writeBinaryMessage(data));
   }
 
+  /** Sends a text frame with arbitrary bytes (for example, bytes that are not UTF-8). */
+  public void sendTextBytes(byte[] bytes) {
+    await(
+        ws.writeFrame(
+            new io.vertx.core.http.impl.ws.WebSocketFrameImpl(
+                io.vertx.core.http.WebSocketFrameType.TEXT,
+                io.netty.buffer.Unpooled.wrappedBuffer(bytes),
+                true)));
+  }
+
   /** Sends one text message split into several WebSocket frames (a fragmented message). */
   public void sendFragmented(String text, int parts) {
     int step = (text.length() + parts - 1) / parts;
