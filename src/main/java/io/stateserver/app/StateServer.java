@@ -138,7 +138,14 @@ public final class StateServer {
                     config.nodeId(),
                     s.port(),
                     config.cluster().enabled()))
-        .recover(t -> vertx.close().transform(ignored -> Future.failedFuture(t)));
+        .recover(
+            t -> {
+              // Report the failure now: once Vert.x is closed, its event loops can no longer run
+              // the listeners of a future completed after the close, so it would never complete.
+              log.error("start failed [cause: {}]", String.valueOf(t), t);
+              vertx.close();
+              return Future.failedFuture(t);
+            });
   }
 
   private static Future<String> deployEdges(

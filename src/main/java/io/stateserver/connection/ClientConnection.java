@@ -1,5 +1,6 @@
 package io.stateserver.connection;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
@@ -97,7 +98,7 @@ final class ClientConnection {
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(
         b -> closeWith(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported"));
-    ws.exceptionHandler(t -> log.debug("socket error [connection: {}]", connectionId, t));
+    ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
     ws.drainHandler(v -> flush());
     scheduleExpiry();
@@ -180,6 +181,23 @@ final class ClientConnection {
   }
 
   // ---- inbound ----
+
+  /**
+   * Frame-level faults close the connection with their code (PROTOCOL.md section 5): a frame over
+   * maxFrameBytes (Netty's decoder) or a fragmented message over it (Vert.x's aggregator, which
+   * reports an IllegalStateException) is 1009, other malformed frames 1002.
+   */
+  private void onSocketError(Throwable t) {
+    if (t instanceof CorruptedWebSocketFrameException corrupted) {
+      log.debug("bad frame, closing [connection: {}, cause: {}]", connectionId, t.getMessage());
+      TextFrames.closeNow(ws, (short) corrupted.closeStatus().code(), "bad frame");
+    } else if (t instanceof IllegalStateException) {
+      log.debug("message too big, closing [connection: {}]", connectionId);
+      TextFrames.closeNow(ws, CloseCodes.TOO_BIG, "message too big");
+    } else {
+      log.debug("socket error [connection: {}]", connectionId, t);
+    }
+  }
 
   private void onText(String text) {
     if (closed) {
@@ -288,7 +306,9 @@ final class ClientConnection {
 
   private Future<?> set(Request request, ReplySequencer.Slot slot) {
     String key = requireWritableKey(request);
-    String valueJson = Json.encode(request.anyValue("value"));
+    Object value = request.anyValue("value");
+    FiniteNumbers.require(value, "value");
+    String valueJson = Json.encode(value);
     checkValueSize(valueJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     boolean ephemeral = request.optionalBoolean("ephemeral");
@@ -304,7 +324,9 @@ final class ClientConnection {
 
   private Future<?> patch(Request request, ReplySequencer.Slot slot) {
     String key = requireWritableKey(request);
-    String patchJson = Json.encode(request.anyValue("patch"));
+    Object patchValue = request.anyValue("patch");
+    FiniteNumbers.require(patchValue, "patch");
+    String patchJson = Json.encode(patchValue);
     checkValueSize(patchJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Patch(key, patchJson, ifVersion, principal.clientId()))

@@ -231,7 +231,9 @@ final class HttpApi {
       throw new StateException(ErrorCode.TOO_LARGE, "body too large");
     }
     try {
-      return Json.encode(Json.decodeValue(body));
+      Object value = Json.decodeValue(body);
+      FiniteNumbers.require(value, "body");
+      return Json.encode(value);
     } catch (DecodeException e) {
       throw StateException.badRequest("body is not valid JSON");
     }

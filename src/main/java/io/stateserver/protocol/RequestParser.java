@@ -32,14 +32,17 @@ public final class RequestParser {
    * @throws Rejected for malformed JSON, a non-object, a bad {@code id} or a missing {@code op}
    */
   public static Request parse(String text, int maxNestingDepth) {
-    if (JsonDepth.exceeds(text, maxNestingDepth)) {
-      throw new Rejected(null, StateException.badRequest("json nested too deeply"));
-    }
+    // A frame nested too deeply is still parsed (Jackson itself stops at 1000 levels) so that
+    // its refusal carries its id: a request with an id always gets a reply with that id.
+    boolean tooDeep = JsonDepth.exceeds(text, maxNestingDepth);
     JsonObject body;
     try {
       body = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      throw new Rejected(null, StateException.badRequest("frame is not a json object"));
+      throw new Rejected(
+          null,
+          StateException.badRequest(
+              tooDeep ? "json nested too deeply" : "frame is not a json object"));
     }
     Object rawId = body.getValue("id");
     Object id = null;
@@ -51,6 +54,12 @@ public final class RequestParser {
         throw new Rejected(
             null, StateException.badRequest("field 'id' must be a string or integer"));
       }
+    }
+    if (tooDeep) {
+      throw new Rejected(
+          id,
+          StateException.badRequest(
+              "json nested too deeply (at most " + maxNestingDepth + " levels)"));
     }
     Object op = body.getValue("op");
     if (!(op instanceof String opName)) {

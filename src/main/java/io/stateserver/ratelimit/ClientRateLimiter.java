@@ -34,7 +34,9 @@ public final class ClientRateLimiter {
     if (waitMessages > 0) {
       return new RateVerdict(false, waitMessages);
     }
-    long waitBytes = b.bytes.tryTake(bytes, nowNanos);
+    // A message larger than a whole second's byte budget costs the whole budget: otherwise it
+    // could never pass, and its sender would be told to retry forever.
+    long waitBytes = b.bytes.tryTake(Math.min(bytes, rate.bytesPerSecond()), nowNanos);
     if (waitBytes > 0) {
       return new RateVerdict(false, waitBytes);
     }

@@ -1,0 +1,240 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * PROTOCOL.md section 2 and the {@code auth} op: who may open a WebSocket, what the hello says, and
+ * how a connection lives and dies with its token. The leeway is 0 so that short tokens expire when
+ * they say.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class ConnectingIT {
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server =
+        TestServer.start(
+            "--jwt.leewaySeconds=0", "--nodeId=node-conn", "--limits.sessionGraceMs=1500");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  // ---- upgrade ----
+
+  @Test
+  void upgradeWithoutTokenIsRefused401(Vertx vertx) {
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), null, null)).isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithMalformedTokenIsRefused401(Vertx vertx) {
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), "garbage", null)).isEqualTo(401);
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), null, "access_token=a.b.c"))
+        .isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithTamperedSignatureOrForeignKeyIsRefused401(Vertx vertx) {
+    String good = server.token("pi-1", "device");
+    String tampered = good.substring(0, good.length() - 2) + (good.endsWith("AA") ? "BB" : "AA");
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), tampered, null)).isEqualTo(401);
+    String foreign = hs256(claims("pi-1"), "another-secret-that-is-32-bytes-long!!");
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), foreign, null)).isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithUnsignedTokenIsRefused401(Vertx vertx) {
+    String none = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + b64(claims("pi-1")) + ".";
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), none, null)).isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithExpiredTokenIsRefused401(Vertx vertx) throws Exception {
+    String token = server.token("pi-1", 1, "device");
+    // wait (not measure) until the token's exp second has passed
+    Thread.sleep(2100);
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), token, null)).isEqualTo(401);
+  }
+
+  @Test
+  void upgradeToAnotherPathIsNotAWebSocket(Vertx vertx) {
+    var client = vertx.createHttpClient();
+    int status =
+        SyncClient.await(
+            client
+                .request(io.vertx.core.http.HttpMethod.GET, server.port(), "127.0.0.1", "/v1/nope")
+                .compose(r -> r.send())
+                .map(r -> r.statusCode()));
+    assertThat(status).isEqualTo(404);
+  }
+
+  @Test
+  void browserUpgradeFromAForeignOriginIsRefusedAndFromTheServersOwnOriginAccepted(Vertx vertx) {
+    String token = server.token("browser-2", "device");
+    assertThat(
+            SyncClient.upgradeStatus(
+                vertx, server.port(), token, null, "Origin", "http://evil.example"))
+        .isEqualTo(403);
+    assertThat(
+            SyncClient.upgradeStatus(
+                vertx, server.port(), token, null, "Origin", "http://127.0.0.1:" + server.port()))
+        .isEqualTo(101);
+  }
+
+  @Test
+  void tokenInAccessTokenQueryParameterIsAccepted(Vertx vertx) {
+    String token = server.token("browser-1", "device");
+    try (SyncClient c =
+        SyncClient.connect(
+            vertx,
+            server.port(),
+            null,
+            "access_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8))) {
+      assertThat(c.hello().getString("client")).isEqualTo("browser-1");
+      assertThat(c.call("set", "key", "devices/browser-1/x", "value", 1).getBoolean("ok")).isTrue();
+    }
+  }
+
+  // ---- hello ----
+
+  @Test
+  void helloIsTheFirstFrameAndCarriesSessionNodeClientAndLimits(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-h", "device"))) {
+      JsonObject hello = c.frames().get(0);
+      assertThat(hello.getString("type")).isEqualTo("hello");
+      assertThat(hello.getInteger("protocol")).isEqualTo(1);
+      assertThat(hello.getString("session")).isNotBlank();
+      assertThat(hello.getString("node")).isEqualTo("node-conn");
+      assertThat(hello.getString("client")).isEqualTo("pi-h");
+      JsonObject limits = hello.getJsonObject("limits");
+      assertThat(limits.getInteger("maxFrameBytes")).isEqualTo(1048576);
+      assertThat(limits.getInteger("maxValueBytes")).isEqualTo(65536);
+      assertThat(limits.getInteger("maxSubscriptions")).isEqualTo(100);
+      assertThat(limits.getInteger("sessionGraceMs")).isEqualTo(1500);
+      JsonObject rate = limits.getJsonObject("rate");
+      assertThat(rate.getInteger("messagesPerSecond")).isEqualTo(500);
+      assertThat(rate.getInteger("burst")).isEqualTo(2000);
+      assertThat(rate.getInteger("bytesPerSecond")).isEqualTo(4194304);
+    }
+  }
+
+  @Test
+  void everyConnectionGetsItsOwnSession(Vertx vertx) {
+    String token = server.token("pi-s", "device");
+    try (SyncClient a = SyncClient.connect(vertx, server.port(), token);
+        SyncClient b = SyncClient.connect(vertx, server.port(), token)) {
+      assertThat(a.hello().getString("session")).isNotEqualTo(b.hello().getString("session"));
+    }
+  }
+
+  // ---- auth ----
+
+  @Test
+  void authWithFreshTokenForSameClientAnswersItsExpiry(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-a", "device"))) {
+      String fresh = server.token("pi-a", 7200, "device");
+      long exp = claimsOf(fresh).getLong("exp");
+      JsonObject reply = c.call("auth", "token", fresh);
+      assertThat(reply.getBoolean("ok")).isTrue();
+      assertThat(reply.getLong("expiresAt")).isEqualTo(exp);
+    }
+  }
+
+  @Test
+  void authWithTokenOfAnotherClientIsForbiddenAndKeepsTheOldIdentity(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-b", "device"))) {
+      JsonObject reply = c.call("auth", "token", server.token("pi-other", "device"));
+      assertThat(reply.getBoolean("ok")).isFalse();
+      assertThat(reply.getJsonObject("error").getString("code")).isEqualTo("forbidden");
+      assertThat(c.call("set", "key", "devices/pi-b/x", "value", 1).getBoolean("ok")).isTrue();
+      assertThat(c.call("set", "key", "devices/pi-other/x", "value", 1).getBoolean("ok")).isFalse();
+    }
+  }
+
+  @Test
+  void authWithNewRolesChangesWhatTheConnectionMayDo(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-r", "device"))) {
+      assertThat(c.call("set", "key", "config/r", "value", 1).getBoolean("ok")).isFalse();
+      assertThat(c.call("auth", "token", server.token("pi-r", "admin")).getBoolean("ok")).isTrue();
+      assertThat(c.call("set", "key", "config/r", "value", 1).getBoolean("ok")).isTrue();
+    }
+  }
+
+  @Test
+  void connectionWhoseTokenExpiresIsClosed4401(Vertx vertx) {
+    try (SyncClient c =
+        SyncClient.connect(vertx, server.port(), server.token("pi-e", 2, "device"))) {
+      assertThat(c.closeCode()).isEqualTo((short) 4401);
+    }
+  }
+
+  @Test
+  void authBeforeExpiryKeepsTheConnectionOpen(Vertx vertx) throws Exception {
+    try (SyncClient c =
+        SyncClient.connect(vertx, server.port(), server.token("pi-k", 2, "device"))) {
+      assertThat(c.call("auth", "token", server.token("pi-k", 3600, "device")).getBoolean("ok"))
+          .isTrue();
+      // wait past the first token's expiry
+      Thread.sleep(3500);
+      assertThat(c.isClosed()).isFalse();
+      assertThat(c.call("ping").getBoolean("ok")).isTrue();
+    }
+  }
+
+  // ---- token helpers ----
+
+  private static String claims(String sub) {
+    long now = System.currentTimeMillis() / 1000;
+    return new JsonObject()
+        .put("sub", sub)
+        .put("roles", new io.vertx.core.json.JsonArray().add("admin"))
+        .put("iat", now)
+        .put("exp", now + 3600)
+        .encode();
+  }
+
+  private static String hs256(String claims, String secret) {
+    try {
+      String signingInput = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(claims);
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.UTF_8));
+      return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String b64(String json) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject claimsOf(String jwt) {
+    return new JsonObject(
+        new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,158 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The per-key guarantees of PROTOCOL.md section 3 under concurrency (snapshot racing writes, a slow
+ * reader) and the pattern rules of section 1 as seen by subscribers.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+class SubscriptionGuaranteesIT {
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  private static SyncClient admin(Vertx vertx, String clientId) {
+    return SyncClient.connect(vertx, server.port(), server.token(clientId, "admin"));
+  }
+
+  @Test
+  void subscribingWhileAKeyChangesNeverDeliversAVersionAtOrBelowTheSnapshot(Vertx vertx) {
+    try (SyncClient writer = admin(vertx, "race-writer");
+        SyncClient reader = admin(vertx, "race-reader")) {
+      writer.call("set", "key", "race/k", "value", 0);
+      List<Long> ids = new ArrayList<>();
+      for (int i = 1; i <= 400; i++) {
+        ids.add(writer.send("set", "key", "race/k", "value", i));
+        if (i == 100) {
+          // subscribe while the writes are in flight
+          long sub = reader.send("sub", "pattern", "race/#");
+          ids.add(-sub);
+        }
+      }
+      writer.reply(ids.get(ids.size() - 1));
+      JsonObject snapshot =
+          reader.reply(-ids.stream().filter(id -> id < 0).findFirst().orElseThrow());
+      long snapshotVersion = snapshot.getJsonArray("entries").getJsonObject(0).getLong("version");
+      reader.change("race/k", 401);
+      List<Long> versions =
+          reader.changes("race/k").stream().map(c -> c.getLong("version")).toList();
+      assertThat(versions).isSorted().doesNotHaveDuplicates().endsWith(401L);
+      assertThat(versions).allMatch(v -> v > snapshotVersion);
+      int snapshotIndex = reader.frames().indexOf(snapshot);
+      int firstChange = reader.frames().indexOf(reader.changes("race/k").get(0));
+      assertThat(firstChange).as("changes only after the snapshot").isGreaterThan(snapshotIndex);
+    }
+  }
+
+  @Test
+  void slowReaderDoesNotSlowOthersAndStillEndsAtTheNewestVersionOfEveryKey(Vertx vertx) {
+    int keys = 5;
+    int perKey = 300;
+    String value = "s".repeat(2000);
+    try (SyncClient writer = admin(vertx, "slow-writer");
+        SyncClient fast = admin(vertx, "fast-reader");
+        SyncClient slow = admin(vertx, "slow-reader")) {
+      fast.call("sub", "pattern", "slow/#");
+      slow.call("sub", "pattern", "slow/#");
+      slow.pause();
+      long last = 0;
+      for (int v = 1; v <= perKey; v++) {
+        for (int k = 0; k < keys; k++) {
+          last = writer.send("set", "key", "slow/k" + k, "value", value + v);
+        }
+      }
+      assertThat(writer.reply(last).getLong("version")).isEqualTo(perKey);
+      for (int k = 0; k < keys; k++) {
+        fast.change("slow/k" + k, perKey);
+      }
+      slow.resume();
+      for (int k = 0; k < keys; k++) {
+        String key = "slow/k" + k;
+        assertThat(slow.change(key, perKey).getString("value")).isEqualTo(value + perKey);
+        List<Long> versions = slow.changes(key).stream().map(c -> c.getLong("version")).toList();
+        assertThat(versions).isSorted().doesNotHaveDuplicates().endsWith((long) perKey);
+      }
+      assertThat(slow.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  void changeFramesAreTheSameForEverySubscriber(Vertx vertx) {
+    try (SyncClient writer = admin(vertx, "same-writer");
+        SyncClient a = admin(vertx, "same-a");
+        SyncClient b = admin(vertx, "same-b")) {
+      a.call("sub", "pattern", "same/#");
+      b.call("sub", "pattern", "same/+");
+      b.call("sub", "pattern", "same/k");
+      writer.call("set", "key", "same/k", "value", new JsonObject().put("x", 1));
+      assertThat(a.change("same/k", 1)).isEqualTo(b.change("same/k", 1));
+    }
+  }
+
+  @Test
+  void multiLevelWildcardMatchesItsParentKey(Vertx vertx) {
+    try (SyncClient writer = admin(vertx, "parent-writer");
+        SyncClient s = admin(vertx, "parent-reader")) {
+      writer.call("set", "key", "parent", "value", 1);
+      JsonObject snap = s.call("sub", "pattern", "parent/#");
+      assertThat(snap.getJsonArray("entries").getJsonObject(0).getString("key"))
+          .isEqualTo("parent");
+      writer.call("set", "key", "parent", "value", 2);
+      writer.call("set", "key", "parent/a/b", "value", 1);
+      assertThat(s.change("parent", 2).getInteger("value")).isEqualTo(2);
+      s.change("parent/a/b", 1);
+    }
+  }
+
+  @Test
+  void patternsStartingWithAWildcardNeverMatchSystemKeys(Vertx vertx) {
+    try (SyncClient s = admin(vertx, "sys-reader");
+        SyncClient writer = admin(vertx, "sys-writer")) {
+      JsonObject all = s.call("sub", "pattern", "#");
+      JsonObject plus = s.call("sub", "pattern", "+/clients/#");
+      assertThat(all.getJsonArray("entries").stream())
+          .noneMatch(e -> ((JsonObject) e).getString("key").startsWith("$"));
+      assertThat(plus.getJsonArray("entries")).isEmpty();
+      JsonObject sys = s.call("sub", "pattern", "$sys/clients/+");
+      assertThat(sys.getJsonArray("entries")).isNotEmpty();
+      // a new client changes its presence key; '#' and '+/...' must not deliver it
+      try (SyncClient newcomer = admin(vertx, "sys-newcomer")) {
+        s.change("$sys/clients/sys-newcomer", 1);
+      }
+      writer.call("set", "key", "sys-marker", "value", 1);
+      s.change("sys-marker", 1);
+      List<JsonObject> sysChanges =
+          s.frames(f -> "change".equals(f.getString("type")) && f.getString("key").startsWith("$"));
+      // delivered once, through the $sys subscription only (no duplicate from '#')
+      assertThat(new HashSet<>(sysChanges)).hasSameSizeAs(sysChanges);
+      assertThat(s.changes("$sys/clients/sys-newcomer"))
+          .extracting(f -> f.getLong("version"))
+          .isSorted();
+    }
+  }
+}
