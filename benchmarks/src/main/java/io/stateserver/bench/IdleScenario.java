@@ -34,9 +34,26 @@ final class IdleScenario implements Scenario {
     long fdLimit = Machine.openFileLimit();
     int conns = (int) Math.min(wanted, fdLimit > 0 ? fdLimit - 500 : wanted);
     double hold = o.number("hold-seconds", 2, 5, 10);
+    // --no-subscribe: connect and authenticate only (tells connect cost from subscribe cost)
+    boolean subscribe = !o.flag("no-subscribe");
     Bench.Target t = ctx.start(targetName, Map.of());
     Meter meter = new Meter();
     try (Progress progress = new Progress(ctx.harness, "S1 " + targetName, meter, t.pids())) {
+      // Connect and drop a batch first, so that neither JVM's first-use costs (class loading,
+      // JIT) count as connect rate.
+      progress.phase("warmup");
+      int warmup = o.integer("warmup-conns", 50, 500, 2000);
+      Harness.Opened warm =
+          ctx.harness.open(
+              t.wire(),
+              t.node(),
+              warmup,
+              i -> "s1-warmup-" + i,
+              Wire.Role.READER,
+              i -> ConnEvents.NONE,
+              i -> List.of("devices/s1-warmup-" + i + "/state"));
+      ctx.harness.closeAll(warm.conns());
+      ctx.sleep(1);
       long rss0 = ServerWindow.rssKib(t.pids());
       ServerWindow connecting = new ServerWindow(t.pids());
       progress.phase("connect");
@@ -48,7 +65,7 @@ final class IdleScenario implements Scenario {
               i -> "s1-" + i,
               Wire.Role.READER,
               i -> meter,
-              i -> List.of(key(i)));
+              i -> subscribe ? List.of(key(i)) : List.of());
       JsonObject connectServer = connecting.end();
       progress.phase("idle");
       meter.startWindow();
@@ -91,6 +108,7 @@ final class IdleScenario implements Scenario {
       return new JsonObject()
           .put("requestedConnections", wanted)
           .put("connections", n)
+          .put("subscribed", subscribe)
           .put("connectFailures", opened.failures())
           .put(
               "limitedBy",
