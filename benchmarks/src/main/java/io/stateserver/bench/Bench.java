@@ -172,9 +172,10 @@ public final class Bench {
         .given()
         .forEach(
             (k, v) -> {
-              if (!k.equals("root")) {
-                args.add("--" + k + " " + v);
+              if (k.equals("root")) {
+                return;
               }
+              args.add(v.equals("true") ? "--" + k : "--" + k + " " + v);
             });
     return args;
   }

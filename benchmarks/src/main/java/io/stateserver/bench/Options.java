@@ -124,7 +124,10 @@ public final class Options {
   }
 
   public Path resultsDir() {
-    return Path.of(string("results", root().resolve("benchmarks/results").toString()));
+    // Absolute: the systems under test run with the repository root as working directory.
+    return Path.of(string("results", root().resolve("benchmarks/results").toString()))
+        .toAbsolutePath()
+        .normalize();
   }
 
   public String mosquitto() {

@@ -20,6 +20,8 @@ final class Progress implements AutoCloseable {
   private volatile String phase = "starting";
   private long lastDeliveries;
   private double lastCpu;
+  private double lastHarnessCpu;
+  private static final long HARNESS = ProcessHandle.current().pid();
 
   Progress(Harness harness, String label, Meter meter, List<Long> serverPids) {
     this.harness = harness;
@@ -27,6 +29,7 @@ final class Progress implements AutoCloseable {
     this.meter = meter;
     this.serverPids = serverPids;
     this.lastCpu = cpu();
+    this.lastHarnessCpu = ProcStats.cpuSeconds(HARNESS);
     this.timer = harness.vertx.setPeriodic(1000, id -> tick());
   }
 
@@ -57,6 +60,9 @@ final class Progress implements AutoCloseable {
     double t = (Clock.now() - start) / 1e9;
     long rate = deliveries - lastDeliveries;
     double cpuPct = (cpu - lastCpu) * 100;
+    double harnessCpu = ProcStats.cpuSeconds(HARNESS);
+    double harnessPct = (harnessCpu - lastHarnessCpu) * 100;
+    lastHarnessCpu = harnessCpu;
     double p99 = second.getTotalCount() == 0 ? 0 : second.getValueAtPercentile(99) / 1000.0;
     long rss = rssKib();
     lastDeliveries = deliveries;
@@ -68,10 +74,11 @@ final class Progress implements AutoCloseable {
             .put("deliveriesPerSec", rate)
             .put("p99Ms", Meter.round(p99))
             .put("serverCpuPct", Meter.round(cpuPct))
-            .put("serverRssMiB", rss / 1024));
+            .put("serverRssMiB", rss / 1024)
+            .put("harnessCpuPct", Meter.round(harnessPct)));
     System.err.printf(
         "\r[%s %s %5.0fs] conns=%d deliveries/s=%d p99=%.2fms errors=%d disconnects=%d"
-            + " server cpu=%.0f%% rss=%dMiB      ",
+            + " server cpu=%.0f%% rss=%dMiB harness cpu=%.0f%%      ",
         label,
         phase,
         t,
@@ -81,7 +88,8 @@ final class Progress implements AutoCloseable {
         meter.errors(),
         meter.disconnects(),
         cpuPct,
-        rss / 1024);
+        rss / 1024,
+        harnessPct);
   }
 
   JsonArray series() {

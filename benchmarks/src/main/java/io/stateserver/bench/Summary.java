@@ -28,6 +28,7 @@ final class Summary {
         .put("serverCpuSeconds", cpu)
         .put("perServerCpuSecond", cpu > 0 ? Meter.round(events / cpu) : null)
         .put("serverRssMiB", server.getValue("rssMiB"))
+        .put("harnessCpuPercent", server.getValue("harnessCpuPercent"))
         .put("errors", window.getLong("errors", 0L))
         .put("disconnects", window.getLong("disconnects", 0L));
   }
