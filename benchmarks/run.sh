@@ -15,7 +15,7 @@ root="$(dirname "$here")"
 mvn_flags=${MVN_FLAGS:--o -q -B}
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 
