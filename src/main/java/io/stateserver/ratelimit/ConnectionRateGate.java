@@ -20,6 +20,7 @@ public final class ConnectionRateGate {
   private final TimeMeter time;
   private final Consumer<String> onRejected;
   private Future<RateVerdict> last = Future.succeededFuture(RateVerdict.ALLOW);
+  private boolean abusive;
 
   ConnectionRateGate(
       ConnectionLimiter connection,
@@ -71,7 +72,12 @@ public final class ConnectionRateGate {
 
   private RateVerdict rejected(RateVerdict verdict) {
     onRejected.accept(verdict.kind());
-    return abuse.recordAndCheck(time.currentTimeNanos()) ? verdict.closing() : verdict;
+    if (!abusive && abuse.recordAndCheck(time.currentTimeNanos())) {
+      // once: messages already on their way when the close is decided are only refused
+      abusive = true;
+      return verdict.closing();
+    }
+    return verdict;
   }
 
   /** The UTF-8 size of a string, without encoding it. */
