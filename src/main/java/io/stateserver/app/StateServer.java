@@ -13,6 +13,7 @@ import io.stateserver.connection.LiveSessions;
 import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.persistence.PersistenceVerticle;
 import io.stateserver.ratelimit.RateLimitVerticle;
+import io.stateserver.ratelimit.RateLimits;
 import io.stateserver.security.AccessPolicy;
 import io.stateserver.security.DenyList;
 import io.stateserver.security.RegistryVerticle;
@@ -26,9 +27,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -83,17 +84,33 @@ public final class StateServer {
     }
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     Future<Vertx> vertxFuture;
+    HazelcastClusterManager clusterManager = null;
     if (config.cluster().enabled()) {
-      ClusterManager clusterManager = ClusterManagerFactory.create(config.cluster());
+      clusterManager = ClusterManagerFactory.create(config.cluster());
       vertxFuture = builder.withClusterManager(clusterManager).buildClustered();
     } else {
       vertxFuture = Future.succeededFuture(builder.build());
     }
-    return vertxFuture.compose(vertx -> deploy(vertx, config, registry, metrics));
+    HazelcastClusterManager hazelcast = clusterManager;
+    return vertxFuture.compose(
+        vertx ->
+            deploy(
+                vertx,
+                config,
+                registry,
+                metrics,
+                RateLimits.create(
+                    config.limits(),
+                    hazelcast == null ? null : hazelcast.getHazelcastInstance(),
+                    metrics)));
   }
 
   private static Future<StateServer> deploy(
-      Vertx vertx, ServerConfig config, PrometheusMeterRegistry registry, ServerMetrics metrics) {
+      Vertx vertx,
+      ServerConfig config,
+      PrometheusMeterRegistry registry,
+      ServerMetrics metrics,
+      RateLimits rateLimits) {
     Codecs.register(vertx.eventBus());
     SessionTiming timing = SessionTiming.forGrace(config.limits().sessionGraceMs());
     LiveSessions liveSessions = new LiveSessions();
@@ -107,7 +124,8 @@ public final class StateServer {
             config.db(), config.limits().maxValueBytes(), metrics::batchCommitted);
     List<ConnectionVerticle> edges = new CopyOnWriteArrayList<>();
     EdgeFactory edgeFactory =
-        new EdgeFactory(config, liveSessions, access, verifier, metrics, timing, registry);
+        new EdgeFactory(
+            config, liveSessions, access, verifier, metrics, timing, registry, rateLimits);
     int instances =
         config.http().instances() > 0
             ? config.http().instances()
@@ -118,7 +136,7 @@ public final class StateServer {
             .compose(
                 id ->
                     Future.all(
-                        vertx.deployVerticle(new RateLimitVerticle(config.limits().rate())),
+                        vertx.deployVerticle(new RateLimitVerticle(rateLimits)),
                         vertx.deployVerticle(new StateVerticle(1000)),
                         vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
                         vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions)),
@@ -127,7 +145,8 @@ public final class StateServer {
                                 () -> persistence.database().pool(),
                                 config,
                                 denyList,
-                                new SecretHasher()))))
+                                new SecretHasher(),
+                                metrics::rateLimited))))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))

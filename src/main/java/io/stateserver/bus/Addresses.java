@@ -41,12 +41,6 @@ public final class Addresses {
   public static final String SESSION_CONTROL = "session.control";
 
   /**
-   * Local, request/reply: a {@code RateCheck} to the rate-limiting verticle; replies a {@code
-   * RateVerdict}.
-   */
-  public static final String RATE_CHECK = "ratelimit.check";
-
-  /**
    * Local, request/reply: a {@code RegistryOp} (token request, client administration) to the node's
    * registry verticle; replies per operation.
    */

@@ -5,8 +5,6 @@ import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.SessionOp;
 import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.StateException;
-import io.stateserver.ratelimit.RateCheck;
-import io.stateserver.ratelimit.RateVerdict;
 import io.stateserver.security.AccessChange;
 import io.stateserver.security.RegistryOp;
 import io.stateserver.session.SessionControl;
@@ -50,8 +48,6 @@ public final class Codecs {
           SessionOp.MarkEnded.class,
           SessionOp.Expired.class,
           EncodedChange.class,
-          RateCheck.class,
-          RateVerdict.class,
           RegistryOp.IssueToken.class,
           RegistryOp.Register.class,
           RegistryOp.ListClients.class,

@@ -5,6 +5,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.stateserver.config.ServerConfig;
+import io.stateserver.ratelimit.HazelcastSharedBudget;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
@@ -47,6 +48,8 @@ public final class ClusterManagerFactory {
   public static Config loadConfig(ServerConfig.Cluster cluster) {
     Config config = readXml(cluster.configFile());
     applyOverrides(config, cluster);
+    // the cluster-wide rate budgets are Bucket4j entry processors, which every member must read
+    HazelcastSharedBudget.registerSerializers(config);
     return config;
   }
 

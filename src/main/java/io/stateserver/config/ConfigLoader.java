@@ -256,11 +256,7 @@ public final class ConfigLoader {
             (int) positive("limits.maxValueBytes", limits.getInteger("maxValueBytes")),
             (int) positive("limits.maxSubscriptions", limits.getInteger("maxSubscriptions")),
             atLeastLong("limits.sessionGraceMs", limits.getLong("sessionGraceMs"), 0),
-            new ServerConfig.Rate(
-                (int)
-                    positive("limits.rate.messagesPerSecond", rate.getInteger("messagesPerSecond")),
-                (int) positive("limits.rate.burst", rate.getInteger("burst")),
-                (int) positive("limits.rate.bytesPerSecond", rate.getInteger("bytesPerSecond"))),
+            rate(rate),
             (int) positive("limits.maxPendingReplies", limits.getInteger("maxPendingReplies")),
             (int) positive("limits.maxListLimit", limits.getInteger("maxListLimit")),
             atLeastLong("limits.shutdownGraceMs", limits.getLong("shutdownGraceMs"), 0),
@@ -274,7 +270,8 @@ public final class ConfigLoader {
                         TR + "perAddressPerMinute",
                         tokenRequests.getInteger("perAddressPerMinute")),
                 (int)
-                    positive(TR + "perAddressBurst", tokenRequests.getInteger("perAddressBurst"))));
+                    positive(TR + "perAddressBurst", tokenRequests.getInteger("perAddressBurst"))),
+            connections(limits.getJsonObject("connections")));
 
     return new ServerConfig(
         httpConfig,
@@ -285,6 +282,49 @@ public final class ConfigLoader {
         nodeId,
         limitsConfig,
         roles(c.getJsonObject("roles", new JsonObject())));
+  }
+
+  private static ServerConfig.Rate rate(JsonObject rate) {
+    JsonObject connection = rate.getJsonObject("connection", new JsonObject());
+    String r = "limits.rate.";
+    String rc = "limits.rate.connection.";
+    return new ServerConfig.Rate(
+        (int) positive(r + "messagesPerSecond", rate.getInteger("messagesPerSecond")),
+        (int) positive(r + "burst", rate.getInteger("burst")),
+        (int) positive(r + "bytesPerSecond", rate.getInteger("bytesPerSecond")),
+        new ServerConfig.ConnectionRate(
+            atLeast(rc + "messagesPerSecond", connection.getInteger("messagesPerSecond", 0), 0),
+            atLeast(rc + "burst", connection.getInteger("burst", 0), 0),
+            atLeast(rc + "bytesPerSecond", connection.getInteger("bytesPerSecond", 0), 0)),
+        (int)
+            positive(
+                r + "clusterLeaseMs",
+                rate.getInteger("clusterLeaseMs", ServerConfig.Rate.DEFAULT_CLUSTER_LEASE_MS)),
+        (int)
+            positive(
+                r + "closeAfterRejections",
+                rate.getInteger(
+                    "closeAfterRejections", ServerConfig.Rate.DEFAULT_CLOSE_AFTER_REJECTIONS)),
+        positive(
+            r + "rejectionWindowMs",
+            rate.getLong("rejectionWindowMs", ServerConfig.Rate.DEFAULT_REJECTION_WINDOW_MS)));
+  }
+
+  private static ServerConfig.Connections connections(JsonObject c) {
+    ServerConfig.Connections d = ServerConfig.Connections.DEFAULTS;
+    JsonObject o = c == null ? new JsonObject() : c;
+    String p = "limits.connections.";
+    return new ServerConfig.Connections(
+        (int) positive(p + "perClient", o.getInteger("perClient", d.perClient())),
+        (int) positive(p + "perAddress", o.getInteger("perAddress", d.perAddress())),
+        (int)
+            positive(
+                p + "upgradesPerAddressPerMinute",
+                o.getInteger("upgradesPerAddressPerMinute", d.upgradesPerAddressPerMinute())),
+        (int)
+            positive(
+                p + "upgradesPerAddressBurst",
+                o.getInteger("upgradesPerAddressBurst", d.upgradesPerAddressBurst())));
   }
 
   static String defaultH2Url(Path absoluteDataDir) {

@@ -92,6 +92,8 @@ public record ServerConfig(
    * @param maxListLimit the largest {@code limit} a {@code list} may ask for
    * @param shutdownGraceMs how long SIGTERM waits for in-flight work
    * @param tokenRequests budgets of {@code POST /v1/auth/token}
+   * @param connections how many WebSockets one client id or address may hold, and how fast one
+   *     address may open them
    */
   public record Limits(
       int maxFrameBytes,
@@ -102,9 +104,82 @@ public record ServerConfig(
       int maxPendingReplies,
       int maxListLimit,
       long shutdownGraceMs,
-      TokenRequests tokenRequests) {}
+      TokenRequests tokenRequests,
+      Connections connections) {}
 
-  public record Rate(int messagesPerSecond, int burst, int bytesPerSecond) {}
+  /**
+   * Rate limits of client messages (docs/rate-limiting.md).
+   *
+   * @param messagesPerSecond messages a second for one client id, shared by all its connections on
+   *     all nodes
+   * @param burst messages one client id may send at once
+   * @param bytesPerSecond bytes a second for one client id, also the byte burst
+   * @param connection the budget of each single connection; each of its values is capped by the
+   *     client's
+   * @param clusterLeaseMs when clustered, how much of the client's rate (in milliseconds of it) a
+   *     node takes from the cluster-wide budget at once; bounds the overshoot (docs)
+   * @param closeAfterRejections rejections within {@code rejectionWindowMs} after which the
+   *     connection is closed with 4429
+   * @param rejectionWindowMs the window of {@code closeAfterRejections}
+   */
+  public record Rate(
+      int messagesPerSecond,
+      int burst,
+      int bytesPerSecond,
+      ConnectionRate connection,
+      int clusterLeaseMs,
+      int closeAfterRejections,
+      long rejectionWindowMs) {
+    public static final int DEFAULT_CLUSTER_LEASE_MS = 100;
+    public static final int DEFAULT_CLOSE_AFTER_REJECTIONS = 100;
+    public static final long DEFAULT_REJECTION_WINDOW_MS = 10_000;
+
+    /** Client limits only: connections may use all of them; default lease and abuse settings. */
+    public Rate(int messagesPerSecond, int burst, int bytesPerSecond) {
+      this(
+          messagesPerSecond,
+          burst,
+          bytesPerSecond,
+          new ConnectionRate(0, 0, 0),
+          DEFAULT_CLUSTER_LEASE_MS,
+          DEFAULT_CLOSE_AFTER_REJECTIONS,
+          DEFAULT_REJECTION_WINDOW_MS);
+    }
+
+    /** The per-connection budget in force: the configured one capped by the client's. */
+    public ConnectionRate effectiveConnection() {
+      return new ConnectionRate(
+          capped(connection.messagesPerSecond(), messagesPerSecond),
+          capped(connection.burst(), burst),
+          capped(connection.bytesPerSecond(), bytesPerSecond));
+    }
+
+    private static int capped(int value, int cap) {
+      return value <= 0 ? cap : Math.min(value, cap);
+    }
+  }
+
+  /**
+   * The budget of one connection; 0 means "the client's value".
+   *
+   * @param messagesPerSecond messages a second
+   * @param burst messages at once
+   * @param bytesPerSecond bytes a second, also the byte burst
+   */
+  public record ConnectionRate(int messagesPerSecond, int burst, int bytesPerSecond) {}
+
+  /**
+   * Limits on WebSocket connections, checked before the upgrade (over them: {@code 429}).
+   *
+   * @param perClient open connections of one client id on one node
+   * @param perAddress open connections from one remote address on one node
+   * @param upgradesPerAddressPerMinute upgrade attempts a minute from one address on one node
+   * @param upgradesPerAddressBurst upgrade attempts at once from one address
+   */
+  public record Connections(
+      int perClient, int perAddress, int upgradesPerAddressPerMinute, int upgradesPerAddressBurst) {
+    public static final Connections DEFAULTS = new Connections(16, 256, 600, 100);
+  }
 
   /**
    * Token buckets of the token endpoint, per node: one per client id, one per remote address.

@@ -48,6 +48,12 @@ final class Settings {
     TYPES.put("limits.rate.messagesPerSecond", SettingType.INT);
     TYPES.put("limits.rate.burst", SettingType.INT);
     TYPES.put("limits.rate.bytesPerSecond", SettingType.INT);
+    TYPES.put("limits.rate.connection.messagesPerSecond", SettingType.INT);
+    TYPES.put("limits.rate.connection.burst", SettingType.INT);
+    TYPES.put("limits.rate.connection.bytesPerSecond", SettingType.INT);
+    TYPES.put("limits.rate.clusterLeaseMs", SettingType.INT);
+    TYPES.put("limits.rate.closeAfterRejections", SettingType.INT);
+    TYPES.put("limits.rate.rejectionWindowMs", SettingType.LONG);
     TYPES.put("limits.maxPendingReplies", SettingType.INT);
     TYPES.put("limits.maxListLimit", SettingType.INT);
     TYPES.put("limits.shutdownGraceMs", SettingType.LONG);
@@ -55,6 +61,10 @@ final class Settings {
     TYPES.put("limits.tokenRequests.perClientBurst", SettingType.INT);
     TYPES.put("limits.tokenRequests.perAddressPerMinute", SettingType.INT);
     TYPES.put("limits.tokenRequests.perAddressBurst", SettingType.INT);
+    TYPES.put("limits.connections.perClient", SettingType.INT);
+    TYPES.put("limits.connections.perAddress", SettingType.INT);
+    TYPES.put("limits.connections.upgradesPerAddressPerMinute", SettingType.INT);
+    TYPES.put("limits.connections.upgradesPerAddressBurst", SettingType.INT);
 
     ENV.put("STATE_HTTP_HOST", "http.host");
     ENV.put("STATE_HTTP_PORT", "http.port");
@@ -85,6 +95,20 @@ final class Settings {
     ENV.put("STATE_RATE_MESSAGES_PER_S", "limits.rate.messagesPerSecond");
     ENV.put("STATE_RATE_BURST", "limits.rate.burst");
     ENV.put("STATE_RATE_BYTES_PER_S", "limits.rate.bytesPerSecond");
+    ENV.put("STATE_RATE_CONNECTION_MESSAGES_PER_S", "limits.rate.connection.messagesPerSecond");
+    ENV.put("STATE_RATE_CONNECTION_BURST", "limits.rate.connection.burst");
+    ENV.put("STATE_RATE_CONNECTION_BYTES_PER_S", "limits.rate.connection.bytesPerSecond");
+    ENV.put("STATE_RATE_CLUSTER_LEASE_MS", "limits.rate.clusterLeaseMs");
+    ENV.put("STATE_RATE_CLOSE_AFTER_REJECTIONS", "limits.rate.closeAfterRejections");
+    ENV.put("STATE_RATE_REJECTION_WINDOW_MS", "limits.rate.rejectionWindowMs");
+    ENV.put("STATE_MAX_CONNECTIONS_PER_CLIENT", "limits.connections.perClient");
+    ENV.put("STATE_MAX_CONNECTIONS_PER_ADDRESS", "limits.connections.perAddress");
+    ENV.put("STATE_UPGRADES_PER_ADDRESS_PER_MIN", "limits.connections.upgradesPerAddressPerMinute");
+    ENV.put("STATE_UPGRADES_PER_ADDRESS_BURST", "limits.connections.upgradesPerAddressBurst");
+    ENV.put("STATE_TOKEN_REQUESTS_PER_CLIENT_PER_MIN", "limits.tokenRequests.perClientPerMinute");
+    ENV.put("STATE_TOKEN_REQUESTS_PER_CLIENT_BURST", "limits.tokenRequests.perClientBurst");
+    ENV.put("STATE_TOKEN_REQUESTS_PER_ADDRESS_PER_MIN", "limits.tokenRequests.perAddressPerMinute");
+    ENV.put("STATE_TOKEN_REQUESTS_PER_ADDRESS_BURST", "limits.tokenRequests.perAddressBurst");
   }
 
   private Settings() {}

@@ -13,7 +13,7 @@ import io.stateserver.protocol.Keys;
 import io.stateserver.protocol.Request;
 import io.stateserver.protocol.RequestParser;
 import io.stateserver.protocol.StateException;
-import io.stateserver.ratelimit.RateCheck;
+import io.stateserver.ratelimit.ConnectionRateGate;
 import io.stateserver.ratelimit.RateVerdict;
 import io.stateserver.security.Principal;
 import io.stateserver.session.PresenceKeys;
@@ -57,6 +57,7 @@ final class ClientConnection {
   private final ReplySequencer replies;
   private final Subscriptions subscriptions;
   private final Consumer<ClientConnection> onClosed;
+  private final ConnectionRateGate rateGate;
 
   private Principal principal;
   private String sessionId;
@@ -86,6 +87,7 @@ final class ClientConnection {
     this.out = new ConflatingQueue(ctx.config().limits().maxPendingReplies() * 2 + 64);
     this.replies = new ReplySequencer(this::enqueueReply);
     this.subscriptions = new Subscriptions(ctx.index(), this);
+    this.rateGate = ctx.rateLimits().newGate(context);
   }
 
   String connectionId() {
@@ -204,37 +206,55 @@ final class ClientConnection {
       return;
     }
     ctx.metrics().messageReceived();
-    Request request;
+    Request parsed;
+    RequestParser.Rejected invalid = null;
     try {
-      request = RequestParser.parse(text, MAX_JSON_DEPTH);
+      parsed = RequestParser.parse(text, MAX_JSON_DEPTH);
     } catch (RequestParser.Rejected r) {
-      ReplySequencer.Slot slot = replies.reserve(r.id());
-      fail(slot, "invalid", r.error());
-      return;
+      parsed = null;
+      invalid = r;
     }
-    ReplySequencer.Slot slot = replies.reserve(request.id());
+    Request request = parsed;
+    RequestParser.Rejected rejected = invalid;
+    ReplySequencer.Slot slot = replies.reserve(request != null ? request.id() : rejected.id());
     applyBackpressure();
-    // Rate verdicts come back in the order the checks were sent (one consumer, FIFO), so requests
-    // are dispatched in arrival order.
-    Bus.<RateVerdict>request(
-            bus, Addresses.RATE_CHECK, new RateCheck(principal.clientId(), text.length()))
+    // Every message counts against the rate limits, invalid ones too. Verdicts complete in arrival
+    // order, so requests are dispatched in that order.
+    rateGate
+        .admit(principal.clientId(), text)
         .onComplete(
             ar -> {
               if (closed) {
                 return;
               }
+              String op = request != null ? request.op() : "invalid";
               if (ar.succeeded() && !ar.result().allowed()) {
-                fail(
-                    slot,
-                    request.op(),
-                    new StateException(
-                        ErrorCode.RATE_LIMITED,
-                        "rate limit exceeded",
-                        new JsonObject().put("retryAfterMs", ar.result().retryAfterMs())));
-                return;
+                rateLimited(slot, op, ar.result());
+              } else if (rejected != null) {
+                fail(slot, op, rejected.error());
+              } else {
+                dispatch(request, slot);
               }
-              dispatch(request, slot);
             });
+  }
+
+  /** Answers {@code rate_limited}; closes with 4429 when the client keeps on regardless. */
+  private void rateLimited(ReplySequencer.Slot slot, String op, RateVerdict verdict) {
+    fail(
+        slot,
+        op,
+        new StateException(
+            ErrorCode.RATE_LIMITED,
+            "rate limit exceeded",
+            new JsonObject().put("retryAfterMs", verdict.retryAfterMs())));
+    if (verdict.close()) {
+      log.info(
+          "closing connection, rate limits exceeded repeatedly [client: {}, connection: {}]",
+          principal.clientId(),
+          connectionId);
+      ctx.metrics().rateLimited(io.stateserver.ratelimit.RejectionKind.ABUSE_CLOSE);
+      closeWith(CloseCodes.RATE_LIMITED, "rate limits exceeded repeatedly");
+    }
   }
 
   private void dispatch(Request request, ReplySequencer.Slot slot) {

@@ -2,6 +2,7 @@ package io.stateserver.connection;
 
 import io.stateserver.config.ServerConfig;
 import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.ratelimit.RateLimits;
 import io.stateserver.security.AccessPolicy;
 import io.stateserver.security.TokenVerifier;
 import io.stateserver.session.SessionTiming;
@@ -20,7 +21,8 @@ record ConnectionContext(
     AccessPolicy access,
     TokenVerifier verifier,
     ServerMetrics metrics,
-    SessionTiming sessionTiming) {
+    SessionTiming sessionTiming,
+    RateLimits rateLimits) {
 
   String nodeId() {
     return config.nodeId();
@@ -34,11 +36,6 @@ record ConnectionContext(
         .put("maxValueBytes", l.maxValueBytes())
         .put("maxSubscriptions", l.maxSubscriptions())
         .put("sessionGraceMs", l.sessionGraceMs())
-        .put(
-            "rate",
-            new JsonObject()
-                .put("messagesPerSecond", l.rate().messagesPerSecond())
-                .put("burst", l.rate().burst())
-                .put("bytesPerSecond", l.rate().bytesPerSecond()));
+        .put("rate", rateLimits.helloRate());
   }
 }

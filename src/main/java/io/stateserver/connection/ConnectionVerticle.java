@@ -3,6 +3,7 @@ package io.stateserver.connection;
 import io.stateserver.bus.Addresses;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.ratelimit.ConnectionCounts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectionVerticle.class);
   public static final String WS_PATH = "/v1/ws";
+
+  /** The Retry-After of an upgrade refused for too many open connections (a hint only). */
+  private static final long CONNECTION_LIMIT_RETRY_MS = 5_000;
 
   private final int port;
   private final Function<io.vertx.core.Vertx, ConnectionContext> contextFactory;
@@ -99,6 +103,13 @@ public final class ConnectionVerticle extends VerticleBase {
       hs.reject(404);
       return;
     }
+    String address = hs.remoteAddress() == null ? "" : hs.remoteAddress().hostAddress();
+    // before any other work, so that an address hammering the endpoint costs little
+    long waitMs = ctx.rateLimits().tryUpgrade(address);
+    if (waitMs > 0) {
+      UpgradeRejection.tooManyRequests(hs, waitMs);
+      return;
+    }
     if (!OriginCheck.allowed(hs, ctx.config().http().allowedOrigins())) {
       hs.reject(403);
       return;
@@ -121,12 +132,26 @@ public final class ConnectionVerticle extends VerticleBase {
                         : 401);
                 return;
               }
+              ConnectionCounts.Slot counted =
+                  ctx.rateLimits().tryOpen(ar.result().clientId(), address);
+              if (counted == null) {
+                UpgradeRejection.tooManyRequests(hs, CONNECTION_LIMIT_RETRY_MS);
+                return;
+              }
               hs.accept()
+                  .onFailure(t -> counted.release())
                   .onSuccess(
                       ws -> {
                         ClientConnection c =
                             new ClientConnection(
-                                ctx, ws, context, ar.result(), connections::remove);
+                                ctx,
+                                ws,
+                                context,
+                                ar.result(),
+                                closed -> {
+                                  counted.release();
+                                  connections.remove(closed);
+                                });
                         connections.add(c);
                         c.start(resume);
                       });

@@ -3,6 +3,7 @@ package io.stateserver.connection;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.ratelimit.RateLimits;
 import io.stateserver.security.AccessPolicy;
 import io.stateserver.security.TokenVerifier;
 import io.stateserver.session.SessionTiming;
@@ -20,6 +21,7 @@ public final class EdgeFactory {
   private final ServerMetrics metrics;
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
+  private final RateLimits rateLimits;
   private final int port;
 
   public EdgeFactory(
@@ -29,7 +31,8 @@ public final class EdgeFactory {
       TokenVerifier verifier,
       ServerMetrics metrics,
       SessionTiming timing,
-      PrometheusMeterRegistry registry) {
+      PrometheusMeterRegistry registry,
+      RateLimits rateLimits) {
     this.config = config;
     this.liveSessions = liveSessions;
     this.access = access;
@@ -37,6 +40,7 @@ public final class EdgeFactory {
     this.metrics = metrics;
     this.timing = timing;
     this.registry = registry;
+    this.rateLimits = rateLimits;
     this.port = listenPort(config.http().port());
   }
 
@@ -61,7 +65,8 @@ public final class EdgeFactory {
                 access,
                 verifier,
                 metrics,
-                timing),
+                timing,
+                rateLimits),
         ctx -> {
           Router router = Router.router(ctx.vertx());
           new HealthRoutes(ctx, registry).mount(router);

@@ -55,6 +55,28 @@ public final class ServerMetrics {
             .register(registry);
   }
 
+  /**
+   * Registers the rejection counters at zero, so that every kind shows in {@code /metrics} before
+   * the first rejection.
+   */
+  public void registerRejectionKinds(Iterable<String> kinds) {
+    for (String kind : kinds) {
+      rejections(kind);
+    }
+  }
+
+  /** Counts one refusal by a rate or connection limit ({@code state_rate_limited{kind}}). */
+  public void rateLimited(String kind) {
+    rejections(kind).increment();
+  }
+
+  private Counter rejections(String kind) {
+    return Counter.builder("state_rate_limited")
+        .description("messages, upgrades and token requests refused by a limit, by kind")
+        .tag("kind", kind)
+        .register(registry);
+  }
+
   public MeterRegistry registry() {
     return registry;
   }

@@ -1,33 +1,27 @@
 package io.stateserver.ratelimit;
 
-import io.stateserver.bus.Addresses;
-import io.stateserver.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 /**
- * Answers {@link RateCheck}s for every connection of the node (one instance), so that a client's
- * connections on this node share one budget.
+ * Housekeeping of the node's {@link RateLimits}: forgets idle buckets and leases now and then, so
+ * that memory follows active clients and addresses. The checks themselves run on the connections'
+ * event loops.
  */
 public final class RateLimitVerticle extends VerticleBase {
-  private final ClientRateLimiter limiter;
+  private static final long EVICT_MS = 10_000;
+  private final RateLimits limits;
   private long evictTimer = -1;
 
-  public RateLimitVerticle(ServerConfig.Rate rate) {
-    this.limiter = new ClientRateLimiter(rate);
+  public RateLimitVerticle(RateLimits limits) {
+    this.limits = limits;
   }
 
   @Override
   public Future<?> start() {
-    evictTimer = vertx.setPeriodic(10_000, id -> limiter.evictIdle(System.nanoTime()));
-    return vertx
-        .eventBus()
-        .<RateCheck>localConsumer(
-            Addresses.RATE_CHECK,
-            msg ->
-                msg.reply(
-                    limiter.check(msg.body().clientId(), msg.body().bytes(), System.nanoTime())))
-        .completion();
+    // eviction touches the Hazelcast-free local maps only; the shared map expires by itself
+    evictTimer = vertx.setPeriodic(EVICT_MS, id -> limits.evictIdle());
+    return Future.succeededFuture();
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ public final class RegistryVerticle extends VerticleBase {
   private final DenyList denyList;
   private final SecretHasher hasher;
   private final TokenRequestLimiter limiter;
+  private final Consumer<String> onRateLimited;
   private ClientService clients;
   private TokenIssuer issuer;
   private long refreshTimer = -1;
@@ -46,6 +48,19 @@ public final class RegistryVerticle extends VerticleBase {
    */
   public RegistryVerticle(
       Supplier<Pool> pool, ServerConfig config, DenyList denyList, SecretHasher hasher) {
+    this(pool, config, denyList, hasher, kind -> {});
+  }
+
+  /**
+   * @param onRateLimited told the {@code RejectionKind} of every refused token request (metrics)
+   */
+  public RegistryVerticle(
+      Supplier<Pool> pool,
+      ServerConfig config,
+      DenyList denyList,
+      SecretHasher hasher,
+      Consumer<String> onRateLimited) {
+    this.onRateLimited = onRateLimited;
     this.pool = pool;
     this.config = config;
     this.denyList = denyList;
@@ -150,9 +165,11 @@ public final class RegistryVerticle extends VerticleBase {
   }
 
   private Future<RegistryOp.IssuedToken> issueToken(RegistryOp.IssueToken request) {
-    long waitMs =
+    TokenRequestLimiter.Verdict verdict =
         limiter.tryAcquire(request.clientId(), request.remoteAddress(), System.nanoTime());
+    long waitMs = verdict.waitMs();
     if (waitMs > 0) {
+      onRateLimited.accept(verdict.kind());
       return Future.failedFuture(
           new StateException(
               ErrorCode.RATE_LIMITED,

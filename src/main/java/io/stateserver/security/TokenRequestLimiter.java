@@ -1,6 +1,7 @@
 package io.stateserver.security;
 
 import io.stateserver.config.ServerConfig;
+import io.stateserver.ratelimit.RejectionKind;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -25,11 +26,18 @@ final class TokenRequestLimiter {
   }
 
   /**
-   * Takes one request from the client's and the address's budgets.
+   * The answer to one token request.
    *
-   * @return 0 when allowed, otherwise the milliseconds to wait
+   * @param waitMs 0 when allowed, otherwise the milliseconds to wait
+   * @param kind when refused, the budget that refused ({@code RejectionKind.TOKEN_CLIENT} or {@code
+   *     TOKEN_ADDRESS}: the one that needs the longer wait)
    */
-  long tryAcquire(String clientId, String address, long nowNanos) {
+  record Verdict(long waitMs, String kind) {
+    static final Verdict ALLOW = new Verdict(0, null);
+  }
+
+  /** Takes one request from the client's and the address's budgets. */
+  Verdict tryAcquire(String clientId, String address, long nowNanos) {
     Bucket client =
         byClient.computeIfAbsent(
             key(clientId),
@@ -42,11 +50,13 @@ final class TokenRequestLimiter {
     long waitAddress = from.waitNanos(nowNanos);
     long wait = Math.max(waitClient, waitAddress);
     if (wait > 0) {
-      return Math.max(1, (wait + 999_999) / 1_000_000);
+      return new Verdict(
+          Math.max(1, (wait + 999_999) / 1_000_000),
+          waitClient >= waitAddress ? RejectionKind.TOKEN_CLIENT : RejectionKind.TOKEN_ADDRESS);
     }
     client.take();
     from.take();
-    return 0;
+    return Verdict.ALLOW;
   }
 
   /** Forgets buckets that are full again, so memory follows recent requesters. */

@@ -1,0 +1,44 @@
+package io.stateserver.ratelimit;
+
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.TimeMeter;
+import java.time.Duration;
+
+/** Bucket4j configurations of the server's limits: a capacity refilled greedily at a rate. */
+final class Buckets {
+  private Buckets() {}
+
+  static BucketConfiguration perSecond(long capacity, long perSecond) {
+    return BucketConfiguration.builder()
+        .addLimit(l -> l.capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)))
+        .build();
+  }
+
+  static BucketConfiguration perMinute(long capacity, long perMinute) {
+    return BucketConfiguration.builder()
+        .addLimit(l -> l.capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)))
+        .build();
+  }
+
+  /** A thread-safe local bucket on the given clock. */
+  static Bucket local(BucketConfiguration config, TimeMeter time) {
+    var builder = Bucket.builder().withCustomTimePrecision(time);
+    for (var bandwidth : config.getBandwidths()) {
+      builder.addLimit(bandwidth);
+    }
+    return builder.build();
+  }
+
+  /** A bucket used by one thread only (no synchronisation cost). */
+  static Bucket singleThreaded(BucketConfiguration config, TimeMeter time) {
+    var builder =
+        Bucket.builder()
+            .withCustomTimePrecision(time)
+            .withSynchronizationStrategy(io.github.bucket4j.local.SynchronizationStrategy.NONE);
+    for (var bandwidth : config.getBandwidths()) {
+      builder.addLimit(bandwidth);
+    }
+    return builder.build();
+  }
+}
