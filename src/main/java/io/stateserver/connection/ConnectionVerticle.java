@@ -36,6 +36,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private final List<ClientConnection> connections = new ArrayList<>();
   private ConnectionContext ctx;
   private HttpServer server;
+  private HandshakeDeadline handshakeDeadline;
 
   public ConnectionVerticle(
       int port,
@@ -58,11 +59,21 @@ public final class ConnectionVerticle extends VerticleBase {
             .setMaxWebSocketMessageSize(limits.maxFrameBytes())
             .setPerMessageWebSocketCompressionSupported(false)
             .setPerFrameWebSocketCompressionSupported(false)
+            // h2c is not part of the protocol, and with it on the connection handler comes too
+            // late for the handshake deadline (see HandshakeDeadline)
+            .setHttp2ClearTextEnabled(false)
             .setTcpNoDelay(true);
+    handshakeDeadline = new HandshakeDeadline(vertx, ctx.config().http().handshakeTimeoutMs());
+    Router router = routerFactory.apply(ctx);
     server =
         vertx
             .createHttpServer(options)
-            .requestHandler(routerFactory.apply(ctx))
+            .connectionHandler(handshakeDeadline::connected)
+            .requestHandler(
+                request -> {
+                  handshakeDeadline.met(request.connection().remoteAddress());
+                  router.handle(request);
+                })
             .webSocketHandshakeHandler(this::onHandshake);
     var fanout =
         vertx.eventBus().<EncodedChange>localConsumer(Addresses.FANOUT, m -> onChange(m.body()));
@@ -142,6 +153,7 @@ public final class ConnectionVerticle extends VerticleBase {
                   .onFailure(t -> counted.release())
                   .onSuccess(
                       ws -> {
+                        handshakeDeadline.met(hs.remoteAddress());
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,
