@@ -55,6 +55,7 @@ public final class ConnectionVerticle extends VerticleBase {
             .setPerMessageWebSocketCompressionSupported(false)
             .setPerFrameWebSocketCompressionSupported(false)
             .setTcpNoDelay(true);
+    ServerTls.apply(options, ctx.config().http());
     server =
         vertx
             .createHttpServer(options)

@@ -38,6 +38,7 @@ public final class EdgeFactory {
     this.timing = timing;
     this.registry = registry;
     this.port = listenPort(config.http().port());
+    ServerTls.check(config.http());
   }
 
   /**
