@@ -109,6 +109,7 @@ final class ClientConnection {
           }
         },
         System::currentTimeMillis,
+        () -> paused,
         () -> ws.writePing(Buffer.buffer()),
         () -> {
           log.debug("no answer to ping, closing [connection: {}]", connectionId);

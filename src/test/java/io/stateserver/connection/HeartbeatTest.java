@@ -45,9 +45,27 @@ class HeartbeatTest {
   private final FakeTime time = new FakeTime();
   private int pings;
   private int deaths;
+  private boolean paused;
 
   private Heartbeat heartbeat(long interval, long timeout) {
-    return new Heartbeat(interval, timeout, time, () -> time.now, () -> pings++, () -> deaths++);
+    return new Heartbeat(
+        interval, timeout, time, () -> time.now, () -> paused, () -> pings++, () -> deaths++);
+  }
+
+  @Test
+  void timeTheServerSpendsNotReadingIsNotSilence() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+    time.advance(30_000); // pinged
+    paused = true; // backpressure: the pong cannot be read
+
+    time.advance(300_000);
+    assertThat(deaths).isZero();
+    paused = false;
+    // Reading again and still silent: at most one interval to the ping, then the timeout.
+    time.advance(30_000 + 20_000 + 30_000);
+
+    assertThat(deaths).isEqualTo(1);
   }
 
   @Test
