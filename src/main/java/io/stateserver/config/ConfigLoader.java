@@ -210,7 +210,10 @@ public final class ConfigLoader {
             port("http.port", http.getInteger("port"), true),
             strings(http.getJsonArray("allowedOrigins")),
             positive("http.handshakeTimeoutMs", http.getLong("handshakeTimeoutMs")),
-            atLeast("http.instances", http.getInteger("instances"), 0));
+            atLeast("http.instances", http.getInteger("instances"), 0),
+            atLeastLong("http.pingIntervalMs", http.getLong("pingIntervalMs"), 0),
+            positive("http.pingTimeoutMs", http.getLong("pingTimeoutMs")),
+            tls(http.getJsonObject("tls", new JsonObject())));
 
     String dbUrl = db.getString("url");
     if (dbUrl == null || dbUrl.isBlank()) {
@@ -332,7 +335,35 @@ public final class ConfigLoader {
     return "jdbc:h2:file:" + dir + "/state" + H2_OPTIONS;
   }
 
+  /** Both files or neither: half a TLS configuration is a mistake, not plain HTTP. */
+  private static ServerConfig.Tls tls(JsonObject tls) {
+    String cert = nonBlank(tls.getString("certFile"));
+    String key = nonBlank(tls.getString("keyFile"));
+    if (cert == null && key == null) {
+      return null;
+    }
+    if (cert == null || key == null) {
+      throw new ConfigException(
+          "settings http.tls.certFile (STATE_TLS_CERT) and http.tls.keyFile (STATE_TLS_KEY) go"
+              + " together: set both for HTTPS / WSS, or neither");
+    }
+    return new ServerConfig.Tls(path("http.tls.certFile", cert), path("http.tls.keyFile", key));
+  }
+
+  /**
+   * The configured HS256 secret, or the generated one when none is configured. A secret that is set
+   * but empty (a flag {@code --jwt.secret=}, {@code "secret": ""} in a file) is refused rather than
+   * replaced: it is a mistake, and tokens must never go unchecked. Blank environment variables
+   * count as unset, like every other variable.
+   */
   private static String secret(String configured, Path dataDir) {
+    if (configured != null && configured.isBlank()) {
+      throw new ConfigException(
+          "setting jwt.secret (STATE_JWT_SECRET) is set but empty; remove it to use the generated"
+              + " secret, or give at least "
+              + JwtSecretFile.MIN_SECRET_BYTES
+              + " bytes");
+    }
     String secret = nonBlank(configured);
     if (secret == null) {
       return JwtSecretFile.readOrCreate(dataDir);

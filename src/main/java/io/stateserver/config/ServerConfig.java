@@ -25,9 +25,55 @@ public record ServerConfig(
    * @param allowedOrigins browser origins allowed to upgrade; empty means the server's own only
    * @param handshakeTimeoutMs time from TCP connect to a completed upgrade
    * @param instances connection verticle instances (0 means one per event loop)
+   * @param pingIntervalMs a connection that sent nothing for this long gets a WebSocket ping (0
+   *     turns pings and the idle timeout off)
+   * @param pingTimeoutMs a pinged connection that sends nothing (no pong, no frame) for this long
+   *     after the ping is closed with 1001
+   * @param tls the certificate and key of HTTPS / WSS, or null for plain HTTP / WS
    */
   public record Http(
-      String host, int port, List<String> allowedOrigins, long handshakeTimeoutMs, int instances) {}
+      String host,
+      int port,
+      List<String> allowedOrigins,
+      long handshakeTimeoutMs,
+      int instances,
+      long pingIntervalMs,
+      long pingTimeoutMs,
+      Tls tls) {
+    public static final long DEFAULT_PING_INTERVAL_MS = 30_000;
+    public static final long DEFAULT_PING_TIMEOUT_MS = 20_000;
+
+    /** The settings without ping or TLS settings (default pings, plain HTTP). */
+    public Http(
+        String host,
+        int port,
+        List<String> allowedOrigins,
+        long handshakeTimeoutMs,
+        int instances) {
+      this(
+          host,
+          port,
+          allowedOrigins,
+          handshakeTimeoutMs,
+          instances,
+          DEFAULT_PING_INTERVAL_MS,
+          DEFAULT_PING_TIMEOUT_MS,
+          null);
+    }
+
+    public boolean tlsEnabled() {
+      return tls != null;
+    }
+  }
+
+  /**
+   * HTTPS / WSS from PEM files. Server Name Indication is never enabled (docs/security.md).
+   *
+   * @param certFile the certificate chain, PEM ({@code BEGIN CERTIFICATE}), server certificate
+   *     first
+   * @param keyFile the private key, PEM (PKCS#8 {@code BEGIN PRIVATE KEY} or PKCS#1 / SEC1)
+   */
+  public record Tls(Path certFile, Path keyFile) {}
 
   /**
    * @param url the JDBC URL; embedded H2 under the data folder by default

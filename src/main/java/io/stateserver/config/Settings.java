@@ -23,6 +23,10 @@ final class Settings {
     TYPES.put("http.allowedOrigins", SettingType.LIST);
     TYPES.put("http.handshakeTimeoutMs", SettingType.LONG);
     TYPES.put("http.instances", SettingType.INT);
+    TYPES.put("http.pingIntervalMs", SettingType.LONG);
+    TYPES.put("http.pingTimeoutMs", SettingType.LONG);
+    TYPES.put("http.tls.certFile", SettingType.STRING);
+    TYPES.put("http.tls.keyFile", SettingType.STRING);
     TYPES.put("dataDir", SettingType.STRING);
     TYPES.put("db.url", SettingType.STRING);
     TYPES.put("db.user", SettingType.STRING);
@@ -70,6 +74,10 @@ final class Settings {
     ENV.put("STATE_HTTP_PORT", "http.port");
     ENV.put("STATE_ALLOWED_ORIGINS", "http.allowedOrigins");
     ENV.put("STATE_HANDSHAKE_TIMEOUT_MS", "http.handshakeTimeoutMs");
+    ENV.put("STATE_PING_INTERVAL_MS", "http.pingIntervalMs");
+    ENV.put("STATE_PING_TIMEOUT_MS", "http.pingTimeoutMs");
+    ENV.put("STATE_TLS_CERT", "http.tls.certFile");
+    ENV.put("STATE_TLS_KEY", "http.tls.keyFile");
     ENV.put("STATE_DATA_DIR", "dataDir");
     ENV.put("STATE_DB_URL", "db.url");
     ENV.put("STATE_DB_USER", "db.user");

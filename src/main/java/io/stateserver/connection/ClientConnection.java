@@ -58,6 +58,7 @@ final class ClientConnection {
   private final Subscriptions subscriptions;
   private final Consumer<ClientConnection> onClosed;
   private final ConnectionRateGate rateGate;
+  private final Heartbeat heartbeat;
 
   private Principal principal;
   private String sessionId;
@@ -88,6 +89,34 @@ final class ClientConnection {
     this.replies = new ReplySequencer(this::enqueueReply);
     this.subscriptions = new Subscriptions(ctx.index(), this);
     this.rateGate = ctx.rateLimits().newGate(context);
+    this.heartbeat = newHeartbeat();
+  }
+
+  /** Idle timeout: ping a silent client, close one that does not answer (1001, reconnect). */
+  private Heartbeat newHeartbeat() {
+    var http = ctx.config().http();
+    var vertx = ctx.vertx();
+    return new Heartbeat(
+        http.pingIntervalMs(),
+        http.pingTimeoutMs(),
+        new Heartbeat.Timers() {
+          @Override
+          public long set(long delayMs, Runnable task) {
+            return vertx.setTimer(delayMs, id -> task.run());
+          }
+
+          @Override
+          public void cancel(long id) {
+            vertx.cancelTimer(id);
+          }
+        },
+        System::currentTimeMillis,
+        () -> paused,
+        () -> ws.writePing(Buffer.buffer()),
+        () -> {
+          log.debug("no answer to ping, closing [connection: {}]", connectionId);
+          closeWith(CloseCodes.GOING_AWAY, "idle timeout");
+        });
   }
 
   String connectionId() {
@@ -103,6 +132,8 @@ final class ClientConnection {
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
     ws.drainHandler(v -> flush());
+    ws.pongHandler(pong -> heartbeat.activity());
+    heartbeat.start();
     scheduleExpiry();
     ctx.metrics().connectionOpened();
     openSession(resumeSessionId)
@@ -205,6 +236,7 @@ final class ClientConnection {
     if (closed) {
       return;
     }
+    heartbeat.activity();
     ctx.metrics().messageReceived();
     Request parsed;
     RequestParser.Rejected invalid = null;
@@ -702,6 +734,7 @@ final class ClientConnection {
       return;
     }
     closed = true;
+    heartbeat.stop();
     onClosed.accept(this);
     ctx.metrics().connectionClosed();
     reportQueue();

@@ -65,6 +65,7 @@ public final class ConnectionVerticle extends VerticleBase {
             .setTcpNoDelay(true);
     handshakeDeadline = new HandshakeDeadline(vertx, ctx.config().http().handshakeTimeoutMs());
     Router router = routerFactory.apply(ctx);
+    ServerTls.apply(options, ctx.config().http());
     server =
         vertx
             .createHttpServer(options)

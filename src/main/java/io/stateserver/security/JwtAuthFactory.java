@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,21 +24,34 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the vertx-auth-jwt provider shared by {@link TokenVerifier} and {@link TokenIssuer}: the
  * HS256 secret, plus one verification key per configured RS256 / ES256 public key file.
+ *
+ * <p>Each public key's id ({@code kid}) is its file name without the extension: {@code
+ * keys/fleet-2026-05.pem} is {@code fleet-2026-05}. A token whose header names a {@code kid} is
+ * checked only against that key; a token without {@code kid} against every key of its algorithm.
+ * The HS256 secret has no id, so an HS256 token must not carry a {@code kid}. Two key files with
+ * the same id are a configuration error, as is a missing or short secret: a server never runs with
+ * tokens unchecked.
  */
 final class JwtAuthFactory {
   static final String HS256 = "HS256";
   static final String RS256 = "RS256";
   static final String ES256 = "ES256";
+  static final int MIN_SECRET_BYTES = 32;
 
   private static final Logger log = LoggerFactory.getLogger(JwtAuthFactory.class);
 
-  /** The provider and the algorithms a token may be signed with. */
-  record Provider(JWTAuth auth, Set<String> algorithms) {}
+  /** The provider, the algorithms a token may be signed with, and the algorithm of each key id. */
+  record Provider(JWTAuth auth, Set<String> algorithms, Map<String, String> keyIds) {}
 
   private JwtAuthFactory() {}
 
   /** Reads the public key files (blocking, once at start-up). */
   static Provider create(Vertx vertx, ServerConfig.Jwt config) {
+    if (config.secret() == null
+        || config.secret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      throw new ConfigException(
+          "the jwt secret is missing or shorter than " + MIN_SECRET_BYTES + " bytes");
+    }
     JWTAuthOptions options =
         new JWTAuthOptions()
             .addPubSecKey(new PubSecKeyOptions().setAlgorithm(HS256).setBuffer(config.secret()))
@@ -48,18 +63,39 @@ final class JwtAuthFactory {
                     .setIgnoreExpiration(true));
     Set<String> algorithms = new LinkedHashSet<>();
     algorithms.add(HS256);
+    Map<String, String> keyIds = new LinkedHashMap<>();
     for (Path file : config.publicKeys()) {
       String pem = readPem(file);
       String algorithm = algorithmOf(file, pem);
-      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(pem));
+      String kid = keyIdOf(file);
+      if (keyIds.putIfAbsent(kid, algorithm) != null) {
+        throw new ConfigException(
+            "two jwt public key files have the key id \""
+                + kid
+                + "\" (the file name without extension); rename one of them");
+      }
+      options.addPubSecKey(
+          new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(pem).setId(kid));
       algorithms.add(algorithm);
-      log.info("jwt public key loaded [file: {}, algorithm: {}]", file, algorithm);
+      log.info("jwt public key loaded [file: {}, kid: {}, algorithm: {}]", file, kid, algorithm);
     }
     try {
-      return new Provider(JWTAuth.create(vertx, options), Set.copyOf(algorithms));
+      return new Provider(
+          JWTAuth.create(vertx, options), Set.copyOf(algorithms), Map.copyOf(keyIds));
     } catch (RuntimeException e) {
       throw new ConfigException("cannot use the configured jwt keys: " + e.getMessage(), e);
     }
+  }
+
+  /** The key id of a public key file: its name without the last extension. */
+  static String keyIdOf(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String kid = dot > 0 ? name.substring(0, dot) : name;
+    if (kid.isEmpty()) {
+      throw new ConfigException("jwt public key file " + file + " has no name to use as key id");
+    }
+    return kid;
   }
 
   private static String readPem(Path file) {

@@ -20,12 +20,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Verifies access tokens (PROTOCOL.md section 6) and turns them into a {@link Principal}.
  *
- * <p>vertx-auth-jwt checks the signature; this class checks the header's algorithm first (only
- * algorithms with a configured key; never {@code none}) and the claims after: {@code exp} is
- * required, {@code exp}, {@code nbf} and {@code iat} are compared with the clock within the
- * configured leeway, {@code iss} and {@code aud} must match when configured, {@code sub} must be a
- * non-empty string and {@code roles}, when present, an array of strings. Every refusal is a {@link
- * StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a client.
+ * <p>vertx-auth-jwt checks the signature; this class checks the header first (only algorithms with
+ * a configured key, compared exactly, so never {@code none} in any spelling; a {@code kid} only if
+ * it names a configured key of that algorithm, see {@link JwtAuthFactory}) and the claims after:
+ * {@code exp} is required, {@code exp}, {@code nbf} and {@code iat} are compared with the clock
+ * within the configured leeway, {@code iss} and {@code aud} must match when configured, {@code sub}
+ * must be a non-empty string and {@code roles}, when present, an array of strings. Every refusal is
+ * a {@link StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a
+ * client.
  *
  * <p>A valid token is still refused, with {@link ErrorCode#FORBIDDEN}, when the {@link DenyList}
  * says its client is disabled or its {@code jti} revoked.
@@ -108,8 +110,17 @@ public final class TokenVerifier {
     }
     JsonObject header = decodePart(parts[0]);
     Object algorithm = header.getValue("alg");
+    // Exact, case-sensitive match against the configured algorithms: "none" in any spelling, and
+    // an algorithm without a key of its own, never reach a signature check.
     if (!(algorithm instanceof String alg) || !provider.algorithms().contains(alg)) {
-      throw refuse("token algorithm not accepted [" + algorithm + "]");
+      throw refuse("token algorithm not accepted [" + truncate(algorithm) + "]");
+    }
+    // A kid must name a configured public key of the token's algorithm. Without this an unknown
+    // kid would fall back to every key without an id, and a kid of an RS256 key could be paired
+    // with "alg": "HS256".
+    Object kid = header.getValue("kid");
+    if (kid != null && !(kid instanceof String id && alg.equals(provider.keyIds().get(id)))) {
+      throw refuse("token key id not accepted [" + truncate(kid) + "]");
     }
     return decodePart(parts[1]);
   }
@@ -191,6 +202,11 @@ public final class TokenVerifier {
       roles.add(name);
     }
     return List.copyOf(roles);
+  }
+
+  private static String truncate(Object value) {
+    String text = String.valueOf(value);
+    return text.length() > 32 ? text.substring(0, 32) + "..." : text;
   }
 
   private static StateException refuse(String message) {

@@ -370,6 +370,73 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void explicitlyEmptySecretIsRefusedNotReplacedByAGeneratedOne() throws IOException {
+    assertThatThrownBy(() -> load("--jwt.secret="))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("jwt.secret")
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> load("--jwt.secret=   "))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("empty");
+    Path file = configFile("{\"jwt\": {\"secret\": \"\"}}");
+    assertThatThrownBy(() -> load("--config", file.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("empty");
+    assertThat(tmp.resolve("data").resolve("jwt-secret")).doesNotExist();
+  }
+
+  @Test
+  void shortSecretFlagIsRefused() {
+    assertThatThrownBy(() -> load("--jwt.secret=0123456789abcdef0123456789abcde"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("32 bytes");
+  }
+
+  @Test
+  void pingsDefaultToEveryThirtySecondsAndAreSetByEnvironment() {
+    assertThat(load().http().pingIntervalMs()).isEqualTo(30000);
+    assertThat(load().http().pingTimeoutMs()).isEqualTo(20000);
+
+    env.put("STATE_PING_INTERVAL_MS", "0");
+    env.put("STATE_PING_TIMEOUT_MS", "500");
+    ServerConfig.Http http = load().http();
+
+    assertThat(http.pingIntervalMs()).isZero();
+    assertThat(http.pingTimeoutMs()).isEqualTo(500);
+    assertThatThrownBy(() -> load("--http.pingTimeoutMs=0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.pingTimeoutMs");
+  }
+
+  @Test
+  void tlsIsOffByDefaultAndOnWithBothPemFiles() throws IOException {
+    assertThat(load().http().tls()).isNull();
+    assertThat(load().http().tlsEnabled()).isFalse();
+
+    env.put("STATE_TLS_CERT", "/etc/state/cert.pem");
+    env.put("STATE_TLS_KEY", "/etc/state/key.pem");
+    assertThat(load().http().tls())
+        .isEqualTo(
+            new ServerConfig.Tls(Path.of("/etc/state/cert.pem"), Path.of("/etc/state/key.pem")));
+
+    env.remove("STATE_TLS_CERT");
+    env.remove("STATE_TLS_KEY");
+    Path file =
+        configFile("{\"http\": {\"tls\": {\"certFile\": \"c.pem\", \"keyFile\": \"k.pem\"}}}");
+    assertThat(load("--config", file.toString()).http().tls())
+        .isEqualTo(new ServerConfig.Tls(Path.of("c.pem"), Path.of("k.pem")));
+  }
+
+  @Test
+  void halfATlsConfigurationIsRefused() {
+    env.put("STATE_TLS_CERT", "/etc/state/cert.pem");
+
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("STATE_TLS_KEY");
+  }
+
+  @Test
   void generatedNodeIdsDiffer() {
     assertThat(load().nodeId()).isNotEqualTo(load().nodeId());
   }

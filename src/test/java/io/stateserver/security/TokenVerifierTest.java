@@ -382,4 +382,267 @@ class TokenVerifierTest {
         new TokenVerifier(vertx, jwt(null, null, List.of(key))).verify(confused),
         "invalid token");
   }
+
+  // ---- several public keys, selected by kid (the file name without extension) ----
+
+  private static KeyPair rsaKeyPair() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    return generator.generateKeyPair();
+  }
+
+  private static KeyPair ecKeyPair() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    return generator.generateKeyPair();
+  }
+
+  private static Path writePublicKey(Path dir, String fileName, KeyPair pair) throws Exception {
+    String pem =
+        "-----BEGIN PUBLIC KEY-----\n"
+            + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n";
+    Path file = dir.resolve(fileName);
+    Files.writeString(file, pem);
+    return file;
+  }
+
+  /** Signs with a private key; the token's header carries {@code kid} when it is not null. */
+  private static String signWithKid(
+      Vertx vertx, KeyPair pair, String algorithm, String kid, JsonObject claims) {
+    String pem =
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder().encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n";
+    PubSecKeyOptions key = new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(pem);
+    if (kid != null) {
+      key.setId(kid);
+    }
+    return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key))
+        .generateToken(claims, new JWTOptions().setAlgorithm(algorithm));
+  }
+
+  private static String header(String token) {
+    return new String(Base64.getUrlDecoder().decode(token.split("\\.")[0]), StandardCharsets.UTF_8);
+  }
+
+  /** Replaces the header of a signed token, keeping payload and signature. */
+  private static String withHeader(String token, String headerJson) {
+    String[] parts = token.split("\\.");
+    return b64(headerJson) + "." + parts[1] + "." + parts[2];
+  }
+
+  /** An HS256 token with any header, correctly signed with {@code secret} over that header. */
+  private static String hmacToken(String headerJson, JsonObject claims, String secret)
+      throws Exception {
+    String signingInput = b64(headerJson) + "." + b64(claims.encode());
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return signingInput
+        + "."
+        + Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  @Test
+  void theHandMadeHmacTokenIsValidWithoutKid(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // Shows that hmacToken signs correctly, so the refusals below are about the kid alone.
+    new TokenVerifier(vertx, plainJwt())
+        .verify(hmacToken("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", validClaims(), SECRET))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Completes when every token is refused with UNAUTHORIZED; fails naming the first accepted. */
+  private static Future<Void> allRefused(TokenVerifier verifier, List<String> tokens) {
+    Future<Void> all = Future.succeededFuture();
+    for (String token : tokens) {
+      all =
+          all.compose(
+              v ->
+                  verifier
+                      .verify(token)
+                      .transform(
+                          ar ->
+                              ar.failed()
+                                      && ar.cause() instanceof StateException e
+                                      && e.code() == ErrorCode.UNAUTHORIZED
+                                  ? Future.<Void>succeededFuture()
+                                  : Future.<Void>failedFuture(
+                                      "accepted or wrong failure: " + header(token))));
+    }
+    return all;
+  }
+
+  @Test
+  void keyIdIsTheFileNameWithoutExtension() {
+    assertThat(JwtAuthFactory.keyIdOf(Path.of("/etc/keys/fleet-2026-05.pem")))
+        .isEqualTo("fleet-2026-05");
+    assertThat(JwtAuthFactory.keyIdOf(Path.of("a.b.pub"))).isEqualTo("a.b");
+    assertThat(JwtAuthFactory.keyIdOf(Path.of("plain"))).isEqualTo("plain");
+  }
+
+  @Test
+  void selectsThePublicKeyNamedByKidAmongSeveral(
+      Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
+    KeyPair a = rsaKeyPair();
+    KeyPair b = rsaKeyPair();
+    KeyPair c = ecKeyPair();
+    List<Path> keys =
+        List.of(
+            writePublicKey(dir, "a.pem", a),
+            writePublicKey(dir, "b.pem", b),
+            writePublicKey(dir, "c.pem", c));
+    TokenVerifier verifier = new TokenVerifier(vertx, jwt(null, null, keys));
+    String byA = signWithKid(vertx, a, "RS256", "a", validClaims().put("sub", "signed-by-a"));
+    String byB = signWithKid(vertx, b, "RS256", "b", validClaims().put("sub", "signed-by-b"));
+    String byC = signWithKid(vertx, c, "ES256", "c", validClaims().put("sub", "signed-by-c"));
+    String byBWithoutKid =
+        signWithKid(vertx, b, "RS256", null, validClaims().put("sub", "b-without-kid"));
+
+    verifier
+        .verify(byA)
+        .compose(
+            pa ->
+                verifier
+                    .verify(byB)
+                    .compose(
+                        pb ->
+                            verifier
+                                .verify(byC)
+                                .compose(
+                                    pc ->
+                                        verifier
+                                            .verify(byBWithoutKid)
+                                            .map(
+                                                pn ->
+                                                    List.of(
+                                                        pa.clientId(),
+                                                        pb.clientId(),
+                                                        pc.clientId(),
+                                                        pn.clientId())))))
+        .onComplete(
+            ctx.succeeding(
+                subs ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(header(byA)).contains("\"kid\":\"a\"");
+                          assertThat(header(byBWithoutKid)).doesNotContain("kid");
+                          assertThat(subs)
+                              .containsExactly(
+                                  "signed-by-a", "signed-by-b", "signed-by-c", "b-without-kid");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void refusesUnknownOrMismatchedKeyIds(Vertx vertx, VertxTestContext ctx, @TempDir Path dir)
+      throws Exception {
+    KeyPair a = rsaKeyPair();
+    KeyPair b = rsaKeyPair();
+    KeyPair ec = ecKeyPair();
+    KeyPair stranger = rsaKeyPair();
+    List<Path> keys =
+        List.of(
+            writePublicKey(dir, "a.pem", a),
+            writePublicKey(dir, "b.pem", b),
+            writePublicKey(dir, "ec.pem", ec));
+    TokenVerifier verifier = new TokenVerifier(vertx, jwt(null, null, keys));
+
+    List<String> forged =
+        List.of(
+            // a kid nobody configured, signed by a key nobody configured
+            signWithKid(vertx, stranger, "RS256", "unknown", validClaims()),
+            // a kid nobody configured, signed by a configured key
+            signWithKid(vertx, a, "RS256", "unknown", validClaims()),
+            // a configured kid, signed by a key that is not the one it names
+            signWithKid(vertx, b, "RS256", "a", validClaims()),
+            signWithKid(vertx, stranger, "RS256", "a", validClaims()),
+            // the kid of an EC key on an RS256 token
+            signWithKid(vertx, a, "RS256", "ec", validClaims()),
+            // correctly signed HS256 tokens naming a kid: the secret has no id, so any kid is
+            // unknown (vertx-auth-jwt alone would try every key without id, and accept these)
+            hmacToken("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"a\"}", validClaims(), SECRET),
+            hmacToken(
+                "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"unknown\"}", validClaims(), SECRET),
+            hmacToken("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":1}", validClaims(), SECRET));
+
+    allRefused(verifier, forged).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void refusesHs256SignedWithAnRsPublicKeyWhateverTheKid(
+      Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
+    Path keyA = writePublicKey(dir, "a.pem", rsaKeyPair());
+    TokenVerifier verifier = new TokenVerifier(vertx, jwt(null, null, List.of(keyA)));
+    String pem = Files.readString(keyA);
+    // The classic confusion: the public key text (as stored, and trimmed) used as HMAC secret.
+    String confusedTrimmed = sign(vertx, pem.trim(), validClaims());
+    String confusedRaw = sign(vertx, pem, validClaims());
+
+    allRefused(
+            verifier,
+            List.of(
+                confusedTrimmed,
+                confusedRaw,
+                hmacToken("{\"alg\":\"HS256\",\"kid\":\"a\"}", validClaims(), pem.trim()),
+                hmacToken("{\"alg\":\"HS256\",\"kid\":\"a\"}", validClaims(), pem),
+                withHeader(confusedTrimmed, "{\"alg\":\"RS256\",\"kid\":\"a\"}")))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void refusesAlgNoneInEverySpelling(Vertx vertx, VertxTestContext ctx, @TempDir Path dir)
+      throws Exception {
+    Path keyA = writePublicKey(dir, "a.pem", rsaKeyPair());
+    TokenVerifier verifier = new TokenVerifier(vertx, jwt(null, null, List.of(keyA)));
+    String validSignature = sign(vertx, SECRET, validClaims()).split("\\.")[2];
+    List<String> tokens = new java.util.ArrayList<>();
+    for (String alg : List.of("none", "None", "NONE", "nOnE", "NoNe", " none", "none ", "")) {
+      for (String signature : List.of("", validSignature)) {
+        tokens.add(
+            b64("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}")
+                + "."
+                + b64(validClaims().encode())
+                + "."
+                + signature);
+      }
+    }
+    tokens.add(b64("{\"typ\":\"JWT\"}") + "." + b64(validClaims().encode()) + ".");
+    tokens.add(b64("{\"alg\":null}") + "." + b64(validClaims().encode()) + ".");
+    tokens.add(
+        b64("{\"alg\":\"hs256\"}") + "." + b64(validClaims().encode()) + "." + validSignature);
+
+    allRefused(verifier, tokens).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void aServerWithoutAUsableSecretCannotBeBuilt(Vertx vertx) {
+    for (String secret : new String[] {null, "", "0123456789abcdef0123456789abcde"}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  new TokenVerifier(
+                      vertx, new ServerConfig.Jwt(secret, List.of(), null, null, LEEWAY)))
+          .as("secret %s", secret)
+          .isInstanceOf(io.stateserver.config.ConfigException.class)
+          .hasMessageContaining("secret");
+    }
+  }
+
+  @Test
+  void twoKeyFilesWithTheSameKeyIdAreAConfigurationError(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    Files.createDirectories(dir.resolve("x"));
+    Files.createDirectories(dir.resolve("y"));
+    List<Path> keys =
+        List.of(
+            writePublicKey(dir.resolve("x"), "fleet.pem", rsaKeyPair()),
+            writePublicKey(dir.resolve("y"), "fleet.pub", ecKeyPair()));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new TokenVerifier(vertx, jwt(null, null, keys)))
+        .isInstanceOf(io.stateserver.config.ConfigException.class)
+        .hasMessageContaining("fleet");
+  }
 }

@@ -1,0 +1,105 @@
+package io.stateserver.connection;
+
+import io.stateserver.config.ConfigException;
+import io.stateserver.config.ServerConfig;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * HTTPS / WSS from PEM files. Server Name Indication stays off: the server has one certificate, and
+ * Vert.x cores before {@value #SNI_FIXED_CORE} keep an unbounded cache of SSL contexts per SNI name
+ * that any client can grow (CVE-2026-6860, GHSA-3g76-f9xq-8vp6). The build bans those cores
+ * (maven-enforcer-plugin in pom.xml); {@link #refuseVulnerableSni} is the same rule at run time,
+ * for a build that got around it.
+ */
+final class ServerTls {
+  static final String SNI_FIXED_CORE = "5.0.12";
+  private static final String VERSION_RESOURCE = "META-INF/vertx/vertx-version.txt";
+
+  private ServerTls() {}
+
+  /**
+   * Checks the configured PEM files once at start-up (blocking file reads), so that a wrong path is
+   * a clear configuration error rather than a failed listen.
+   */
+  static void check(ServerConfig.Http http) {
+    if (!http.tlsEnabled()) {
+      return;
+    }
+    requirePem(http.tls().certFile(), "http.tls.certFile (STATE_TLS_CERT)", "CERTIFICATE");
+    requirePem(http.tls().keyFile(), "http.tls.keyFile (STATE_TLS_KEY)", "PRIVATE KEY");
+  }
+
+  private static void requirePem(Path file, String setting, String kind) {
+    try {
+      String text = Files.readString(file, StandardCharsets.US_ASCII);
+      if (!text.contains("-----BEGIN ") || !text.contains(kind + "-----")) {
+        throw new ConfigException(
+            "setting " + setting + ": " + file + " holds no PEM " + kind + " block");
+      }
+    } catch (IOException e) {
+      throw new ConfigException("setting " + setting + ": cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /** Turns TLS on in {@code options} when configured; never turns SNI on. */
+  static HttpServerOptions apply(HttpServerOptions options, ServerConfig.Http http) {
+    if (http.tlsEnabled()) {
+      options
+          .setSsl(true)
+          .setSni(false)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(http.tls().certFile().toString())
+                  .setKeyPath(http.tls().keyFile().toString()));
+    }
+    refuseVulnerableSni(options, coreVersion());
+    return options;
+  }
+
+  /** Fails when options would serve TLS with SNI on a Vert.x core that has CVE-2026-6860. */
+  static void refuseVulnerableSni(HttpServerOptions options, String coreVersion) {
+    if (options.isSsl() && options.isSni() && isBefore(coreVersion, SNI_FIXED_CORE)) {
+      throw new ConfigException(
+          "TLS with SNI on vertx-core "
+              + coreVersion
+              + " is vulnerable to CVE-2026-6860; SNI needs vertx-core "
+              + SNI_FIXED_CORE
+              + " or later");
+    }
+  }
+
+  /** The version of the vertx-core on the class path, or "unknown". */
+  static String coreVersion() {
+    try (InputStream in =
+        HttpServerOptions.class.getClassLoader().getResourceAsStream(VERSION_RESOURCE)) {
+      return in == null ? "unknown" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Numeric comparison of dotted versions; an unreadable version counts as too old. */
+  static boolean isBefore(String version, String minimum) {
+    String[] have = version.split("[.-]");
+    String[] need = minimum.split("\\.");
+    for (int i = 0; i < need.length; i++) {
+      int h;
+      try {
+        h = i < have.length ? Integer.parseInt(have[i]) : 0;
+      } catch (NumberFormatException e) {
+        return true;
+      }
+      int n = Integer.parseInt(need[i]);
+      if (h != n) {
+        return h < n;
+      }
+    }
+    return false;
+  }
+}

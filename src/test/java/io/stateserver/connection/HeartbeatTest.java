@@ -1,0 +1,137 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.PriorityQueue;
+import org.junit.jupiter.api.Test;
+
+class HeartbeatTest {
+  /** A manual clock with one-shot timers that fire as the clock passes them. */
+  static final class FakeTime implements Heartbeat.Timers {
+    record Task(long at, long id, Runnable run) {}
+
+    private final PriorityQueue<Task> tasks =
+        new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
+    long now = 1_000;
+    private long ids;
+
+    @Override
+    public long set(long delayMs, Runnable task) {
+      long id = ids++;
+      tasks.add(new Task(now + delayMs, id, task));
+      return id;
+    }
+
+    @Override
+    public void cancel(long id) {
+      tasks.removeIf(t -> t.id() == id);
+    }
+
+    void advance(long ms) {
+      long until = now + ms;
+      while (!tasks.isEmpty() && tasks.peek().at() <= until) {
+        Task t = tasks.poll();
+        now = t.at();
+        t.run().run();
+      }
+      now = until;
+    }
+
+    int pending() {
+      return tasks.size();
+    }
+  }
+
+  private final FakeTime time = new FakeTime();
+  private int pings;
+  private int deaths;
+  private boolean paused;
+
+  private Heartbeat heartbeat(long interval, long timeout) {
+    return new Heartbeat(
+        interval, timeout, time, () -> time.now, () -> paused, () -> pings++, () -> deaths++);
+  }
+
+  @Test
+  void timeTheServerSpendsNotReadingIsNotSilence() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+    time.advance(30_000); // pinged
+    paused = true; // backpressure: the pong cannot be read
+
+    time.advance(300_000);
+    assertThat(deaths).isZero();
+    paused = false;
+    // Reading again and still silent: at most one interval to the ping, then the timeout.
+    time.advance(30_000 + 20_000 + 30_000);
+
+    assertThat(deaths).isEqualTo(1);
+  }
+
+  @Test
+  void aSilentConnectionIsPingedThenDeclaredDeadAfterTheTimeout() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+
+    time.advance(29_999);
+    assertThat(pings).isZero();
+    time.advance(1);
+    assertThat(pings).isEqualTo(1);
+    time.advance(19_999);
+    assertThat(deaths).isZero();
+    time.advance(1);
+    assertThat(deaths).isEqualTo(1);
+    assertThat(time.pending()).isZero();
+  }
+
+  @Test
+  void aPongAfterThePingKeepsTheConnectionAndTheCycleRestarts() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+
+    time.advance(30_000);
+    time.advance(5_000);
+    h.activity(); // the pong
+    time.advance(40_000);
+
+    assertThat(deaths).isZero();
+    assertThat(pings).isEqualTo(2); // another ping 30 s after the pong, not yet overdue
+  }
+
+  @Test
+  void aBusyConnectionIsNeverPinged() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+
+    for (int i = 0; i < 100; i++) {
+      time.advance(10_000);
+      h.activity();
+    }
+
+    assertThat(pings).isZero();
+    assertThat(deaths).isZero();
+  }
+
+  @Test
+  void stoppingCancelsTheTimer() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+    h.stop();
+
+    time.advance(120_000);
+
+    assertThat(pings).isZero();
+    assertThat(deaths).isZero();
+    assertThat(time.pending()).isZero();
+  }
+
+  @Test
+  void intervalZeroTurnsTheHeartbeatOff() {
+    heartbeat(0, 20_000).start();
+
+    time.advance(1_000_000);
+
+    assertThat(time.pending()).isZero();
+    assertThat(pings + deaths).isZero();
+  }
+}

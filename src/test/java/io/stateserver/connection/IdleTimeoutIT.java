@@ -1,0 +1,100 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.protocol.CloseCodes;
+import io.stateserver.support.SilentWebSocket;
+import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Idle timeout (issue 3, item 7): the server pings a silent connection and closes it with 1001 when
+ * nothing comes back; a client that answers pings, as every WebSocket library does, stays.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class IdleTimeoutIT {
+  private static final long PING_INTERVAL_MS = 300;
+  private static final long PING_TIMEOUT_MS = 300;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server =
+        TestServer.start(
+            "--http.pingIntervalMs=" + PING_INTERVAL_MS, "--http.pingTimeoutMs=" + PING_TIMEOUT_MS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void aClientThatDoesNotAnswerPingsIsClosedWithGoingAway() throws Exception {
+    List<SilentWebSocket.Frame> frames = new ArrayList<>();
+    try (SilentWebSocket raw = SilentWebSocket.connect(server.port(), server.token("silent-1"))) {
+      SilentWebSocket.Frame frame;
+      while ((frame = raw.next()) != null) {
+        frames.add(frame);
+        if (frame.opcode() == SilentWebSocket.CLOSE) {
+          break;
+        }
+      }
+    }
+
+    assertThat(frames).isNotEmpty();
+    assertThat(frames.get(0).opcode()).isEqualTo(SilentWebSocket.TEXT);
+    assertThat(frames.get(0).text()).contains("\"hello\"");
+    assertThat(frames).anyMatch(f -> f.opcode() == SilentWebSocket.PING);
+    SilentWebSocket.Frame last = frames.get(frames.size() - 1);
+    assertThat(last.opcode())
+        .as("the server closed with a close frame")
+        .isEqualTo(SilentWebSocket.CLOSE);
+    assertThat(last.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
+  }
+
+  @Test
+  void aClientThatSendsMessagesButNoPongsStaysWhileItTalks() throws Exception {
+    try (SilentWebSocket raw = SilentWebSocket.connect(server.port(), server.token("chatty-1"))) {
+      assertThat(raw.next().text()).contains("\"hello\"");
+      // Ten ping periods of traffic: every message counts as a sign of life.
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_INTERVAL_MS * 10);
+      int sent = 0;
+      while (System.nanoTime() < until) {
+        raw.sendText("{\"op\":\"ping\",\"id\":" + sent++ + "}");
+        Thread.sleep(PING_INTERVAL_MS / 5);
+      }
+      raw.sendText("{\"op\":\"ping\",\"id\":\"last\"}");
+      SilentWebSocket.Frame frame;
+      boolean lastAnswered = false;
+      while (!lastAnswered && (frame = raw.next()) != null) {
+        assertThat(frame.opcode()).isNotEqualTo(SilentWebSocket.CLOSE);
+        lastAnswered = frame.opcode() == SilentWebSocket.TEXT && frame.text().contains("\"last\"");
+      }
+      assertThat(lastAnswered).isTrue();
+    }
+  }
+
+  @Test
+  void aNormalIdleClientAnswersPingsAndStays(Vertx vertx) throws Exception {
+    try (SyncClient client =
+        SyncClient.connect(vertx, server.port(), server.token("idle-1", "admin"))) {
+      // Ten ping periods of silence from the application; the WebSocket library answers pings.
+      Thread.sleep((PING_INTERVAL_MS + PING_TIMEOUT_MS) * 5);
+
+      assertThat(client.isClosed()).isFalse();
+      assertThat(client.call("ping").getBoolean("ok")).isTrue();
+    }
+  }
+}

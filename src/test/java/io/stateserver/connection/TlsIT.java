@@ -1,0 +1,163 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * HTTPS and WSS from PEM files (issue 3, item 10), with a self-signed certificate made by {@code
+ * openssl} at test time; skipped when openssl is not installed.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class TlsIT {
+  private static Path dir;
+  private static Path cert;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("state-server-tls");
+    cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Assumptions.assumeTrue(
+        selfSign(cert, key), "openssl is not available: cannot make a test certificate");
+    server = TestServer.start("--http.tls.certFile=" + cert, "--http.tls.keyFile=" + key);
+  }
+
+  /** A P-256 certificate for 127.0.0.1 and localhost, valid for a day. */
+  private static boolean selfSign(Path cert, Path key) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("openssl.log").toFile());
+    try {
+      Process p = pb.start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.size(cert) > 0;
+    } catch (java.io.IOException noOpenssl) {
+      return false;
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static WebSocketConnectOptions wsOptions(String token) {
+    return new WebSocketConnectOptions()
+        .setHost("127.0.0.1")
+        .setPort(server.port())
+        .setURI("/v1/ws")
+        .addHeader("Authorization", "Bearer " + token);
+  }
+
+  @Test
+  void aClientTrustingTheCertificateTalksOverWss(Vertx vertx) throws Exception {
+    WebSocketClient client =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setSsl(true)
+                .setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+    CompletableFuture<JsonObject> hello = new CompletableFuture<>();
+    WebSocket ws =
+        SyncClient.await(
+            client
+                .connect(wsOptions(server.adminToken()))
+                .onSuccess(s -> s.textMessageHandler(t -> hello.complete(new JsonObject(t)))));
+    try {
+      assertThat(ws.isSsl()).isTrue();
+      assertThat(hello.get(20, TimeUnit.SECONDS).getString("type")).isEqualTo("hello");
+    } finally {
+      SyncClient.await(ws.close());
+      client.close();
+    }
+  }
+
+  @Test
+  void healthAndStateAnswerOverHttps(Vertx vertx) {
+    var http =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setSsl(true)
+                .setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+    int status =
+        SyncClient.await(
+            http.request(
+                    new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setHost("127.0.0.1")
+                        .setPort(server.port())
+                        .setURI("/health/live"))
+                .compose(r -> r.send())
+                .map(r -> r.statusCode()));
+
+    assertThat(status).isEqualTo(200);
+    http.close();
+  }
+
+  @Test
+  void aClientThatDoesNotTrustTheCertificateIsRefused(Vertx vertx) {
+    WebSocketClient client =
+        vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true));
+
+    assertThatThrownBy(() -> SyncClient.await(client.connect(wsOptions(server.adminToken()))))
+        .isInstanceOf(AssertionError.class)
+        .hasStackTraceContaining("SSLHandshakeException");
+    client.close();
+  }
+
+  @Test
+  void plainWebSocketToTheTlsPortGetsNoSession(Vertx vertx) {
+    WebSocketClient client = vertx.createWebSocketClient();
+
+    assertThatThrownBy(() -> SyncClient.await(client.connect(wsOptions(server.adminToken()))))
+        .isInstanceOf(AssertionError.class);
+    client.close();
+  }
+}
