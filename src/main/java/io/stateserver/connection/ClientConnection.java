@@ -141,6 +141,12 @@ final class ClientConnection {
         .onComplete(
             ar -> {
               if (closed) {
+                if (ar.succeeded()) {
+                  // The socket closed while the session was opening: record the drop now, or the
+                  // session would count as connected until its lease ran out.
+                  sessionId = ar.result();
+                  recordDrop();
+                }
                 return;
               }
               if (ar.failed()) {
@@ -749,8 +755,14 @@ final class ClientConnection {
       ctx.liveSessions().remove(sessionId, this);
       return;
     }
-    ctx.liveSessions().closingStarted();
     ctx.liveSessions().remove(sessionId, this);
+    recordDrop();
+    log.debug("client disconnected [client: {}, session: {}]", principal.clientId(), sessionId);
+  }
+
+  /** Marks the session dropped (resumable within the grace) and refreshes presence. */
+  private void recordDrop() {
+    ctx.liveSessions().closingStarted();
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
@@ -762,7 +774,6 @@ final class ClientConnection {
             t ->
                 log.warn(
                     "session drop failed [session: {}, cause: {}]", sessionId, t.getMessage()));
-    log.debug("client disconnected [client: {}, session: {}]", principal.clientId(), sessionId);
   }
 
   private static String truncate(String s) {

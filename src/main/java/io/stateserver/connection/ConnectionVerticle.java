@@ -10,7 +10,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,9 +176,5 @@ public final class ConnectionVerticle extends VerticleBase {
     for (ClientConnection c : targets) {
       c.onChange(change);
     }
-  }
-
-  static StateException unauthorized() {
-    return new StateException(ErrorCode.UNAUTHORIZED, "missing or invalid token", new JsonObject());
   }
 }

@@ -18,7 +18,6 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -256,23 +255,8 @@ final class HttpApi {
     return fail(rc, e, e.code().httpStatus());
   }
 
-  /** The one place where error codes become HTTP statuses and bodies. */
   private static Future<?> fail(RoutingContext rc, StateException e, int status) {
-    if (rc.response().ended()) {
-      return Future.succeededFuture();
-    }
-    Object retry = e.details().getValue("retryAfterMs");
-    if (retry instanceof Number n) {
-      rc.response()
-          .putHeader("Retry-After", String.valueOf(Math.max(1, (n.longValue() + 999) / 1000)));
-    }
-    if (e.code() == ErrorCode.UNAUTHORIZED) {
-      rc.response().putHeader("WWW-Authenticate", "Bearer");
-    }
-    rc.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", e.toErrorJson()).encode());
+    HttpReplies.fail(rc, e, status);
     return Future.succeededFuture();
   }
 }

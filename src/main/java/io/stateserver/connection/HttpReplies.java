@@ -6,9 +6,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * JSON responses of the token endpoint and the admin API, with error codes mapped to HTTP statuses
- * the same way as the state API: {@code Retry-After} from {@code retryAfterMs}, {@code
- * WWW-Authenticate} on 401, and the error object in the body.
+ * JSON responses of every HTTP route (state API, token endpoint, admin API), and the one place
+ * where error codes become HTTP responses: the status, {@code Retry-After} from {@code
+ * retryAfterMs}, {@code WWW-Authenticate} on 401, and the error object in the body.
  */
 final class HttpReplies {
   private HttpReplies() {}

@@ -1,6 +1,5 @@
 package io.stateserver.protocol;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -109,10 +108,5 @@ public record Request(String op, Object id, JsonObject body) {
     return v == null
         ? "field '" + field + "' is required"
         : "field '" + field + "' must be " + what;
-  }
-
-  /** Keeps JsonArray imported for javadoc readers: list fields are read via body directly. */
-  static boolean isArray(Object v) {
-    return v instanceof JsonArray;
   }
 }
