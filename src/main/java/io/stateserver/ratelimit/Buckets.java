@@ -9,9 +9,16 @@ import java.time.Duration;
 final class Buckets {
   private Buckets() {}
 
+  /**
+   * Bucket4j refills at most one token per nanosecond; a higher configured rate (an operator
+   * switching a limit off with a huge number) is held at that, which is no limit in practice.
+   */
+  static final long MAX_PER_SECOND = 1_000_000_000L;
+
   static BucketConfiguration perSecond(long capacity, long perSecond) {
+    long rate = Math.min(perSecond, MAX_PER_SECOND);
     return BucketConfiguration.builder()
-        .addLimit(l -> l.capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)))
+        .addLimit(l -> l.capacity(capacity).refillGreedy(rate, Duration.ofSeconds(1)))
         .build();
   }
 
