@@ -72,6 +72,11 @@ public final class Systems implements AutoCloseable {
     pb.environment().put("STATE_RATE_MESSAGES_PER_S", "1000000");
     pb.environment().put("STATE_RATE_BURST", "1000000");
     pb.environment().put("STATE_RATE_BYTES_PER_S", "1000000000");
+    // Every benchmark client connects from loopback: lift the per-address connection and upgrade
+    // limits that protect a real deployment from one abusive address.
+    pb.environment().put("STATE_MAX_CONNECTIONS_PER_ADDRESS", "1000000");
+    pb.environment().put("STATE_UPGRADES_PER_ADDRESS_PER_MIN", "100000000");
+    pb.environment().put("STATE_UPGRADES_PER_ADDRESS_BURST", "1000000");
     pb.environment().putAll(env);
     pb.environment().putAll(options.serverEnv());
     Node node = new Node(name, launch(name, pb), port);
