@@ -166,7 +166,7 @@ public final class ClientCommand {
       if (!COMMANDS.contains(command)) {
         throw new UsageException("unknown command \"" + command + "\"");
       }
-      String roles = take(rest, "roles");
+      String roles = FlagList.take(rest, "roles");
       String id = null;
       if (!command.equals("list")) {
         if (rest.isEmpty() || rest.get(0).startsWith("--")) {
@@ -188,28 +188,6 @@ public final class ClientCommand {
         return List.of();
       }
       return Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
-    }
-
-    /** Removes {@code --name=value} or {@code --name value}; the last one wins. */
-    private static String take(List<String> args, String name) throws UsageException {
-      String value = null;
-      for (int i = 0; i < args.size(); ) {
-        String arg = args.get(i);
-        if (arg.startsWith("--" + name + "=")) {
-          value = arg.substring(name.length() + 3);
-          args.remove(i);
-        } else if (arg.equals("--" + name)) {
-          if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-            throw new UsageException("--" + name + " needs a value");
-          }
-          value = args.get(i + 1);
-          args.remove(i + 1);
-          args.remove(i);
-        } else {
-          i++;
-        }
-      }
-      return value;
     }
   }
 }

@@ -92,19 +92,11 @@ public final class TokenCommand {
     }
   }
 
-  private static final class UsageException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String message) {
-      super(message);
-    }
-  }
-
   /** The token's own flags; everything else is handed to {@link ConfigLoader}. */
   private record Request(
       boolean help, String sub, List<String> roles, long ttl, List<String> serverArgs) {
 
-    static Request parse(String[] args) {
+    static Request parse(String[] args) throws UsageException {
       List<String> rest = new ArrayList<>(Arrays.asList(args));
       if (!rest.isEmpty() && rest.get(0).equals(NAME)) {
         rest.remove(0);
@@ -112,9 +104,9 @@ public final class TokenCommand {
       if (rest.contains("--help") || rest.contains("-h")) {
         return new Request(true, null, List.of(), 0, List.of());
       }
-      String sub = take(rest, "sub");
-      String roles = take(rest, "roles");
-      String ttl = take(rest, "ttl");
+      String sub = FlagList.take(rest, "sub");
+      String roles = FlagList.take(rest, "roles");
+      String ttl = FlagList.take(rest, "ttl");
       if (sub == null || sub.isBlank()) {
         throw new UsageException("--sub <client id> is required");
       }
@@ -128,7 +120,7 @@ public final class TokenCommand {
       return Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
     }
 
-    private static long parseTtl(String ttl) {
+    private static long parseTtl(String ttl) throws UsageException {
       if (ttl == null) {
         return DEFAULT_TTL_SECONDS;
       }
@@ -141,28 +133,6 @@ public final class TokenCommand {
         // reported below
       }
       throw new UsageException("--ttl must be a number of seconds from 1 to " + Integer.MAX_VALUE);
-    }
-
-    /** Removes {@code --name=value} or {@code --name value} from the list; the last one wins. */
-    private static String take(List<String> args, String name) {
-      String value = null;
-      for (int i = 0; i < args.size(); ) {
-        String arg = args.get(i);
-        if (arg.startsWith("--" + name + "=")) {
-          value = arg.substring(name.length() + 3);
-          args.remove(i);
-        } else if (arg.equals("--" + name)) {
-          if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-            throw new UsageException("--" + name + " needs a value");
-          }
-          value = args.get(i + 1);
-          args.remove(i + 1);
-          args.remove(i);
-        } else {
-          i++;
-        }
-      }
-      return value;
     }
   }
 }

@@ -1,0 +1,30 @@
+package io.stateserver.cli;
+
+import java.util.List;
+
+/** Takes a tool's own flags out of its argument list, leaving the rest for the configuration. */
+final class FlagList {
+  private FlagList() {}
+
+  /** Removes {@code --name=value} or {@code --name value} from the list; the last one wins. */
+  static String take(List<String> args, String name) throws UsageException {
+    String value = null;
+    for (int i = 0; i < args.size(); ) {
+      String arg = args.get(i);
+      if (arg.startsWith("--" + name + "=")) {
+        value = arg.substring(name.length() + 3);
+        args.remove(i);
+      } else if (arg.equals("--" + name)) {
+        if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+          throw new UsageException("--" + name + " needs a value");
+        }
+        value = args.get(i + 1);
+        args.remove(i + 1);
+        args.remove(i);
+      } else {
+        i++;
+      }
+    }
+    return value;
+  }
+}
