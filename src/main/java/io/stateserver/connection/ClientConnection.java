@@ -31,7 +31,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -56,6 +55,7 @@ final class ClientConnection {
   private final ConflatingQueue out;
   private final ReplySequencer replies;
   private final Subscriptions subscriptions;
+  private final RequestChecks checks;
   private final Consumer<ClientConnection> onClosed;
   private final ConnectionRateGate rateGate;
   private final Heartbeat heartbeat;
@@ -88,6 +88,7 @@ final class ClientConnection {
     this.out = new ConflatingQueue(ctx.config().limits().maxPendingReplies() * 2 + 64);
     this.replies = new ReplySequencer(this::enqueueReply);
     this.subscriptions = new Subscriptions(ctx.index(), this);
+    this.checks = new RequestChecks(ctx);
     this.rateGate = ctx.rateLimits().newGate(context);
     this.heartbeat = newHeartbeat();
   }
@@ -341,7 +342,7 @@ final class ClientConnection {
 
   private Future<?> get(Request request, ReplySequencer.Slot slot) {
     String key = Keys.validate(request.requireString("key"));
-    requireRead(key);
+    checks.readable(principal, key);
     return afterWrites()
         .compose(
             v -> Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
@@ -363,11 +364,11 @@ final class ClientConnection {
   }
 
   private Future<?> set(Request request, ReplySequencer.Slot slot) {
-    String key = requireWritableKey(request);
+    String key = checks.writableKey(principal, request.requireString("key"));
     Object value = request.anyValue("value");
     FiniteNumbers.require(value, "value");
     String valueJson = Json.encode(value);
-    checkValueSize(valueJson);
+    checks.valueSize(valueJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     boolean ephemeral = request.optionalBoolean("ephemeral");
     Long ttlMs = request.optionalPositiveLong("ttlMs");
@@ -381,11 +382,11 @@ final class ClientConnection {
   }
 
   private Future<?> patch(Request request, ReplySequencer.Slot slot) {
-    String key = requireWritableKey(request);
+    String key = checks.writableKey(principal, request.requireString("key"));
     Object patchValue = request.anyValue("patch");
     FiniteNumbers.require(patchValue, "patch");
     String patchJson = Json.encode(patchValue);
-    checkValueSize(patchJson);
+    checks.valueSize(patchJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Patch(key, patchJson, ifVersion, principal.clientId()))
         .onSuccess(
@@ -399,7 +400,7 @@ final class ClientConnection {
   }
 
   private Future<?> delete(Request request, ReplySequencer.Slot slot) {
-    String key = requireWritableKey(request);
+    String key = checks.writableKey(principal, request.requireString("key"));
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Delete(key, ifVersion, principal.clientId()))
         .onSuccess(
@@ -410,8 +411,8 @@ final class ClientConnection {
 
   private Future<?> list(Request request, ReplySequencer.Slot slot) {
     KeyPattern pattern = KeyPattern.parse(request.requireString("pattern"));
-    requireRead(pattern);
-    int limit = listLimit(request);
+    checks.readable(principal, pattern);
+    int limit = checks.listLimit(request);
     String after = request.optionalString("after");
     if (after != null) {
       Keys.validate(after);
@@ -441,28 +442,11 @@ final class ClientConnection {
             });
   }
 
-  private int listLimit(Request request) {
-    Long limit = request.optionalPositiveLong("limit");
-    if (limit == null) {
-      return 1000;
-    }
-    int max = ctx.config().limits().maxListLimit();
-    if (limit > max) {
-      throw StateException.badRequest("field 'limit' must be at most " + max);
-    }
-    return limit.intValue();
-  }
-
   private Future<?> subscribe(Request request, ReplySequencer.Slot slot) {
     KeyPattern pattern = KeyPattern.parse(request.requireString("pattern"));
-    requireRead(pattern);
-    Map<String, Long> known = knownVersions(request.optionalObject("known"), pattern);
-    if (subscriptions.count() >= ctx.config().limits().maxSubscriptions()) {
-      throw new StateException(
-          ErrorCode.LIMIT_EXCEEDED,
-          "too many subscriptions (at most " + ctx.config().limits().maxSubscriptions() + ")",
-          new JsonObject().put("limit", ctx.config().limits().maxSubscriptions()));
-    }
+    checks.readable(principal, pattern);
+    Map<String, Long> known = RequestChecks.knownVersions(request.optionalObject("known"), pattern);
+    checks.subscriptionRoom(subscriptions.count());
     // Register first, read second: every change committed after the read is then either held
     // for after the snapshot or newer than it, so nothing falls into a gap.
     Subscriptions.Sub sub = subscriptions.addPending(pattern);
@@ -490,28 +474,6 @@ final class ClientConnection {
                   ? Future.succeededFuture(acc)
                   : scanAll(pattern, page.next(), acc);
             });
-  }
-
-  private static Map<String, Long> knownVersions(JsonObject known, KeyPattern pattern) {
-    Map<String, Long> result = new LinkedHashMap<>();
-    if (known == null) {
-      return result;
-    }
-    for (Map.Entry<String, Object> e : known) {
-      Long v = e.getValue() instanceof Number ? asLong(e.getValue()) : null;
-      if (v == null || v < 0) {
-        throw StateException.badRequest("field 'known' must map keys to non-negative integers");
-      }
-      if (pattern.matches(e.getKey())) {
-        result.put(e.getKey(), v);
-      }
-    }
-    return result;
-  }
-
-  private static Long asLong(Object n) {
-    double d = ((Number) n).doubleValue();
-    return d == Math.rint(d) ? ((Number) n).longValue() : null;
   }
 
   private Future<?> unsubscribe(Request request, ReplySequencer.Slot slot) {
@@ -547,41 +509,6 @@ final class ClientConnection {
   }
 
   // ---- helpers for operations ----
-
-  private String requireWritableKey(Request request) {
-    String key = Keys.validate(request.requireString("key"));
-    if (Keys.isSystem(key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "keys starting with '$' are read-only");
-    }
-    if (!ctx.access().canWrite(principal, key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no write access to this key");
-    }
-    return key;
-  }
-
-  private void requireRead(String key) {
-    if (!ctx.access().canReadKey(principal, key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this key");
-    }
-  }
-
-  private void requireRead(KeyPattern pattern) {
-    if (!ctx.access().canRead(principal, pattern)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this pattern");
-    }
-  }
-
-  private void checkValueSize(String json) {
-    int max = ctx.config().limits().maxValueBytes();
-    // chars <= bytes, so only long strings need the exact count
-    if (json.length() > max / 3
-        && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > max) {
-      throw new StateException(
-          ErrorCode.TOO_LARGE,
-          "value larger than " + max + " bytes",
-          new JsonObject().put("maxValueBytes", max));
-    }
-  }
 
   /** Writes are submitted in request order; reads wait for this connection's earlier writes. */
   private Future<WriteOutcome> write(WriteCommand command) {

@@ -34,10 +34,12 @@ final class HttpApi {
 
   private final ConnectionContext ctx;
   private final EventBus bus;
+  private final RequestChecks checks;
 
   HttpApi(ConnectionContext ctx) {
     this.ctx = ctx;
     this.bus = ctx.vertx().eventBus();
+    this.checks = new RequestChecks(ctx);
   }
 
   void mount(Router router) {
@@ -73,12 +75,7 @@ final class HttpApi {
     if (HttpMethod.GET.equals(method)) {
       return get(rc, p, key);
     }
-    if (Keys.isSystem(key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "keys starting with '$' are read-only");
-    }
-    if (!ctx.access().canWrite(p, key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no write access to this key");
-    }
+    checks.writableKey(p, key);
     if (HttpMethod.PUT.equals(method)) {
       String value = bodyJson(rc);
       return write(
@@ -103,9 +100,7 @@ final class HttpApi {
   }
 
   private Future<?> get(RoutingContext rc, Principal p, String key) {
-    if (!ctx.access().canReadKey(p, key)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this key");
-    }
+    checks.readable(p, key);
     return Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key))
         .onSuccess(
             e -> {
@@ -143,9 +138,7 @@ final class HttpApi {
       throw StateException.badRequest("query parameter 'pattern' is required");
     }
     KeyPattern pattern = KeyPattern.parse(patternText);
-    if (!ctx.access().canRead(p, pattern)) {
-      throw new StateException(ErrorCode.FORBIDDEN, "no read access to this pattern");
-    }
+    checks.readable(p, pattern);
     int limit = parseLimit(rc.queryParams().get("limit"));
     String after = rc.queryParams().get("after");
     if (after != null) {
@@ -229,13 +222,16 @@ final class HttpApi {
     if (body.length() > max * 2 + 1024) {
       throw new StateException(ErrorCode.TOO_LARGE, "body too large");
     }
+    String json;
     try {
       Object value = Json.decodeValue(body);
       FiniteNumbers.require(value, "body");
-      return Json.encode(value);
+      json = Json.encode(value);
     } catch (DecodeException e) {
       throw StateException.badRequest("body is not valid JSON");
     }
+    checks.valueSize(json);
+    return json;
   }
 
   private static String decodeKey(String path) {
