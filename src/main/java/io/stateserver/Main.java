@@ -1,11 +1,8 @@
 package io.stateserver;
 
 import io.stateserver.app.ServeCommand;
+import io.stateserver.cli.Cli;
 import io.stateserver.cli.ClientCommand;
-import io.stateserver.cli.GetCommand;
-import io.stateserver.cli.ListCommand;
-import io.stateserver.cli.SetCommand;
-import io.stateserver.cli.SubCommand;
 import io.stateserver.cli.TokenCommand;
 import java.util.Arrays;
 
@@ -17,26 +14,33 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    String command = args.length == 0 || args[0].startsWith("--") ? "serve" : args[0];
-    String[] rest =
-        args.length == 0 || "serve".equals(command) && args[0].startsWith("--")
-            ? args
-            : Arrays.copyOfRange(args, 1, args.length);
-    int code =
-        switch (command) {
-          case "serve" -> ServeCommand.run(rest);
-          case "token" -> TokenCommand.run(rest, System.out, System.err);
-          case "client" -> ClientCommand.run(rest, System.out, System.err);
-          case "get" -> GetCommand.run(rest, System.out, System.err);
-          case "set" -> SetCommand.run(rest, System.out, System.err);
-          case "sub" -> SubCommand.run(rest, System.out, System.err);
-          case "list" -> ListCommand.run(rest, System.out, System.err);
-          case "help", "--help", "-h" -> usage(0);
-          default -> usage(2);
-        };
+    int code = run(args);
     if (code >= 0) {
       System.exit(code);
     }
+  }
+
+  /** Picks the command; -1 means a server is running and will exit by itself (on SIGTERM). */
+  private static int run(String[] args) {
+    if (args.length == 0 || args[0].startsWith("--") && !isHelp(args[0])) {
+      return ServeCommand.run(args);
+    }
+    String command = args[0];
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Cli.isCommand(command)) {
+      return Cli.run(args, System.out, System.err);
+    }
+    return switch (command) {
+      case "serve" -> ServeCommand.run(rest);
+      case "token" -> TokenCommand.run(rest, System.out, System.err);
+      case "client" -> ClientCommand.run(rest, System.out, System.err);
+      case "help", "--help", "-h" -> usage(0);
+      default -> usage(2);
+    };
+  }
+
+  private static boolean isHelp(String arg) {
+    return "--help".equals(arg) || "-h".equals(arg);
   }
 
   private static int usage(int code) {
