@@ -1,14 +1,49 @@
 package io.stateserver.connection;
 
+import io.stateserver.protocol.Frames;
+import io.stateserver.state.ChangeEvent;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A change whose frame has been encoded once on this node; every local subscriber is sent these
- * same bytes. Local-only (see {@link io.stateserver.bus.LocalCodec}).
- *
- * @param key the changed key
- * @param version its new version
- * @param ts commit time, epoch ms (for the fan-out latency metric)
- * @param frame the encoded change frame; never modified after creation
+ * A change as every connection verticle of this node receives it; its frame is encoded at most once
+ * on this node, by the first verticle that has a subscriber for it, and every local subscriber is
+ * sent those same bytes. A change nobody on this node follows (every write of a durable-write
+ * benchmark, most writes of a large fleet) is never encoded at all. Local-only (see {@link
+ * io.stateserver.bus.LocalCodec}).
  */
-public record EncodedChange(String key, long version, long ts, Buffer frame) {}
+public final class EncodedChange {
+  private final ChangeEvent event;
+  private volatile Buffer frame;
+
+  public EncodedChange(ChangeEvent event) {
+    this.event = event;
+  }
+
+  /** The changed key. */
+  public String key() {
+    return event.key();
+  }
+
+  /** Its new version. */
+  public long version() {
+    return event.version();
+  }
+
+  /** Commit time, epoch ms (for the fan-out latency metric). */
+  public long ts() {
+    return event.ts();
+  }
+
+  /**
+   * The encoded change frame; never modified after creation. Two event loops asking at once may
+   * both encode it; they produce the same bytes and one of them is kept.
+   */
+  public Buffer frame() {
+    Buffer f = frame;
+    if (f == null) {
+      f = Frames.change(event);
+      frame = f;
+    }
+    return f;
+  }
+}

@@ -1,7 +1,6 @@
 package io.stateserver.connection;
 
 import io.stateserver.bus.Addresses;
-import io.stateserver.protocol.Frames;
 import io.stateserver.session.SessionControl;
 import io.stateserver.state.ChangeEvent;
 import io.vertx.core.Future;
@@ -10,9 +9,9 @@ import io.vertx.core.eventbus.Message;
 
 /**
  * The node's single consumer of cluster-wide traffic for connections. Each change crosses the
- * network once per node (not once per subscriber); here it is encoded into a frame once and handed
- * to every local connection verticle, which writes those same bytes to each matching socket.
- * Session-control messages (a session resumed on another node) close the local connection.
+ * network once per node (not once per subscriber); here it is handed to every local connection
+ * verticle as one {@link EncodedChange}, encoded at most once, whose bytes go to each matching
+ * socket. Session-control messages (a session resumed on another node) close the local connection.
  */
 public final class FanoutVerticle extends VerticleBase {
   private final String nodeId;
@@ -34,11 +33,7 @@ public final class FanoutVerticle extends VerticleBase {
   }
 
   private void onChange(Message<ChangeEvent> message) {
-    ChangeEvent e = message.body();
-    vertx
-        .eventBus()
-        .publish(
-            Addresses.FANOUT, new EncodedChange(e.key(), e.version(), e.ts(), Frames.change(e)));
+    vertx.eventBus().publish(Addresses.FANOUT, new EncodedChange(message.body()));
   }
 
   private void onSessionControl(SessionControl control) {

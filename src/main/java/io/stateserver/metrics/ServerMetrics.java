@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +29,10 @@ public final class ServerMetrics {
   private final Timer fanoutLatency;
   private final DistributionSummary batchSize;
   private final Timer commitLatency;
+  // Registry lookups build a meter id and hash its tags on every call; these run per request.
+  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rejectionCounters = new ConcurrentHashMap<>();
 
   public ServerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -71,10 +77,13 @@ public final class ServerMetrics {
   }
 
   private Counter rejections(String kind) {
-    return Counter.builder("state_rate_limited")
-        .description("messages, upgrades and token requests refused by a limit, by kind")
-        .tag("kind", kind)
-        .register(registry);
+    return rejectionCounters.computeIfAbsent(
+        kind,
+        k ->
+            Counter.builder("state_rate_limited")
+                .description("messages, upgrades and token requests refused by a limit, by kind")
+                .tag("kind", k)
+                .register(registry));
   }
 
   public MeterRegistry registry() {
@@ -118,9 +127,16 @@ public final class ServerMetrics {
 
   /** Counts a request by op and result ({@code ok} or the error code). */
   public void request(String op, String result) {
-    registry.counter("state_requests", "op", knownOp(op), "result", result).increment();
+    String known = knownOp(op);
+    requestCounters
+        .computeIfAbsent(
+            known + ' ' + result,
+            k -> registry.counter("state_requests", "op", known, "result", result))
+        .increment();
     if (!"ok".equals(result)) {
-      registry.counter("state_errors", "code", result).increment();
+      errorCounters
+          .computeIfAbsent(result, k -> registry.counter("state_errors", "code", k))
+          .increment();
     }
   }
 

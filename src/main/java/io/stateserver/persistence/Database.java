@@ -9,16 +9,23 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The server's database: migrated schema plus a connection pool for reads and writes. */
+/**
+ * The server's database: migrated schema, a connection pool for reads and session updates, and the
+ * one connection that commits state writes.
+ */
 public final class Database {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
 
   private final Pool pool;
   private final Dialect dialect;
+  private final WriterConnection writer;
+  private final StatementBatcher batcher;
 
-  private Database(Pool pool, Dialect dialect) {
+  private Database(Vertx vertx, Pool pool, Dialect dialect, WriterConnection writer, int maxBatch) {
     this.pool = pool;
     this.dialect = dialect;
+    this.writer = writer;
+    this.batcher = new StatementBatcher(vertx, writer, maxBatch);
   }
 
   /**
@@ -43,7 +50,14 @@ public final class Database {
                       new PoolOptions().setMaxSize(db.poolSize()));
               return pool.query("SELECT 1")
                   .execute()
-                  .map(rows -> new Database(pool, dialect))
+                  .map(
+                      rows ->
+                          new Database(
+                              vertx,
+                              pool,
+                              dialect,
+                              new WriterConnection(vertx, db.url(), db.user(), db.password()),
+                              db.maxBatch()))
                   .recover(e -> pool.close().transform(closed -> Future.failedFuture(e)));
             })
         .onSuccess(
@@ -58,7 +72,17 @@ public final class Database {
     return dialect;
   }
 
+  /** The connection of the state-write transactions (see {@link StateStore}). */
+  WriterConnection writer() {
+    return writer;
+  }
+
+  /** Group commit for the single-statement session updates (see {@link SessionStore}). */
+  StatementBatcher batcher() {
+    return batcher;
+  }
+
   public Future<Void> close() {
-    return pool.close();
+    return writer.close().eventually(pool::close);
   }
 }

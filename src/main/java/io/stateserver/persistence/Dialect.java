@@ -2,15 +2,18 @@ package io.stateserver.persistence;
 
 /** The SQL databases the server runs on, with what differs between them. */
 public enum Dialect {
-  H2("h2", SqlStatements.H2_INSERT_TOMBSTONE),
-  POSTGRES("postgresql", SqlStatements.POSTGRES_INSERT_TOMBSTONE);
+  // H2 reads the array type name "TEXT" as CLOB, PostgreSQL's key column is TEXT.
+  H2("h2", SqlStatements.H2_INSERT_TOMBSTONE, "VARCHAR"),
+  POSTGRES("postgresql", SqlStatements.POSTGRES_INSERT_TOMBSTONE, "text");
 
   private final String migrationFolder;
   private final String insertTombstone;
+  private final String keyArrayType;
 
-  Dialect(String migrationFolder, String insertTombstone) {
+  Dialect(String migrationFolder, String insertTombstone, String keyArrayType) {
     this.migrationFolder = migrationFolder;
     this.insertTombstone = insertTombstone;
+    this.keyArrayType = keyArrayType;
   }
 
   /**
@@ -40,5 +43,10 @@ public enum Dialect {
    */
   String insertTombstone() {
     return insertTombstone;
+  }
+
+  /** The SQL element type of a JDBC array of keys or ids bound to {@code = ANY(?)}. */
+  String keyArrayType() {
+    return keyArrayType;
   }
 }

@@ -111,6 +111,6 @@ public final class PersistenceVerticle extends VerticleBase {
 
   /** Whether the writer has nothing queued or in flight (used by the drain on SIGTERM). */
   public boolean idle() {
-    return store == null || store.idle();
+    return store == null || (store.idle() && database.batcher().idle());
   }
 }

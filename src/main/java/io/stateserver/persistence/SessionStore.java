@@ -11,19 +11,22 @@ import java.util.List;
 
 /**
  * The sessions table. Every change is one conditional statement, so that nodes racing for one
- * session (a resume on one node, an expiry sweep on another) never both win.
+ * session (a resume on one node, an expiry sweep on another) never both win. Opens, resumes and
+ * drops, one per connect or disconnect, are group-committed ({@link StatementBatcher}).
  */
 public final class SessionStore {
   private final Pool pool;
+  private final StatementBatcher batcher;
 
   public SessionStore(Database database) {
     this.pool = database.pool();
+    this.batcher = database.batcher();
   }
 
   /** Records a new session, connected on {@code nodeId}. */
   public Future<Void> open(String id, String clientId, String nodeId, long now, long leaseUntil) {
-    return pool.preparedQuery(SqlStatements.INSERT_SESSION)
-        .execute(Tuple.of(id, clientId, nodeId, now, leaseUntil))
+    return batcher
+        .submit(SqlStatements.INSERT_SESSION, id, clientId, nodeId, now, leaseUntil)
         .mapEmpty();
   }
 
@@ -36,9 +39,17 @@ public final class SessionStore {
    */
   public Future<Boolean> resume(
       String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs) {
-    return pool.preparedQuery(SqlStatements.RESUME_SESSION)
-        .execute(Tuple.of(nodeId, now, leaseUntil, id, clientId, now - graceMs, now - graceMs))
-        .map(rows -> rows.rowCount() == 1);
+    return batcher
+        .submit(
+            SqlStatements.RESUME_SESSION,
+            nodeId,
+            now,
+            leaseUntil,
+            id,
+            clientId,
+            now - graceMs,
+            now - graceMs)
+        .map(count -> count == 1);
   }
 
   /**
@@ -46,9 +57,7 @@ public final class SessionStore {
    * opened or resumed it at {@code connectedAt} (not by a newer one that resumed it since).
    */
   public Future<Void> drop(String id, String nodeId, long connectedAt, long now) {
-    return pool.preparedQuery(SqlStatements.DROP_SESSION)
-        .execute(Tuple.of(now, id, nodeId, connectedAt))
-        .mapEmpty();
+    return batcher.submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt).mapEmpty();
   }
 
   /** Extends the lease of every session connected on {@code nodeId}. */

@@ -4,7 +4,7 @@ import java.util.Collections;
 
 /**
  * Every SQL statement of the persistence layer. Values are always bound as parameters; the only
- * generated SQL is a list of {@code ?} placeholders for an IN clause.
+ * generated SQL is a list of {@code ?} placeholders for the IN clause of a read.
  */
 final class SqlStatements {
   private SqlStatements() {}
@@ -33,14 +33,16 @@ final class SqlStatements {
           + " updated_by = ?, expires_at = ?, owner_session = ? WHERE entry_key = ?";
 
   /**
-   * Rows of a key range, in key order; parameters: prefix, prefix + "/", prefix + "0", after,
-   * include deleted, limit.
+   * Rows of a key range, in key order; parameters: after, prefix, prefix + "0", include deleted,
+   * limit. The range holds every key that equals the prefix or starts with prefix + "/" ('/' sorts
+   * just below '0'), plus a few look-alikes the caller filters out. It is one index range on
+   * purpose: an OR of the exact key and the range made H2 scan the whole table.
    */
   static final String SCAN_PREFIX =
       "SELECT "
           + ENTRY_COLUMNS
           + " FROM state_entry"
-          + " WHERE (entry_key = ? OR (entry_key >= ? AND entry_key < ?)) AND entry_key > ?"
+          + " WHERE entry_key > ? AND entry_key >= ? AND entry_key < ?"
           + " AND version > 0 AND deleted IN (FALSE, ?)"
           + " ORDER BY entry_key LIMIT ?";
 
@@ -113,28 +115,24 @@ final class SqlStatements {
   static final String SESSIONS_OF_CLIENT =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE client_id = ? ORDER BY id";
 
-  /** Locks the rows of the given keys, in key order so that concurrent nodes never deadlock. */
-  static String lockEntries(int keyCount) {
-    return "SELECT "
-        + ENTRY_COLUMNS
-        + " FROM state_entry WHERE entry_key IN ("
-        + placeholders(keyCount)
-        + ") ORDER BY entry_key FOR UPDATE";
-  }
+  /**
+   * Locks and reads the rows of an array of keys, in key order so that concurrent nodes never
+   * deadlock.
+   */
+  static final String LOCK_ENTRIES =
+      "SELECT "
+          + ENTRY_COLUMNS
+          + " FROM state_entry WHERE entry_key = ANY(?) ORDER BY entry_key FOR UPDATE";
+
+  /** The sessions of an array of client ids. */
+  static final String SESSIONS_OF_CLIENTS =
+      "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE client_id = ANY(?)";
 
   static String selectEntries(int keyCount) {
     return "SELECT "
         + ENTRY_COLUMNS
         + " FROM state_entry WHERE entry_key IN ("
         + placeholders(keyCount)
-        + ")";
-  }
-
-  static String sessionsOfClients(int clientCount) {
-    return "SELECT "
-        + SESSION_COLUMNS
-        + " FROM client_session WHERE client_id IN ("
-        + placeholders(clientCount)
         + ")";
   }
 

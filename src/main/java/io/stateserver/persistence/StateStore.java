@@ -17,8 +17,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,10 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The state table: a group-commit writer and the reads.
  *
- * <p>Writes are queued and committed by one transaction at a time; everything that arrives while a
- * transaction runs forms the next one (group commit without timers). Inside a transaction the rows
- * of the batch's keys are locked, so that several nodes sharing one database agree on every key's
- * history. A command's future completes only after its transaction committed.
+ * <p>Writes are queued and committed by one transaction at a time, on the database's dedicated
+ * {@link WriterConnection}; everything that arrives while a transaction runs forms the next one
+ * (group commit without timers). Inside a transaction the rows of the batch's keys are locked, so
+ * that several nodes sharing one database agree on every key's history. A command's future
+ * completes only after its transaction committed.
  *
  * <p>The queue belongs to the context the store was created on; {@link #submit} may be called from
  * any thread and completes on the caller's context.
@@ -67,6 +69,7 @@ public final class StateStore {
   private record Pending(WriteCommand command, Promise<WriteOutcome> promise, Context caller) {}
 
   private final Pool pool;
+  private final WriterConnection writer;
   private final Dialect dialect;
   private final Context context;
   private final int maxBatch;
@@ -94,6 +97,7 @@ public final class StateStore {
       throw new IllegalArgumentException("maxBatch must be at least 1");
     }
     this.pool = database.pool();
+    this.writer = database.writer();
     this.dialect = database.dialect();
     this.context = vertx.getOrCreateContext();
     this.maxBatch = maxBatch;
@@ -186,7 +190,8 @@ public final class StateStore {
   }
 
   private Future<List<WriteOutcome>> commit(List<WriteCommand> commands, int attempt) {
-    return pool.withTransaction(conn -> applyInTransaction(conn, commands))
+    return writer
+        .inTransaction(connection -> writeBatch(connection, commands))
         .onSuccess(outcomes -> transactionsCommitted.incrementAndGet())
         .recover(
             failure -> {
@@ -205,33 +210,26 @@ public final class StateStore {
             });
   }
 
-  private Future<List<WriteOutcome>> applyInTransaction(
-      SqlConnection conn, List<WriteCommand> commands) {
+  /**
+   * One write transaction, on the writer thread: placeholders for new keys, lock and read the rows,
+   * apply the commands in order, write the changed rows, commit.
+   */
+  private List<WriteOutcome> writeBatch(Connection connection, List<WriteCommand> commands)
+      throws SQLException {
     long now = System.currentTimeMillis();
     List<String> keys =
         new ArrayList<>(new TreeSet<>(commands.stream().map(WriteCommand::key).toList()));
-    List<Tuple> keyTuples = keys.stream().map(Tuple::of).toList();
-    return conn.preparedQuery(dialect.insertTombstone())
-        .executeBatch(keyTuples)
-        .compose(
-            inserted ->
-                conn.preparedQuery(SqlStatements.lockEntries(keys.size()))
-                    .execute(Tuple.wrap(new ArrayList<Object>(keys))))
-        .compose(
-            locked -> {
-              Map<String, StoredEntry> rows = new HashMap<>();
-              for (Row row : locked) {
-                StoredEntry entry = Rows.entry(row);
-                rows.put(entry.key(), entry);
-              }
-              if (rows.size() != keys.size()) {
-                return Future.failedFuture(
-                    new IllegalStateException("rows to write were not all locked"));
-              }
-              return sessionsOfPresenceClients(conn, commands)
-                  .map(sessions -> applyAll(commands, rows, sessions, now));
-            })
-        .compose(applied -> writeRows(conn, applied.changed()).map(v -> applied.outcomes()));
+    EntryWrites.insertPlaceholders(connection, dialect, keys);
+    Map<String, StoredEntry> rows = EntryWrites.lock(connection, dialect, keys);
+    if (rows.size() != keys.size()) {
+      throw new IllegalStateException("rows to write were not all locked");
+    }
+    Map<String, List<SessionRow>> sessions =
+        EntryWrites.sessionsOf(connection, dialect, presenceClients(commands));
+    AppliedBatch applied = applyAll(commands, rows, sessions, now);
+    EntryWrites.update(connection, applied.changed());
+    connection.commit();
+    return applied.outcomes();
   }
 
   private record AppliedBatch(List<WriteOutcome> outcomes, Collection<StoredEntry> changed) {}
@@ -277,38 +275,15 @@ public final class StateStore {
     return StateRules.apply(current, command, now, maxValueBytes);
   }
 
-  /** Reads, inside the write transaction, the sessions of every client whose presence is due. */
-  private static Future<Map<String, List<SessionRow>>> sessionsOfPresenceClients(
-      SqlConnection conn, List<WriteCommand> commands) {
-    List<Object> clients =
-        new ArrayList<>(
-            new LinkedHashSet<>(
-                commands.stream()
-                    .filter(WriteCommand.RefreshPresence.class::isInstance)
-                    .map(c -> ((WriteCommand.RefreshPresence) c).clientId())
-                    .toList()));
-    if (clients.isEmpty()) {
-      return Future.succeededFuture(Map.of());
+  /** The clients whose presence entry a command of the batch refreshes. */
+  private static Collection<String> presenceClients(List<WriteCommand> commands) {
+    Collection<String> clients = new LinkedHashSet<>();
+    for (WriteCommand command : commands) {
+      if (command instanceof WriteCommand.RefreshPresence presence) {
+        clients.add(presence.clientId());
+      }
     }
-    return conn.preparedQuery(SqlStatements.sessionsOfClients(clients.size()))
-        .execute(Tuple.wrap(clients))
-        .map(
-            rowSet -> {
-              Map<String, List<SessionRow>> byClient = new HashMap<>();
-              for (Row row : rowSet) {
-                SessionRow session = Rows.session(row);
-                byClient.computeIfAbsent(session.clientId(), c -> new ArrayList<>()).add(session);
-              }
-              return byClient;
-            });
-  }
-
-  private static Future<Void> writeRows(SqlConnection conn, Collection<StoredEntry> changed) {
-    if (changed.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<Tuple> updates = changed.stream().map(Rows::entryUpdate).toList();
-    return conn.preparedQuery(SqlStatements.UPDATE_ENTRY).executeBatch(updates).mapEmpty();
+    return clients;
   }
 
   // ---- reads ----
@@ -373,13 +348,15 @@ public final class StateStore {
       int chunk,
       List<StoredEntry> found) {
     String prefix = pattern.literalPrefix();
+    if (pattern.isExact()) {
+      return exact(pattern.text(), after, includeDeleted);
+    }
     Future<RowSet<Row>> rows =
         prefix.isEmpty()
             ? pool.preparedQuery(SqlStatements.SCAN_ALL)
                 .execute(Tuple.of(after, includeDeleted, chunk))
             : pool.preparedQuery(SqlStatements.SCAN_PREFIX)
-                .execute(
-                    Tuple.of(prefix, prefix + "/", prefix + "0", after, includeDeleted, chunk));
+                .execute(Tuple.of(after, prefix, prefix + "0", includeDeleted, chunk));
     return rows.compose(
         rowSet -> {
           int seen = 0;
@@ -401,6 +378,19 @@ public final class StateStore {
           }
           return scanFrom(pattern, lastKey, limit, includeDeleted, chunk, found);
         });
+  }
+
+  /** A scan of an exact pattern: one primary-key lookup. */
+  private Future<Page> exact(String key, String after, boolean includeDeleted) {
+    if (key.compareTo(after) <= 0) {
+      return Future.succeededFuture(new Page(List.of(), null));
+    }
+    return get(key)
+        .map(
+            e ->
+                e.version() > 0 && (includeDeleted || !e.deleted())
+                    ? new Page(List.of(e), null)
+                    : new Page(List.of(), null));
   }
 
   /** Keys that exist and whose expiry is at or before {@code now}, soonest first. */

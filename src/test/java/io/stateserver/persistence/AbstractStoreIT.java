@@ -377,6 +377,57 @@ abstract class AbstractStoreIT {
                         })));
   }
 
+  @Test
+  void scanOfAnExactPatternFindsOnlyThatKey(VertxTestContext ctx) {
+    List<WriteCommand> writes = new ArrayList<>();
+    for (String k : List.of("e/k", "e/k/child", "e/k-x", "e/gone")) {
+      writes.add(set(k, "1", null));
+    }
+    writes.add(delete("e/gone", null));
+    inSequence(store, writes)
+        .compose(o -> store.scan(KeyPattern.parse("e/k"), null, 10, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEqualTo("e/k")))
+        .compose(p -> store.scan(KeyPattern.parse("e/k"), "e/k", 10, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEmpty()))
+        .compose(p -> store.scan(KeyPattern.parse("e/gone"), null, 10, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEmpty()))
+        .compose(p -> store.scan(KeyPattern.parse("e/gone"), null, 10, true))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEqualTo("e/gone")))
+        .compose(p -> store.scan(KeyPattern.parse("e/never"), null, 10, true))
+        .onComplete(
+            ctx.succeeding(
+                p ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys(p)).isEmpty();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void prefixScanSkipsKeysThatOnlyLookLikeThePrefix(VertxTestContext ctx) {
+    // '!', '-' and '.' sort between "p/a" and "p/a/", so they fall in the scanned key range.
+    List<WriteCommand> writes = new ArrayList<>();
+    for (String k : List.of("p/a", "p/a!", "p/a-1", "p/a.b", "p/a/1", "p/a/2/3", "p/a0", "p/b")) {
+      writes.add(set(k, "1", null));
+    }
+    Future.all(writes.stream().map(store::submit).toList())
+        .compose(o -> store.scan(KeyPattern.parse("p/a/#"), null, 10, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEqualTo("p/a p/a/1 p/a/2/3")))
+        .compose(o -> store.scan(KeyPattern.parse("p/a/+"), null, 1, false))
+        .compose(verified(ctx, p -> assertThat(keys(p)).isEqualTo("p/a/1 next")))
+        .compose(p -> store.scan(KeyPattern.parse("p/a/+"), p.next(), 1, false))
+        .onComplete(
+            ctx.succeeding(
+                p ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(keys(p)).isEmpty();
+                          assertThat(p.next()).isNull();
+                          ctx.completeNow();
+                        })));
+  }
+
   private static String keys(StateStore.Page page) {
     List<String> parts = new ArrayList<>(page.entries().stream().map(StoredEntry::key).toList());
     if (page.next() != null) {
@@ -550,6 +601,35 @@ abstract class AbstractStoreIT {
                     ctx.verify(
                         () -> {
                           assertThat(ok).isFalse();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void sessionUpdatesCommittedTogetherFailOnlyTheBadOne(VertxTestContext ctx) {
+    // Submitted together, these share one transaction; the duplicate id makes it fail, and each
+    // statement then runs alone.
+    Future<Void> first = sessions.open("dup", "c1", "n1", 1_000, 11_000);
+    Future<Void> duplicate = sessions.open("dup", "c2", "n1", 1_000, 11_000);
+    Future<Void> other = sessions.open("other", "c3", "n1", 1_000, 11_000);
+    Future.join(first, duplicate, other)
+        .transform(done -> sessions.find("dup"))
+        .compose(
+            verified(
+                ctx,
+                dup -> {
+                  assertThat(first.succeeded()).isTrue();
+                  assertThat(duplicate.failed()).isTrue();
+                  assertThat(other.succeeded()).isTrue();
+                  assertThat(dup.clientId()).isEqualTo("c1");
+                }))
+        .compose(v -> sessions.find("other"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(s.clientId()).isEqualTo("c3");
                           ctx.completeNow();
                         })));
   }

@@ -66,7 +66,8 @@ final class WritesScenario implements Scenario {
           writeLoop(ctx.harness.vertx, conn, key, payload, meter, running);
         }
       }
-      ctx.sleep(Math.min(2.0, duration / 3));
+      // The server JIT-compiles its write path during the first seconds; that ramp is not counted.
+      ctx.sleep(o.number("warmup", Math.min(2.0, duration / 3), 5, 5));
       meter.startWindow();
       ServerWindow server = new ServerWindow(t.pids());
       ctx.sleep(duration);

@@ -1,0 +1,120 @@
+package io.stateserver.persistence;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one JDBC connection that commits state writes, owned by a single worker thread.
+ *
+ * <p>Why not the Vert.x JDBC pool: the pool runs each statement as its own worker task and returns
+ * to the event loop between statements, so a four-statement transaction made eight thread hops, and
+ * each return waited behind the socket work of that event loop. The write transaction is strictly
+ * sequential anyway (group commit keeps one in flight), so it runs here as one blocking task on a
+ * dedicated worker: one hop in, one hop out, plain JDBC with statements prepared once. Reads and
+ * session updates stay on the pool. No event loop ever touches this connection.
+ */
+final class WriterConnection {
+  private static final Logger log = LoggerFactory.getLogger(WriterConnection.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** Work done with the connection, on the writer thread. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final WorkerExecutor executor;
+  private Connection connection; // confined to the executor's thread
+  private volatile boolean closed;
+
+  WriterConnection(Vertx vertx, String url, String user, String password) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    // One thread: every task runs in order, and the connection is never shared.
+    this.executor =
+        vertx.createSharedWorkerExecutor("state-writer-" + INSTANCES.incrementAndGet(), 1);
+  }
+
+  /**
+   * Runs {@code work} on the writer thread with the connection in manual-commit mode. The work
+   * commits; when it throws, the transaction is rolled back, and a connection that may be broken is
+   * closed and opened again for the next task.
+   */
+  <T> Future<T> inTransaction(Work<T> work) {
+    if (closed) {
+      return Future.failedFuture(new SQLException("the database is closed", "08003"));
+    }
+    return executor.executeBlocking(
+        () -> {
+          Connection c = open();
+          try {
+            return work.run(c);
+          } catch (SQLException | RuntimeException e) {
+            rollbackOrDiscard(c);
+            throw e;
+          }
+        },
+        true);
+  }
+
+  private Connection open() throws SQLException {
+    if (connection == null) {
+      Connection c =
+          user == null
+              ? DriverManager.getConnection(url)
+              : DriverManager.getConnection(url, user, password);
+      c.setAutoCommit(false);
+      connection = c;
+    }
+    return connection;
+  }
+
+  private void rollbackOrDiscard(Connection c) {
+    try {
+      c.rollback();
+      if (c.isValid(1)) {
+        return;
+      }
+    } catch (SQLException e) {
+      log.warn("writer connection failed, reopening it [cause: {}]", e.getMessage());
+    }
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    Connection c = connection;
+    connection = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        log.debug("writer connection close failed [cause: {}]", e.getMessage());
+      }
+    }
+  }
+
+  /** Closes the connection (after any queued task) and the thread. */
+  Future<Void> close() {
+    closed = true;
+    return executor
+        .executeBlocking(
+            () -> {
+              closeQuietly();
+              return null;
+            },
+            true)
+        .eventually(executor::close)
+        .mapEmpty();
+  }
+}
