@@ -173,8 +173,14 @@ public final class ConnectionVerticle extends VerticleBase {
   private void onChange(EncodedChange change) {
     java.util.Set<ClientConnection> targets = new java.util.HashSet<>();
     ctx.index().collect(change.key(), targets);
+    int delivered = 0;
     for (ClientConnection c : targets) {
-      c.onChange(change);
+      if (c.onChange(change)) {
+        delivered++;
+      }
+    }
+    if (delivered > 0) {
+      ctx.metrics().changesDelivered(delivered, change.ts());
     }
   }
 }

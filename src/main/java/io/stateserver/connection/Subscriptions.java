@@ -40,7 +40,9 @@ final class Subscriptions {
   private final ClientConnection owner;
   private final Map<String, Sub> byId = new LinkedHashMap<>();
   private final Map<KeyPattern, Integer> patternRefs = new HashMap<>();
-  private final Map<String, Long> lastSent = new HashMap<>();
+  // The last version given per key; a one-element array so that a delivery updates it in place
+  // with a single hash lookup (this runs once per subscriber per change).
+  private final Map<String, long[]> lastSent = new HashMap<>();
   private final Map<String, EncodedChange> held = new LinkedHashMap<>();
   private int pending;
   private long nextId;
@@ -67,7 +69,7 @@ final class Subscriptions {
 
   /** Remembers the versions a snapshot covered (tombstones included) as already delivered. */
   void recordSnapshot(Map<String, Long> versions) {
-    versions.forEach((key, version) -> lastSent.merge(key, version, Math::max));
+    versions.forEach((key, version) -> recordSent(key, lastSent.get(key), version));
   }
 
   /** The snapshot frames went out: start streaming this subscription's changes. */
@@ -115,8 +117,8 @@ final class Subscriptions {
    */
   boolean accept(EncodedChange change) {
     String key = change.key();
-    Long last = lastSent.get(key);
-    if (last != null && change.version() <= last) {
+    long[] last = lastSent.get(key);
+    if (last != null && change.version() <= last[0]) {
       return false;
     }
     if (pending > 0 && matchesPending(key)) {
@@ -126,8 +128,16 @@ final class Subscriptions {
     if (pending > 0 && !matchesAny(key, true)) {
       return false;
     }
-    lastSent.put(key, change.version());
+    recordSent(key, last, change.version());
     return true;
+  }
+
+  private void recordSent(String key, long[] last, long version) {
+    if (last == null) {
+      lastSent.put(key, new long[] {version});
+    } else if (version > last[0]) {
+      last[0] = version;
+    }
   }
 
   private void releaseHeld() {
@@ -137,9 +147,9 @@ final class Subscriptions {
         continue;
       }
       it.remove();
-      Long last = lastSent.get(change.key());
-      if ((last == null || change.version() > last) && matchesAny(change.key(), true)) {
-        lastSent.put(change.key(), change.version());
+      long[] last = lastSent.get(change.key());
+      if ((last == null || change.version() > last[0]) && matchesAny(change.key(), true)) {
+        recordSent(change.key(), last, change.version());
         owner.deliverReleased(change);
       }
     }

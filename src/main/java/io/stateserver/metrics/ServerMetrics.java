@@ -145,8 +145,12 @@ public final class ServerMetrics {
     return OPS.contains(op) ? op : "other";
   }
 
-  public void changeDelivered(long commitTs) {
-    changesDelivered.increment();
+  /**
+   * Counts {@code count} subscribers of one change queued on one event loop, and its
+   * commit-to-queue latency once (the sockets of one loop are served within the same task).
+   */
+  public void changesDelivered(int count, long commitTs) {
+    changesDelivered.increment(count);
     long latency = System.currentTimeMillis() - commitTs;
     if (latency >= 0) {
       fanoutLatency.record(latency, TimeUnit.MILLISECONDS);

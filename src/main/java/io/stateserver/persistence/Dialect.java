@@ -3,16 +3,23 @@ package io.stateserver.persistence;
 /** The SQL databases the server runs on, with what differs between them. */
 public enum Dialect {
   // H2 reads the array type name "TEXT" as CLOB, PostgreSQL's key column is TEXT.
-  H2("h2", SqlStatements.H2_INSERT_TOMBSTONE, "VARCHAR"),
-  POSTGRES("postgresql", SqlStatements.POSTGRES_INSERT_TOMBSTONE, "text");
+  H2("h2", SqlStatements.H2_INSERT_TOMBSTONE, SqlStatements.H2_RENEW_NODE_LEASE, "VARCHAR"),
+  POSTGRES(
+      "postgresql",
+      SqlStatements.POSTGRES_INSERT_TOMBSTONE,
+      SqlStatements.POSTGRES_RENEW_NODE_LEASE,
+      "text");
 
   private final String migrationFolder;
   private final String insertTombstone;
+  private final String renewNodeLease;
   private final String keyArrayType;
 
-  Dialect(String migrationFolder, String insertTombstone, String keyArrayType) {
+  Dialect(
+      String migrationFolder, String insertTombstone, String renewNodeLease, String keyArrayType) {
     this.migrationFolder = migrationFolder;
     this.insertTombstone = insertTombstone;
+    this.renewNodeLease = renewNodeLease;
     this.keyArrayType = keyArrayType;
   }
 
@@ -43,6 +50,11 @@ public enum Dialect {
    */
   String insertTombstone() {
     return insertTombstone;
+  }
+
+  /** Inserts or updates a node's lease. Parameters: node, lease until. */
+  String renewNodeLease() {
+    return renewNodeLease;
   }
 
   /** The SQL element type of a JDBC array of keys or ids bound to {@code = ANY(?)}. */

@@ -17,17 +17,24 @@ import java.util.List;
 public final class SessionStore {
   private final Pool pool;
   private final StatementBatcher batcher;
+  private final Dialect dialect;
 
   public SessionStore(Database database) {
     this.pool = database.pool();
     this.batcher = database.batcher();
+    this.dialect = database.dialect();
   }
 
   /** Records a new session, connected on {@code nodeId}. */
   public Future<Void> open(String id, String clientId, String nodeId, long now, long leaseUntil) {
-    return batcher
-        .submit(SqlStatements.INSERT_SESSION, id, clientId, nodeId, now, leaseUntil)
+    return Future.all(
+            ensureNodeLease(nodeId, leaseUntil),
+            batcher.submit(SqlStatements.INSERT_SESSION, id, clientId, nodeId, now, leaseUntil))
         .mapEmpty();
+  }
+
+  private Future<Integer> ensureNodeLease(String nodeId, long leaseUntil) {
+    return batcher.submit(SqlStatements.ENSURE_NODE_LEASE, nodeId, leaseUntil, nodeId);
   }
 
   /**
@@ -39,6 +46,7 @@ public final class SessionStore {
    */
   public Future<Boolean> resume(
       String id, String clientId, String nodeId, long now, long leaseUntil, long graceMs) {
+    Future<Integer> lease = ensureNodeLease(nodeId, leaseUntil);
     return batcher
         .submit(
             SqlStatements.RESUME_SESSION,
@@ -49,7 +57,7 @@ public final class SessionStore {
             clientId,
             now - graceMs,
             now - graceMs)
-        .map(count -> count == 1);
+        .compose(count -> lease.map(ensured -> count == 1));
   }
 
   /**
@@ -60,10 +68,13 @@ public final class SessionStore {
     return batcher.submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt).mapEmpty();
   }
 
-  /** Extends the lease of every session connected on {@code nodeId}. */
+  /**
+   * Extends the lease of every session connected on {@code nodeId}: one row, the node's lease,
+   * whatever the number of sessions.
+   */
   public Future<Void> renewLeases(String nodeId, long leaseUntil) {
-    return pool.preparedQuery(SqlStatements.RENEW_LEASES)
-        .execute(Tuple.of(leaseUntil, nodeId))
+    return pool.preparedQuery(dialect.renewNodeLease())
+        .execute(Tuple.of(nodeId, leaseUntil))
         .mapEmpty();
   }
 
@@ -72,9 +83,21 @@ public final class SessionStore {
    * or connected on a node whose lease ran out more than {@code graceMs} ago.
    */
   public Future<List<SessionRow>> findExpired(long now, long graceMs, int max) {
-    return pool.preparedQuery(SqlStatements.FIND_EXPIRED_SESSIONS)
-        .execute(Tuple.of(now - graceMs, now - graceMs, max))
-        .map(SessionStore::sessions);
+    long before = now - graceMs;
+    Future<RowSet<Row>> dropped =
+        pool.preparedQuery(SqlStatements.FIND_EXPIRED_DROPPED_SESSIONS)
+            .execute(Tuple.of(before, max));
+    Future<RowSet<Row>> connected =
+        pool.preparedQuery(SqlStatements.FIND_EXPIRED_CONNECTED_SESSIONS)
+            .execute(Tuple.of(before, before, max));
+    return Future.all(dropped, connected)
+        .map(
+            both -> {
+              List<SessionRow> rows = new ArrayList<>(sessions(dropped.result()));
+              rows.addAll(sessions(connected.result()));
+              rows.sort(java.util.Comparator.comparing(SessionRow::id));
+              return rows.size() > max ? List.copyOf(rows.subList(0, max)) : rows;
+            });
   }
 
   /**

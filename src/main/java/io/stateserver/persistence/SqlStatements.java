@@ -70,13 +70,41 @@ final class SqlStatements {
           + SESSION_COLUMNS
           + ") VALUES (?, ?, ?, TRUE, ?, NULL, ?, FALSE)";
 
+  /**
+   * The lease of the node a session row is connected on (0 when the node never renewed one); a
+   * connected session's lease is the later of this and its own {@code lease_until}.
+   */
+  private static final String NODE_LEASE_OF_ROW =
+      "COALESCE((SELECT n.lease_until FROM node_lease n"
+          + " WHERE n.node_id = client_session.node_id), 0)";
+
   /** Parameters: node, now, leaseUntil, id, client, disconnected-not-before, lease-not-before. */
   static final String RESUME_SESSION =
       "UPDATE client_session SET node_id = ?, connected = TRUE, connected_at = ?,"
           + " disconnected_at = NULL, lease_until = ?"
           + " WHERE id = ? AND client_id = ? AND ended = FALSE"
           + " AND ((connected = FALSE AND disconnected_at >= ?)"
-          + " OR (connected = TRUE AND lease_until >= ?))";
+          + " OR (connected = TRUE AND GREATEST(lease_until, "
+          + NODE_LEASE_OF_ROW
+          + ") >= ?))";
+
+  /**
+   * Gives a node a lease row if it has none, so that the expiry sweep, which starts from node
+   * leases, finds its sessions even if it dies before it first renews. Parameters: node, lease
+   * until, node.
+   */
+  static final String ENSURE_NODE_LEASE =
+      "INSERT INTO node_lease (node_id, lease_until)"
+          + " SELECT CAST(? AS VARCHAR(256)), CAST(? AS BIGINT)"
+          + " WHERE NOT EXISTS (SELECT 1 FROM node_lease WHERE node_id = ?)";
+
+  /** Renews a node's lease. Parameters: node, lease until. */
+  static final String H2_RENEW_NODE_LEASE =
+      "MERGE INTO node_lease (node_id, lease_until) KEY (node_id) VALUES (?, ?)";
+
+  static final String POSTGRES_RENEW_NODE_LEASE =
+      "INSERT INTO node_lease (node_id, lease_until) VALUES (?, ?)"
+          + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until";
 
   /**
    * Parameters: now, id, node, connected-at of the dropping connection. The connected-at check
@@ -88,18 +116,24 @@ final class SqlStatements {
           + " WHERE id = ? AND node_id = ? AND connected_at = ? AND connected = TRUE"
           + " AND ended = FALSE";
 
-  static final String RENEW_LEASES =
-      "UPDATE client_session SET lease_until = ?"
-          + " WHERE node_id = ? AND connected = TRUE AND ended = FALSE";
-
-  /** Parameters: disconnected-before, lease-before, max. */
-  static final String FIND_EXPIRED_SESSIONS =
+  /** Dropped sessions past their grace. Parameters: disconnected-before, max. */
+  static final String FIND_EXPIRED_DROPPED_SESSIONS =
       "SELECT "
           + SESSION_COLUMNS
-          + " FROM client_session WHERE ended = FALSE"
-          + " AND ((connected = FALSE AND disconnected_at < ?)"
-          + " OR (connected = TRUE AND lease_until < ?))"
-          + " ORDER BY id LIMIT ?";
+          + " FROM client_session WHERE ended = FALSE AND connected = FALSE"
+          + " AND disconnected_at < ? ORDER BY id LIMIT ?";
+
+  /**
+   * Connected sessions of nodes whose lease ran out, found from the (few) node leases rather than
+   * by reading every session. Parameters: lease-before (node), lease-before (session), max.
+   */
+  static final String FIND_EXPIRED_CONNECTED_SESSIONS =
+      "SELECT "
+          + "s.id, s.client_id, s.node_id, s.connected, s.connected_at, s.disconnected_at,"
+          + " s.lease_until, s.ended"
+          + " FROM node_lease n JOIN client_session s ON s.node_id = n.node_id"
+          + " WHERE n.lease_until < ? AND s.connected = TRUE AND s.ended = FALSE"
+          + " AND s.lease_until < ? ORDER BY s.id LIMIT ?";
 
   /** Parameters: now, id, disconnected-before, lease-before. */
   static final String MARK_SESSION_ENDED =
@@ -107,7 +141,9 @@ final class SqlStatements {
           + " disconnected_at = COALESCE(disconnected_at, ?)"
           + " WHERE id = ? AND ended = FALSE"
           + " AND ((connected = FALSE AND disconnected_at < ?)"
-          + " OR (connected = TRUE AND lease_until < ?))";
+          + " OR (connected = TRUE AND GREATEST(lease_until, "
+          + NODE_LEASE_OF_ROW
+          + ") < ?))";
 
   static final String SELECT_SESSION =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE id = ?";

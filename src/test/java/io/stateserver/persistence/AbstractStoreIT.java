@@ -786,6 +786,46 @@ abstract class AbstractStoreIT {
   // ---- migrations ----
 
   @Test
+  void sessionsConnectedBeforeNodeLeasesKeepTheirLeaseAfterTheMigration(
+      Vertx vertx, VertxTestContext ctx) throws Exception {
+    long grace = 30_000;
+    ServerConfig.Db old = newDatabase();
+    Migrations.configure(old).target(MigrationVersion.fromVersion("3")).load().migrate();
+    try (Connection c = DriverManager.getConnection(old.url(), old.user(), old.password());
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO client_session (id, client_id, node_id, connected, connected_at,"
+                    + " lease_until, ended) VALUES (?, 'c', ?, TRUE, 0, ?, FALSE)")) {
+      insert.setString(1, "early");
+      insert.setString(2, "n1");
+      insert.setLong(3, 10_000);
+      insert.executeUpdate();
+      insert.setString(1, "late");
+      insert.setString(2, "n1");
+      insert.setLong(3, 50_000);
+      insert.executeUpdate();
+    }
+    Database.open(vertx, old)
+        .compose(
+            migrated -> {
+              SessionStore s = new SessionStore(migrated);
+              // n1's lease is the latest lease of its sessions: neither expires before it.
+              return s.findExpired(50_000 + grace, grace, 10)
+                  .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
+                  .compose(v -> s.findExpired(50_001 + grace, grace, 10))
+                  .eventually(migrated::close);
+            })
+        .onComplete(
+            ctx.succeeding(
+                rows ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(rows).extracting(r -> r.id()).containsExactly("early", "late");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void migratingFromVersionOneKeepsTheData(Vertx vertx, VertxTestContext ctx) throws Exception {
     ServerConfig.Db old = newDatabase();
     Migrations.configure(old).target(MigrationVersion.fromVersion("1")).load().migrate();

@@ -55,6 +55,7 @@ final class IdleScenario implements Scenario {
       ctx.harness.closeAll(warm.conns());
       ctx.sleep(1);
       long rss0 = ServerWindow.rssKib(t.pids());
+      long heap0 = JvmHeap.liveKib(t.pids());
       ServerWindow connecting = new ServerWindow(t.pids());
       progress.phase("connect");
       Harness.Opened opened =
@@ -73,6 +74,7 @@ final class IdleScenario implements Scenario {
       ctx.sleep(hold);
       long rss1 = ServerWindow.rssKib(t.pids());
       JsonObject idleServer = idle.end();
+      long heap1 = heap0 < 0 ? -1 : JvmHeap.liveKib(t.pids());
 
       progress.phase("wake");
       int sample = Math.min(100, opened.conns().size());
@@ -95,6 +97,8 @@ final class IdleScenario implements Scenario {
 
       int n = opened.conns().size();
       double perConnKib = n > 0 ? (rss1 - rss0) / (double) n : 0;
+      Double heapPerConnKib =
+          n > 0 && heap0 >= 0 && heap1 >= 0 ? Meter.round((heap1 - heap0) / (double) n) : null;
       JsonObject connectLatency = Meter.percentiles(opened.connectMicros());
       JsonObject summary =
           Summary.of(opened.perSecond(), "connects/s", window, connectServer, n)
@@ -104,7 +108,8 @@ final class IdleScenario implements Scenario {
               .put("p999Ms", connectLatency.getValue("p999"))
               .put("maxMs", connectLatency.getValue("max"))
               .put("serverRssMiB", Meter.round(rss1 / 1024.0))
-              .put("rssPerConnectionKiB", Meter.round(perConnKib));
+              .put("rssPerConnectionKiB", Meter.round(perConnKib))
+              .put("liveHeapPerConnectionKiB", heapPerConnKib);
       return new JsonObject()
           .put("requestedConnections", wanted)
           .put("connections", n)
@@ -119,6 +124,7 @@ final class IdleScenario implements Scenario {
           .put("serverRssBeforeMiB", Meter.round(rss0 / 1024.0))
           .put("serverRssAfterMiB", Meter.round(rss1 / 1024.0))
           .put("rssPerConnectionKiB", Meter.round(perConnKib))
+          .put("liveHeapPerConnectionKiB", heapPerConnKib)
           .put("serverDuringConnect", connectServer)
           .put("serverWhileIdle", idleServer)
           .put("wakeUpdatesSent", sample)

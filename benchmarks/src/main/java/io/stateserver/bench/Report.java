@@ -127,6 +127,10 @@ final class Report {
         .map(t -> t.getJsonObject("summary"))
         .anyMatch(s -> s != null && s.containsKey("rssPerConnectionKiB"))) {
       h.append(bars("server memory per connection (KiB)", metric(all, "rssPerConnectionKiB")));
+      Map<String, Double> heap = metric(all, "liveHeapPerConnectionKiB");
+      if (!heap.isEmpty()) {
+        h.append(bars("live heap per connection after a full GC (KiB, JVMs only)", heap));
+      }
     }
 
     Map<String, List<double[]>> rate = new LinkedHashMap<>();
