@@ -77,8 +77,11 @@ public final class StateServer {
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ServerMetrics metrics = new ServerMetrics(registry);
+    // Native epoll where available: fewer syscalls and allocations per socket write than NIO.
     VertxOptions options =
-        new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        new VertxOptions()
+            .setPreferNativeTransport(true)
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     if (config.cluster().enabled()) {
       options.setEventBusOptions(ClusterManagerFactory.eventBusOptions(config.cluster()));
     }
@@ -153,10 +156,11 @@ public final class StateServer {
         .onSuccess(
             s ->
                 log.info(
-                    "state server started [node: {}, port: {}, clustered: {}]",
+                    "state server started [node: {}, port: {}, clustered: {}, transport: {}]",
                     config.nodeId(),
                     s.port(),
-                    config.cluster().enabled()))
+                    config.cluster().enabled(),
+                    vertx.isNativeTransportEnabled() ? "epoll" : "nio"))
         .recover(
             t -> {
               // Report the failure now: once Vert.x is closed, its event loops can no longer run

@@ -14,10 +14,18 @@ class FreePortsTest {
   void foundPortCanBeBound() throws IOException {
     int port = FreePorts.find();
 
-    assertThat(port).isBetween(1, 65535);
+    assertThat(port).isBetween(FreePorts.LOWEST, FreePorts.HIGHEST - 1);
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       assertThat(socket.getLocalPort()).isEqualTo(port);
+    }
+  }
+
+  @Test
+  void noPortIsHandedOutTwice() {
+    java.util.Set<Integer> ports = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      assertThat(ports.add(FreePorts.find())).isTrue();
     }
   }
 }

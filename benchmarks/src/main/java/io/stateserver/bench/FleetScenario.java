@@ -181,6 +181,8 @@ final class FleetScenario implements Scenario {
       if (stall) {
         result.put("stalledClients", stalledConns.size());
         long rssBefore = ServerWindow.rssKib(t.pids());
+        // Live heap (JVM targets) is taken outside the measured windows: it runs a full GC.
+        long heapBefore = JvmHeap.liveKib(t.pids());
         progress.phase("stalled");
         stalledConns.forEach(Conn::pause);
         meter.startWindow();
@@ -189,6 +191,7 @@ final class FleetScenario implements Scenario {
         JsonObject during = meter.endWindow();
         long rssDuring = ServerWindow.rssKib(t.pids());
         JsonObject duringServer = stallServer.end();
+        long heapDuring = heapBefore < 0 ? -1 : JvmHeap.liveKib(t.pids());
         progress.phase("recovery");
         stalledMeter.startWindow();
         long resumedAt = Clock.now();
@@ -212,11 +215,16 @@ final class FleetScenario implements Scenario {
         double stallP99 = during.getJsonObject("latencyMs").getDouble("p99", 0.0);
         double extraKib =
             stalledConns.isEmpty() ? 0 : (rssDuring - rssBefore) / (double) stalledConns.size();
+        Double extraHeapKib =
+            stalledConns.isEmpty() || heapBefore < 0 || heapDuring < 0
+                ? null
+                : Meter.round((heapDuring - heapBefore) / (double) stalledConns.size());
         result
             .put("othersDuringStall", during)
             .put("serverDuringStall", duringServer)
             .put("othersP99RatioToSteady", baseP99 > 0 ? Meter.round(stallP99 / baseP99) : null)
             .put("extraRssPerStalledClientKiB", Meter.round(extraKib))
+            .put("extraLiveHeapPerStalledClientKiB", extraHeapKib)
             .put("stalledAfterResume", stalledWindow)
             .put("stalledCatchUpMs", Meter.percentiles(catchUp))
             .put("stalledNotCurrentAfter" + (int) recoverySeconds + "s", notCurrent)
@@ -230,6 +238,7 @@ final class FleetScenario implements Scenario {
                     during.getLong("deliveries"))
                 .put("othersP99RatioToSteady", result.getValue("othersP99RatioToSteady"))
                 .put("extraRssPerStalledClientKiB", Meter.round(extraKib))
+                .put("extraLiveHeapPerStalledClientKiB", extraHeapKib)
                 .put("stalledCatchUpP99Ms", Meter.percentiles(catchUp).getValue("p99"))
                 .put("stalledNotCurrent", notCurrent)
                 .put("disconnects", during.getLong("disconnects") + stalledMeter.disconnects());

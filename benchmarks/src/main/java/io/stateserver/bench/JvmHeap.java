@@ -31,7 +31,8 @@ final class JvmHeap {
   }
 
   private static long liveKib(long pid) {
-    if (run(pid, "GC.run") == null) {
+    // jcmd attaches with SIGQUIT, which kills a process that is not a JVM (NATS, Mosquitto).
+    if (!isJava(pid) || run(pid, "GC.run") == null) {
       return -1;
     }
     String info = run(pid, "GC.heap_info");
@@ -40,6 +41,13 @@ final class JvmHeap {
     }
     Matcher m = USED.matcher(info);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  private static boolean isJava(long pid) {
+    return ProcessHandle.of(pid)
+        .flatMap(p -> p.info().command())
+        .map(command -> Path.of(command).getFileName().toString().equals("java"))
+        .orElse(false);
   }
 
   private static String run(long pid, String command) {
