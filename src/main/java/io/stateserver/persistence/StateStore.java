@@ -9,9 +9,7 @@ import io.stateserver.state.StateRules;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -20,7 +18,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -66,18 +63,13 @@ public final class StateStore {
    */
   public record Page(List<StoredEntry> entries, String next) {}
 
-  private record Pending(WriteCommand command, Promise<WriteOutcome> promise, Context caller) {}
-
   private final Pool pool;
   private final WriterConnection writer;
   private final Dialect dialect;
-  private final Context context;
-  private final int maxBatch;
+  private final GroupCommitQueue<WriteCommand, WriteOutcome> queue;
   private final int maxValueBytes;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final AtomicLong transactionsCommitted = new AtomicLong();
   private final BatchListener listener;
-  private boolean writing;
 
   /**
    * @param vertx the Vert.x instance; the store's queue runs on the current (or a new) context
@@ -93,14 +85,10 @@ public final class StateStore {
   public StateStore(
       Vertx vertx, Database database, int maxBatch, int maxValueBytes, BatchListener listener) {
     this.listener = listener;
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("maxBatch must be at least 1");
-    }
     this.pool = database.pool();
     this.writer = database.writer();
     this.dialect = database.dialect();
-    this.context = vertx.getOrCreateContext();
-    this.maxBatch = maxBatch;
+    this.queue = new GroupCommitQueue<>(vertx, maxBatch, this::writeBatch);
     this.maxValueBytes = maxValueBytes;
   }
 
@@ -111,14 +99,7 @@ public final class StateStore {
    * database failed).
    */
   public Future<WriteOutcome> submit(WriteCommand command) {
-    Promise<WriteOutcome> promise = Promise.promise();
-    Pending pending = new Pending(command, promise, Vertx.currentContext());
-    context.runOnContext(
-        v -> {
-          queue.add(pending);
-          writeNextBatch();
-        });
-    return promise.future();
+    return queue.submit(command);
   }
 
   /** How many write transactions this store has committed (for tests and metrics). */
@@ -128,51 +109,23 @@ public final class StateStore {
 
   /** True when nothing is queued or being written (the drain waits for this). */
   public boolean idle() {
-    return !writing && queue.isEmpty();
+    return queue.idle();
   }
 
   /** The commands waiting for a transaction (for metrics; approximate from other threads). */
   public int queued() {
-    return queue.size();
+    return queue.queued();
   }
 
-  private void writeNextBatch() {
-    if (writing || queue.isEmpty()) {
-      return;
-    }
-    writing = true;
-    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
-    while (batch.size() < maxBatch && !queue.isEmpty()) {
-      batch.add(queue.poll());
-    }
-    List<WriteCommand> commands = batch.stream().map(Pending::command).toList();
+  private Future<List<Future<WriteOutcome>>> writeBatch(List<WriteCommand> commands) {
     long started = System.nanoTime();
-    commit(commands, 1)
+    return commit(commands, 1)
         .onSuccess(
             o ->
                 listener.batchCommitted(
                     commands.size(), java.time.Duration.ofNanos(System.nanoTime() - started)))
         .otherwise(failure -> unavailable(commands.size(), failure))
-        .onComplete(
-            ar ->
-                context.runOnContext(
-                    v -> {
-                      List<WriteOutcome> outcomes = ar.result();
-                      for (int i = 0; i < batch.size(); i++) {
-                        complete(batch.get(i), outcomes.get(i));
-                      }
-                      writing = false;
-                      writeNextBatch();
-                    }));
-  }
-
-  private static void complete(Pending pending, WriteOutcome outcome) {
-    Context caller = pending.caller();
-    if (caller == null || caller == Vertx.currentContext()) {
-      pending.promise().complete(outcome);
-    } else {
-      caller.runOnContext(v -> pending.promise().complete(outcome));
-    }
+        .map(outcomes -> outcomes.stream().map(Future::succeededFuture).toList());
   }
 
   private List<WriteOutcome> unavailable(int count, Throwable failure) {
@@ -191,7 +144,7 @@ public final class StateStore {
 
   private Future<List<WriteOutcome>> commit(List<WriteCommand> commands, int attempt) {
     return writer
-        .inTransaction(connection -> writeBatch(connection, commands))
+        .inTransaction(connection -> transaction(connection, commands))
         .onSuccess(outcomes -> transactionsCommitted.incrementAndGet())
         .recover(
             failure -> {
@@ -201,7 +154,8 @@ public final class StateStore {
                     attempt,
                     Rows.sqlState(failure));
                 // A short, growing pause lets the winning transaction commit first.
-                return context
+                return queue
+                    .context()
                     .owner()
                     .timer(RETRY_BACKOFF_MS * attempt)
                     .compose(t -> commit(commands, attempt + 1));
@@ -214,7 +168,7 @@ public final class StateStore {
    * One write transaction, on the writer thread: placeholders for new keys, lock and read the rows,
    * apply the commands in order, write the changed rows, commit.
    */
-  private List<WriteOutcome> writeBatch(Connection connection, List<WriteCommand> commands)
+  private List<WriteOutcome> transaction(Connection connection, List<WriteCommand> commands)
       throws SQLException {
     long now = System.currentTimeMillis();
     List<String> keys =

@@ -1,13 +1,10 @@
 package io.stateserver.persistence;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,18 +19,14 @@ import java.util.Map;
  * transaction of its own, so that one bad statement fails only its own caller.
  */
 final class StatementBatcher {
-  private record Op(String sql, Object[] params, Promise<Integer> promise, Context caller) {}
+  private record Op(String sql, Object[] params) {}
 
   private final WriterConnection writer;
-  private final Context context;
-  private final int maxBatch;
-  private final ArrayDeque<Op> queue = new ArrayDeque<>();
-  private boolean writing;
+  private final GroupCommitQueue<Op, Integer> queue;
 
   StatementBatcher(Vertx vertx, WriterConnection writer, int maxBatch) {
     this.writer = writer;
-    this.context = vertx.getOrCreateContext();
-    this.maxBatch = maxBatch;
+    this.queue = new GroupCommitQueue<>(vertx, maxBatch, this::write);
   }
 
   /**
@@ -41,49 +34,18 @@ final class StatementBatcher {
    * its transaction committed.
    */
   Future<Integer> submit(String sql, Object... params) {
-    Promise<Integer> promise = Promise.promise();
-    Op op = new Op(sql, params, promise, Vertx.currentContext());
-    context.runOnContext(
-        v -> {
-          queue.add(op);
-          writeNext();
-        });
-    return promise.future();
+    return queue.submit(new Op(sql, params));
   }
 
   /** True when nothing is queued or being written. */
   boolean idle() {
-    return !writing && queue.isEmpty();
+    return queue.idle();
   }
 
-  private void writeNext() {
-    if (writing || queue.isEmpty()) {
-      return;
-    }
-    writing = true;
-    List<Op> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
-    while (batch.size() < maxBatch && !queue.isEmpty()) {
-      batch.add(queue.poll());
-    }
-    writer
+  private Future<List<Future<Integer>>> write(List<Op> batch) {
+    return writer
         .inTransaction(c -> run(c, batch))
-        .recover(
-            batchFailure -> batch.size() == 1 ? Future.failedFuture(batchFailure) : oneByOne(batch))
-        .onComplete(
-            ar ->
-                context.runOnContext(
-                    v -> {
-                      for (int i = 0; i < batch.size(); i++) {
-                        Op op = batch.get(i);
-                        if (ar.failed()) {
-                          complete(op, Future.failedFuture(ar.cause()));
-                        } else {
-                          complete(op, ar.result().get(i));
-                        }
-                      }
-                      writing = false;
-                      writeNext();
-                    }));
+        .recover(failure -> batch.size() == 1 ? Future.failedFuture(failure) : oneByOne(batch));
   }
 
   /** After a failed batch: every statement in a transaction of its own. */
@@ -116,15 +78,6 @@ final class StatementBatcher {
       for (PreparedStatement ps : statements.values()) {
         ps.close();
       }
-    }
-  }
-
-  private static void complete(Op op, Future<Integer> result) {
-    Context caller = op.caller();
-    if (caller == null || caller == Vertx.currentContext()) {
-      op.promise().handle(result);
-    } else {
-      caller.runOnContext(v -> op.promise().handle(result));
     }
   }
 }
