@@ -51,6 +51,18 @@ final class EntryWrites {
     return rows;
   }
 
+  /** Deletes the never-written (version 0) rows of {@code keys}, which this transaction locked. */
+  static void deleteUnwritten(Connection c, Dialect dialect, List<String> keys)
+      throws SQLException {
+    if (keys.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(SqlStatements.DELETE_UNWRITTEN)) {
+      ps.setArray(1, c.createArrayOf(dialect.keyArrayType(), keys.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
   /** The sessions of the given clients, grouped by client. */
   static Map<String, List<SessionRow>> sessionsOf(
       Connection c, Dialect dialect, Collection<String> clients) throws SQLException {

@@ -160,6 +160,10 @@ final class SqlStatements {
           + ENTRY_COLUMNS
           + " FROM state_entry WHERE entry_key = ANY(?) ORDER BY entry_key FOR UPDATE";
 
+  /** Removes never-written placeholder rows of an array of keys. */
+  static final String DELETE_UNWRITTEN =
+      "DELETE FROM state_entry WHERE entry_key = ANY(?) AND version = 0";
+
   /** The sessions of an array of client ids. */
   static final String SESSIONS_OF_CLIENTS =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE client_id = ANY(?)";

@@ -18,6 +18,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -176,12 +177,17 @@ public final class StateStore {
     EntryWrites.insertPlaceholders(connection, dialect, keys);
     Map<String, StoredEntry> rows = EntryWrites.lock(connection, dialect, keys);
     if (rows.size() != keys.size()) {
-      throw new IllegalStateException("rows to write were not all locked");
+      // Another node's transaction removed a never-written row this one waited for; run again.
+      throw new SQLTransientException("a row to write disappeared", "40001");
     }
     Map<String, List<SessionRow>> sessions =
         EntryWrites.sessionsOf(connection, dialect, presenceClients(commands));
     AppliedBatch applied = applyAll(commands, rows, sessions, now);
     EntryWrites.update(connection, applied.changed());
+    // A placeholder whose every command failed (delete of an absent key, a failed compare-and-set)
+    // goes again, so failed writes cannot grow the table.
+    List<String> unwritten = keys.stream().filter(k -> rows.get(k).version() == 0).toList();
+    EntryWrites.deleteUnwritten(connection, dialect, unwritten);
     connection.commit();
     return applied.outcomes();
   }

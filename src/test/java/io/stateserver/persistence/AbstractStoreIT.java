@@ -754,6 +754,65 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void failedWritesOnAbsentKeysLeaveNoRows(VertxTestContext ctx) {
+    List<WriteCommand> writes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      writes.add(delete("gone/" + i, null));
+      writes.add(set("cas/" + i, "1", 3L));
+    }
+    writes.add(set("kept/1", "1", null));
+    Future.all(writes.stream().map(store::submit).toList())
+        .onComplete(
+            ctx.succeeding(
+                all ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(stateRowCount()).isEqualTo(1);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void twoStoresRacingFailedAndSuccessfulWritesOnNewKeysNeverFail(
+      Vertx vertx, VertxTestContext ctx) {
+    // One node's failed writes delete the placeholders the other node's writes may be waiting on.
+    Database.open(vertx, config)
+        .compose(
+            second -> {
+              StateStore node2 = new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES);
+              List<Future<WriteOutcome>> failing = new ArrayList<>();
+              List<Future<WriteOutcome>> creating = new ArrayList<>();
+              for (int i = 0; i < 200; i++) {
+                failing.add(store.submit(delete("race/" + i, null)));
+                creating.add(node2.submit(set("race/" + (199 - i), "2", null)));
+              }
+              return Future.join(new ArrayList<Future<?>>(failing))
+                  .transform(f -> Future.join(new ArrayList<Future<?>>(creating)))
+                  .compose(done -> second.close())
+                  .map(v -> creating);
+            })
+        .onComplete(
+            ctx.succeeding(
+                creating ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(creating)
+                              .allMatch(f -> f.succeeded() && f.result().succeeded());
+                          assertThat(stateRowCount()).isEqualTo(200);
+                          ctx.completeNow();
+                        })));
+  }
+
+  private long stateRowCount() throws Exception {
+    try (Connection c =
+            DriverManager.getConnection(config.url(), config.user(), config.password());
+        var rows = c.createStatement().executeQuery("SELECT COUNT(*) FROM state_entry")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  @Test
   void twoStoresCreatingTheSameNewKeysNeverFailTheTransaction(Vertx vertx, VertxTestContext ctx) {
     Database.open(vertx, config)
         .compose(
