@@ -46,6 +46,7 @@ public final class Codecs {
           SessionOp.RenewLeases.class,
           SessionOp.FindExpired.class,
           SessionOp.MarkEnded.class,
+          SessionOp.PruneEnded.class,
           SessionOp.Expired.class,
           EncodedChange.class,
           RegistryOp.IssueToken.class,

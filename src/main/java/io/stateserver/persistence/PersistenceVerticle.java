@@ -100,6 +100,8 @@ public final class PersistenceVerticle extends VerticleBase {
       return sessions.findExpired(o.now(), o.graceMs(), o.max()).map(SessionOp.Expired::new);
     } else if (op instanceof SessionOp.MarkEnded o) {
       return sessions.markEnded(o.id(), o.now(), o.graceMs());
+    } else if (op instanceof SessionOp.PruneEnded o) {
+      return sessions.pruneEnded(o.endedBefore());
     }
     return Future.failedFuture(new IllegalArgumentException("unknown session op " + op));
   }

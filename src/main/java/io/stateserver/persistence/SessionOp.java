@@ -26,6 +26,9 @@ public sealed interface SessionOp {
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
 
+  /** Replies an Integer: how many ended sessions were deleted. */
+  record PruneEnded(long endedBefore) implements SessionOp {}
+
   /** Expired sessions as a reply: ids and their client ids, index-aligned. */
   record Expired(java.util.List<io.stateserver.session.SessionRow> sessions) {}
 }

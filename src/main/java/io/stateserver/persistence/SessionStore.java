@@ -111,6 +111,18 @@ public final class SessionStore {
         .map(rows -> rows.rowCount() == 1);
   }
 
+  /**
+   * Deletes the sessions that ended before {@code endedBefore}, so that the table holds the live
+   * sessions and the recently ended ones, not every connection ever made.
+   *
+   * @return how many were deleted
+   */
+  public Future<Integer> pruneEnded(long endedBefore) {
+    return pool.preparedQuery(SqlStatements.PRUNE_ENDED_SESSIONS)
+        .execute(Tuple.of(endedBefore))
+        .map(rows -> rows.rowCount());
+  }
+
   /** One session, or null. */
   public Future<SessionRow> find(String id) {
     return pool.preparedQuery(SqlStatements.SELECT_SESSION)

@@ -145,6 +145,13 @@ final class SqlStatements {
           + NODE_LEASE_OF_ROW
           + ") < ?))";
 
+  /**
+   * Deletes sessions that ended before a time. Nothing reads an ended session: presence counts only
+   * live ones, and an ended session cannot be resumed. Parameter: ended-before.
+   */
+  static final String PRUNE_ENDED_SESSIONS =
+      "DELETE FROM client_session WHERE ended = TRUE AND disconnected_at < ?";
+
   static final String SELECT_SESSION =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE id = ?";
 

@@ -54,6 +54,23 @@ public final class SessionVerticle extends VerticleBase {
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(nodeId, leaseUntil))
         .onFailure(t -> log.warn("lease renewal failed [cause: {}]", t.getMessage()));
+    pruneEnded();
+  }
+
+  /**
+   * Ended sessions are kept for one grace period (for a late resume to find and refuse), then go.
+   */
+  private void pruneEnded() {
+    long endedBefore = System.currentTimeMillis() - timing.graceMs();
+    Bus.<Integer>request(
+            vertx.eventBus(), Addresses.PERSISTENCE_SESSION, new SessionOp.PruneEnded(endedBefore))
+        .onSuccess(
+            deleted -> {
+              if (deleted > 0) {
+                log.debug("ended sessions pruned [count: {}]", deleted);
+              }
+            })
+        .onFailure(t -> log.warn("pruning ended sessions failed [cause: {}]", t.getMessage()));
   }
 
   private void reap() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.KeyPattern;
+import io.stateserver.session.SessionRow;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
@@ -630,6 +631,33 @@ abstract class AbstractStoreIT {
                     ctx.verify(
                         () -> {
                           assertThat(s.clientId()).isEqualTo("c3");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void endedSessionsArePrunedOnlyOnceTheyEndedBeforeTheCutoff(VertxTestContext ctx) {
+    long grace = 30_000;
+    sessions
+        .open("old", "c1", "n1", 0, 10_000)
+        .compose(v -> sessions.open("recent", "c1", "n1", 0, 10_000))
+        .compose(v -> sessions.open("live", "c1", "n1", 0, 10_000))
+        .compose(v -> sessions.drop("old", "n1", 0, 1_000))
+        .compose(v -> sessions.drop("recent", "n1", 0, 5_000))
+        .compose(v -> sessions.markEnded("old", 1_000 + grace + 1, grace))
+        .compose(v -> sessions.markEnded("recent", 5_000 + grace + 1, grace))
+        .compose(v -> sessions.pruneEnded(3_000))
+        .compose(verified(ctx, deleted -> assertThat(deleted).isEqualTo(1)))
+        .compose(
+            v -> Future.all(sessions.find("old"), sessions.find("recent"), sessions.find("live")))
+        .onComplete(
+            ctx.succeeding(
+                found ->
+                    ctx.verify(
+                        () -> {
+                          assertThat((Object) found.resultAt(0)).isNull();
+                          assertThat(found.<SessionRow>resultAt(1).ended()).isTrue();
+                          assertThat(found.<SessionRow>resultAt(2).ended()).isFalse();
                           ctx.completeNow();
                         })));
   }
