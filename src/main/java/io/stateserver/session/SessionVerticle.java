@@ -37,7 +37,9 @@ public final class SessionVerticle extends VerticleBase {
   public Future<?> start() {
     renewTimer = vertx.setPeriodic(timing.renewEveryMs(), id -> renewLeases());
     reapTimer = vertx.setPeriodic(timing.reapEveryMs(), id -> reap());
-    return Future.succeededFuture();
+    // The node's lease row exists before any connection is accepted: the expiry sweep finds a
+    // node's sessions through it.
+    return renew();
   }
 
   @Override
@@ -48,13 +50,17 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   private void renewLeases() {
+    renew().onFailure(t -> log.warn("lease renewal failed [cause: {}]", t.getMessage()));
+    pruneEnded();
+  }
+
+  private Future<Void> renew() {
     long leaseUntil = System.currentTimeMillis() + timing.leaseMs();
-    Bus.request(
+    return Bus.request(
             vertx.eventBus(),
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(nodeId, leaseUntil))
-        .onFailure(t -> log.warn("lease renewal failed [cause: {}]", t.getMessage()));
-    pruneEnded();
+        .mapEmpty();
   }
 
   /**
