@@ -86,7 +86,8 @@ public final class Bench {
       System.err.println("bench: " + e.getMessage());
       System.err.println(
           "usage: run.sh S1|S2|S3|S4|S5|S6 [--scale smoke|moderate|full]"
-              + " [--targets state,mosquitto,nats] [--no-calibration] [--name value ...]");
+              + " [--targets state,mosquitto,nats] [--no-calibration] [--repeat N]"
+              + " [--name value ...]");
       code = 2;
     }
     System.exit(code);
@@ -125,16 +126,29 @@ public final class Bench {
         Systems systems = new Systems(options, work)) {
       Ctx ctx = new Ctx(options, harness, systems);
       List<String> names = new ArrayList<>(options.targets(scenario.defaultTargets()));
+      // --repeat N: N runs per target; the median run is reported, with the spread.
+      int repeat = Math.max(1, Integer.parseInt(options.string("repeat", "1")));
       for (String target : names) {
-        System.err.printf("== %s %s against %s%n", scenario.id(), options.scale(), target);
+        List<JsonObject> runs = new ArrayList<>();
         try {
-          targets.add(scenario.run(ctx, target, 1.0).put("target", target));
+          for (int r = 1; r <= repeat; r++) {
+            System.err.printf(
+                "== %s %s against %s%s%n",
+                scenario.id(),
+                options.scale(),
+                target,
+                repeat > 1 ? " (run " + r + " of " + repeat + ")" : "");
+            try {
+              runs.add(scenario.run(ctx, target, 1.0));
+            } finally {
+              systems.close();
+            }
+          }
+          targets.add(Repeats.combine(runs).put("target", target));
         } catch (RuntimeException e) {
           failures++;
           System.err.printf("%n%s against %s failed: %s%n", scenario.id(), target, e);
           targets.add(new JsonObject().put("target", target).put("failed", e.toString()));
-        } finally {
-          systems.close();
         }
       }
       if (!options.flag("no-calibration")) {

@@ -98,6 +98,42 @@ final class Report {
           .append(line("deliveries per server CPU-second", xLabel, perCpu));
     }
 
+    // Repeated runs (--repeat N): the spread behind the median run shown above.
+    StringBuilder spread = new StringBuilder();
+    for (JsonObject t : targets) {
+      JsonObject sp = t.getJsonObject("spread");
+      if (sp == null) {
+        continue;
+      }
+      JsonObject tp = sp.getJsonObject("throughput");
+      JsonObject p99Spread = sp.getJsonObject("p99Ms");
+      spread
+          .append("<tr><td>")
+          .append(esc(t.getString("target")))
+          .append("</td><td>")
+          .append(sp.getInteger("runs"))
+          .append("</td><td>")
+          .append(tp.getValue("min"))
+          .append(" / ")
+          .append(tp.getValue("median"))
+          .append(" / ")
+          .append(tp.getValue("max"))
+          .append("</td><td>")
+          .append(p99Spread.getValue("min"))
+          .append(" / ")
+          .append(p99Spread.getValue("median"))
+          .append(" / ")
+          .append(p99Spread.getValue("max"))
+          .append("</td></tr>");
+    }
+    if (spread.length() > 0) {
+      h.append("<h2>Repeated runs (the median run is shown above)</h2><table><tr><th>target</th>")
+          .append("<th>runs</th><th>throughput min / median / max</th>")
+          .append("<th>p99 ms min / median / max</th></tr>")
+          .append(spread)
+          .append("</table>");
+    }
+
     // Cluster sizes (S6).
     for (JsonObject t : targets) {
       JsonArray clusters = t.getJsonArray("clusters");
