@@ -105,25 +105,15 @@ final class Report {
       if (sp == null) {
         continue;
       }
-      JsonObject tp = sp.getJsonObject("throughput");
-      JsonObject p99Spread = sp.getJsonObject("p99Ms");
       spread
           .append("<tr><td>")
           .append(esc(t.getString("target")))
           .append("</td><td>")
           .append(sp.getInteger("runs"))
           .append("</td><td>")
-          .append(tp.getValue("min"))
-          .append(" / ")
-          .append(tp.getValue("median"))
-          .append(" / ")
-          .append(tp.getValue("max"))
+          .append(minMedianMax(sp.getJsonObject("throughput")))
           .append("</td><td>")
-          .append(p99Spread.getValue("min"))
-          .append(" / ")
-          .append(p99Spread.getValue("median"))
-          .append(" / ")
-          .append(p99Spread.getValue("max"))
+          .append(minMedianMax(sp.getJsonObject("p99Ms")))
           .append("</td></tr>");
     }
     if (spread.length() > 0) {
@@ -193,6 +183,10 @@ final class Report {
         .append(esc(run.encodePrettily()))
         .append("</pre></details></body></html>\n");
     return h.toString();
+  }
+
+  private static String minMedianMax(JsonObject range) {
+    return range.getValue("min") + " / " + range.getValue("median") + " / " + range.getValue("max");
   }
 
   private static Map<String, Double> metric(List<JsonObject> targets, String field) {
