@@ -180,14 +180,7 @@ public final class ClientCommand {
       if (!command.equals("add") && roles != null) {
         throw new UsageException("--roles only goes with add");
       }
-      return new Request(command, id, parseRoles(roles), rest);
-    }
-
-    private static List<String> parseRoles(String roles) {
-      if (roles == null) {
-        return List.of();
-      }
-      return Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
+      return new Request(command, id, FlagList.commaList(roles), rest);
     }
   }
 }

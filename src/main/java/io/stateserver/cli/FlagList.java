@@ -1,5 +1,6 @@
 package io.stateserver.cli;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** Takes a tool's own flags out of its argument list, leaving the rest for the configuration. */
@@ -26,5 +27,13 @@ final class FlagList {
       }
     }
     return value;
+  }
+
+  /** A comma-separated flag value as a list, blanks dropped; null gives an empty list. */
+  static List<String> commaList(String value) {
+    if (value == null) {
+      return List.of();
+    }
+    return Arrays.stream(value.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
   }
 }

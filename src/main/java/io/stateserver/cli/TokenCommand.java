@@ -110,14 +110,7 @@ public final class TokenCommand {
       if (sub == null || sub.isBlank()) {
         throw new UsageException("--sub <client id> is required");
       }
-      return new Request(false, sub, parseRoles(roles), parseTtl(ttl), rest);
-    }
-
-    private static List<String> parseRoles(String roles) {
-      if (roles == null) {
-        return List.of();
-      }
-      return Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
+      return new Request(false, sub, FlagList.commaList(roles), parseTtl(ttl), rest);
     }
 
     private static long parseTtl(String ttl) throws UsageException {

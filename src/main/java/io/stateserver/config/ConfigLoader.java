@@ -361,17 +361,17 @@ public final class ConfigLoader {
       throw new ConfigException(
           "setting jwt.secret (STATE_JWT_SECRET) is set but empty; remove it to use the generated"
               + " secret, or give at least "
-              + JwtSecretFile.MIN_SECRET_BYTES
+              + ServerConfig.Jwt.MIN_SECRET_BYTES
               + " bytes");
     }
     String secret = nonBlank(configured);
     if (secret == null) {
       return JwtSecretFile.readOrCreate(dataDir);
     }
-    if (secret.getBytes(StandardCharsets.UTF_8).length < JwtSecretFile.MIN_SECRET_BYTES) {
+    if (secret.getBytes(StandardCharsets.UTF_8).length < ServerConfig.Jwt.MIN_SECRET_BYTES) {
       throw new ConfigException(
           "setting jwt.secret (STATE_JWT_SECRET) must be at least "
-              + JwtSecretFile.MIN_SECRET_BYTES
+              + ServerConfig.Jwt.MIN_SECRET_BYTES
               + " bytes long");
     }
     return secret;

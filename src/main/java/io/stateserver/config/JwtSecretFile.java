@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class JwtSecretFile {
   static final String FILE_NAME = "jwt-secret";
-  static final int MIN_SECRET_BYTES = 32;
 
   private static final Logger log = LoggerFactory.getLogger(JwtSecretFile.class);
   private static final int GENERATED_BYTES = 48;
@@ -33,12 +32,12 @@ final class JwtSecretFile {
         create(dataDir, file);
       }
       String secret = Files.readString(file, StandardCharsets.UTF_8).trim();
-      if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      if (secret.getBytes(StandardCharsets.UTF_8).length < ServerConfig.Jwt.MIN_SECRET_BYTES) {
         throw new ConfigException(
             "the jwt secret in "
                 + file
                 + " is shorter than "
-                + MIN_SECRET_BYTES
+                + ServerConfig.Jwt.MIN_SECRET_BYTES
                 + " bytes; replace it or delete the file to have a new one generated");
       }
       return secret;

@@ -110,6 +110,9 @@ public record ServerConfig(
       int tokenLifetimeSeconds) {
     public static final int DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 
+    /** The shortest HS256 secret accepted, in UTF-8 bytes (PROTOCOL.md section 8). */
+    public static final int MIN_SECRET_BYTES = 32;
+
     /** The settings without an issued-token lifetime (the default one applies). */
     public Jwt(
         String secret, List<Path> publicKeys, String issuer, String audience, int leewaySeconds) {

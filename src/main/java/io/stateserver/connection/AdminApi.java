@@ -46,27 +46,16 @@ final class AdminApi {
     router.post("/v1/admin/revoke").handler(rc -> asAdmin(rc, p -> revoke(rc)));
   }
 
+  /** As {@link HttpReplies#authenticated}, for principals with the role admin only. */
   private void asAdmin(RoutingContext rc, Function<Principal, Future<?>> op) {
-    String token = BearerToken.fromHeaders(rc.request().headers());
-    if (token == null) {
-      HttpReplies.fail(rc, new StateException(ErrorCode.UNAUTHORIZED, "missing bearer token"));
-      return;
-    }
-    ctx.verifier()
-        .verify(token)
-        .compose(
-            p -> {
-              if (!p.isAdmin()) {
-                return Future.failedFuture(
-                    new StateException(ErrorCode.FORBIDDEN, "the admin API needs the role admin"));
-              }
-              try {
-                return op.apply(p);
-              } catch (StateException e) {
-                return Future.failedFuture(e);
-              }
-            })
-        .onFailure(t -> HttpReplies.fail(rc, Bus.asStateException(t)));
+    HttpReplies.authenticated(
+        ctx,
+        rc,
+        p ->
+            p.isAdmin()
+                ? op.apply(p)
+                : Future.failedFuture(
+                    new StateException(ErrorCode.FORBIDDEN, "the admin API needs the role admin")));
   }
 
   private Future<?> register(RoutingContext rc) {

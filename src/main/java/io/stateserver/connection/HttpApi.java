@@ -51,22 +51,7 @@ final class HttpApi {
 
   private void authenticated(
       RoutingContext rc, java.util.function.Function<Principal, Future<?>> op) {
-    String token = BearerToken.fromHeaders(rc.request().headers());
-    if (token == null) {
-      fail(rc, new StateException(ErrorCode.UNAUTHORIZED, "missing bearer token"));
-      return;
-    }
-    ctx.verifier()
-        .verify(token)
-        .compose(
-            p -> {
-              try {
-                return op.apply(p);
-              } catch (StateException e) {
-                return Future.failedFuture(e);
-              }
-            })
-        .onFailure(t -> fail(rc, Bus.asStateException(t)));
+    HttpReplies.authenticated(ctx, rc, op);
   }
 
   private Future<?> onKey(RoutingContext rc, Principal p) {
@@ -168,7 +153,7 @@ final class HttpApi {
 
   private int parseLimit(String text) {
     if (text == null) {
-      return 1000;
+      return RequestChecks.DEFAULT_LIST_LIMIT;
     }
     int max = ctx.config().limits().maxListLimit();
     try {

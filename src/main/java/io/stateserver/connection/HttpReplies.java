@@ -1,9 +1,13 @@
 package io.stateserver.connection;
 
+import io.stateserver.bus.Bus;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.security.Principal;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
  * JSON responses of every HTTP route (state API, token endpoint, admin API), and the one place
@@ -12,6 +16,30 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class HttpReplies {
   private HttpReplies() {}
+
+  /**
+   * Runs {@code op} for the principal of the request's bearer token. A missing or bad token, and
+   * any failure of {@code op} (thrown or as a failed future), become the error response.
+   */
+  static void authenticated(
+      ConnectionContext ctx, RoutingContext rc, Function<Principal, Future<?>> op) {
+    String token = BearerToken.fromHeaders(rc.request().headers());
+    if (token == null) {
+      fail(rc, new StateException(ErrorCode.UNAUTHORIZED, "missing bearer token"));
+      return;
+    }
+    ctx.verifier()
+        .verify(token)
+        .compose(
+            p -> {
+              try {
+                return op.apply(p);
+              } catch (StateException e) {
+                return Future.failedFuture(e);
+              }
+            })
+        .onFailure(t -> fail(rc, Bus.asStateException(t)));
+  }
 
   static void json(RoutingContext rc, int status, JsonObject body) {
     if (rc.response().ended()) {

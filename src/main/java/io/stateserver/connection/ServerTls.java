@@ -58,7 +58,10 @@ final class ServerTls {
                   .setCertPath(http.tls().certFile().toString())
                   .setKeyPath(http.tls().keyFile().toString()));
     }
-    refuseVulnerableSni(options, coreVersion());
+    if (options.isSsl() && options.isSni()) {
+      // Only then is the core version needed (a classpath read, so not on every start).
+      refuseVulnerableSni(options, coreVersion());
+    }
     return options;
   }
 

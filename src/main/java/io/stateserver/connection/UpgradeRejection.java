@@ -18,6 +18,7 @@ final class UpgradeRejection {
   private static final Logger log = LoggerFactory.getLogger(UpgradeRejection.class);
   static final int TOO_MANY_REQUESTS = 429;
   private static volatile boolean warned;
+  private static volatile Field requestField;
 
   private UpgradeRejection() {}
 
@@ -31,8 +32,13 @@ final class UpgradeRejection {
 
   private static HttpServerResponse responseOf(ServerWebSocketHandshake hs) {
     try {
-      Field field = hs.getClass().getDeclaredField("request");
-      field.setAccessible(true);
+      // Looked up once: refused upgrades are the path a flooding address hits.
+      Field field = requestField;
+      if (field == null || field.getDeclaringClass() != hs.getClass()) {
+        field = hs.getClass().getDeclaredField("request");
+        field.setAccessible(true);
+        requestField = field;
+      }
       Object request = field.get(hs);
       if (request instanceof io.vertx.core.http.HttpServerRequest r) {
         return r.response();

@@ -30,7 +30,7 @@ public final class ServerMetrics {
   private final DistributionSummary batchSize;
   private final Timer commitLatency;
   // Registry lookups build a meter id and hash its tags on every call; these run per request.
-  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Counter>> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> rejectionCounters = new ConcurrentHashMap<>();
 
@@ -129,9 +129,8 @@ public final class ServerMetrics {
   public void request(String op, String result) {
     String known = knownOp(op);
     requestCounters
-        .computeIfAbsent(
-            known + ' ' + result,
-            k -> registry.counter("state_requests", "op", known, "result", result))
+        .computeIfAbsent(known, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(result, r -> registry.counter("state_requests", "op", known, "result", r))
         .increment();
     if (!"ok".equals(result)) {
       errorCounters

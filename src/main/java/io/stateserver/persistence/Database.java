@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's database: migrated schema, a connection pool for reads and session updates, and the
- * one connection that commits state writes.
+ * The server's database: migrated schema, a connection pool for reads and session maintenance, and
+ * the one connection that commits state writes and session changes.
  */
 public final class Database {
   private static final Logger log = LoggerFactory.getLogger(Database.class);

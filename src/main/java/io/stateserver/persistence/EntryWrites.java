@@ -43,7 +43,7 @@ final class EntryWrites {
       ps.setArray(1, array);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          StoredEntry entry = entry(rs);
+          StoredEntry entry = Rows.entry(rs);
           rows.put(entry.key(), entry);
         }
       }
@@ -74,7 +74,7 @@ final class EntryWrites {
       ps.setArray(1, c.createArrayOf(dialect.keyArrayType(), clients.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          SessionRow session = session(rs);
+          SessionRow session = Rows.session(rs);
           byClient.computeIfAbsent(session.clientId(), k -> new ArrayList<>()).add(session);
         }
       }
@@ -105,29 +105,5 @@ final class EntryWrites {
       }
       ps.executeBatch();
     }
-  }
-
-  private static StoredEntry entry(ResultSet rs) throws SQLException {
-    return new StoredEntry(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getLong(3),
-        rs.getBoolean(4),
-        rs.getLong(5),
-        rs.getString(6),
-        rs.getObject(7, Long.class),
-        rs.getString(8));
-  }
-
-  private static SessionRow session(ResultSet rs) throws SQLException {
-    return new SessionRow(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getBoolean(4),
-        rs.getLong(5),
-        rs.getObject(6, Long.class),
-        rs.getLong(7),
-        rs.getBoolean(8));
   }
 }

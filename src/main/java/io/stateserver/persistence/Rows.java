@@ -3,7 +3,7 @@ package io.stateserver.persistence;
 import io.stateserver.session.SessionRow;
 import io.stateserver.state.StoredEntry;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /** Mapping between table rows and records, by column position (H2 upper-cases column names). */
@@ -23,17 +23,17 @@ final class Rows {
         row.getString(7));
   }
 
-  /** The parameters of {@link SqlStatements#UPDATE_ENTRY}. */
-  static Tuple entryUpdate(StoredEntry e) {
-    return Tuple.tuple()
-        .addString(e.valueJson())
-        .addLong(e.version())
-        .addBoolean(e.deleted())
-        .addLong(e.updatedAt())
-        .addString(e.updatedBy())
-        .addLong(e.expiresAt())
-        .addString(e.ownerSession())
-        .addString(e.key());
+  /** As {@link #entry(Row)}, from a plain JDBC result (the writer connection). */
+  static StoredEntry entry(ResultSet rs) throws SQLException {
+    return new StoredEntry(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getLong(3),
+        rs.getBoolean(4),
+        rs.getLong(5),
+        rs.getString(6),
+        rs.getObject(7, Long.class),
+        rs.getString(8));
   }
 
   /** Reads a row selected with {@link SqlStatements#SESSION_COLUMNS}. */
@@ -47,6 +47,19 @@ final class Rows {
         row.getLong(5),
         row.getLong(6),
         row.getBoolean(7));
+  }
+
+  /** As {@link #session(Row)}, from a plain JDBC result (the writer connection). */
+  static SessionRow session(ResultSet rs) throws SQLException {
+    return new SessionRow(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getBoolean(4),
+        rs.getLong(5),
+        rs.getObject(6, Long.class),
+        rs.getLong(7),
+        rs.getBoolean(8));
   }
 
   /** The SQLSTATE of a failure, if it came from the database; null otherwise. */

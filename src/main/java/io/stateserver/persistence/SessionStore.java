@@ -8,6 +8,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The sessions table. Every change is one conditional statement, so that nodes racing for one
@@ -18,6 +20,8 @@ public final class SessionStore {
   private final Pool pool;
   private final StatementBatcher batcher;
   private final Dialect dialect;
+  // Nodes known to have a lease row. Rows are never deleted, so one ensure per node is enough.
+  private final Set<String> leasedNodes = ConcurrentHashMap.newKeySet();
 
   public SessionStore(Database database) {
     this.pool = database.pool();
@@ -33,8 +37,18 @@ public final class SessionStore {
         .mapEmpty();
   }
 
+  /**
+   * Makes sure the node has a lease row, so that the expiry sweep, which starts from node leases,
+   * finds its sessions. A running node writes its row at start; this covers a store used without
+   * one, at the cost of one statement per node and store.
+   */
   private Future<Integer> ensureNodeLease(String nodeId, long leaseUntil) {
-    return batcher.submit(SqlStatements.ENSURE_NODE_LEASE, nodeId, leaseUntil, nodeId);
+    if (leasedNodes.contains(nodeId)) {
+      return Future.succeededFuture(0);
+    }
+    return batcher
+        .submit(SqlStatements.ENSURE_NODE_LEASE, nodeId, leaseUntil, nodeId)
+        .onSuccess(count -> leasedNodes.add(nodeId));
   }
 
   /**
@@ -75,6 +89,7 @@ public final class SessionStore {
   public Future<Void> renewLeases(String nodeId, long leaseUntil) {
     return pool.preparedQuery(dialect.renewNodeLease())
         .execute(Tuple.of(nodeId, leaseUntil))
+        .onSuccess(rows -> leasedNodes.add(nodeId))
         .mapEmpty();
   }
 
@@ -128,13 +143,6 @@ public final class SessionStore {
     return pool.preparedQuery(SqlStatements.SELECT_SESSION)
         .execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : Rows.session(rows.iterator().next()));
-  }
-
-  /** Every session of a client, ended ones included. */
-  public Future<List<SessionRow>> sessionsOf(String clientId) {
-    return pool.preparedQuery(SqlStatements.SESSIONS_OF_CLIENT)
-        .execute(Tuple.of(clientId))
-        .map(SessionStore::sessions);
   }
 
   private static List<SessionRow> sessions(RowSet<Row> rows) {

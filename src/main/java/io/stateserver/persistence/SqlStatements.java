@@ -129,8 +129,7 @@ final class SqlStatements {
    */
   static final String FIND_EXPIRED_CONNECTED_SESSIONS =
       "SELECT "
-          + "s.id, s.client_id, s.node_id, s.connected, s.connected_at, s.disconnected_at,"
-          + " s.lease_until, s.ended"
+          + SESSION_COLUMNS.replaceAll("(\\w+)", "s.$1")
           + " FROM node_lease n JOIN client_session s ON s.node_id = n.node_id"
           + " WHERE n.lease_until < ? AND s.connected = TRUE AND s.ended = FALSE"
           + " AND s.lease_until < ? ORDER BY s.id LIMIT ?";
@@ -154,9 +153,6 @@ final class SqlStatements {
 
   static final String SELECT_SESSION =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE id = ?";
-
-  static final String SESSIONS_OF_CLIENT =
-      "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE client_id = ? ORDER BY id";
 
   /**
    * Locks and reads the rows of an array of keys, in key order so that concurrent nodes never

@@ -295,6 +295,9 @@ public final class StateStore {
     if (limit < 1) {
       return Future.failedFuture(new IllegalArgumentException("limit must be at least 1"));
     }
+    if (pattern.isExact()) {
+      return exact(pattern.text(), after == null ? "" : after, includeDeleted);
+    }
     int chunk = Math.max(MIN_SCAN_CHUNK, Math.min(MAX_SCAN_CHUNK, limit * 2));
     return scanFrom(
         pattern, after == null ? "" : after, limit, includeDeleted, chunk, new ArrayList<>());
@@ -308,9 +311,6 @@ public final class StateStore {
       int chunk,
       List<StoredEntry> found) {
     String prefix = pattern.literalPrefix();
-    if (pattern.isExact()) {
-      return exact(pattern.text(), after, includeDeleted);
-    }
     Future<RowSet<Row>> rows =
         prefix.isEmpty()
             ? pool.preparedQuery(SqlStatements.SCAN_ALL)

@@ -45,6 +45,7 @@ final class StatementBatcher {
   private Future<List<Future<Integer>>> write(List<Op> batch) {
     return writer
         .inTransaction(c -> run(c, batch))
+        .<List<Future<Integer>>>map(counts -> counts.stream().map(Future::succeededFuture).toList())
         .recover(failure -> batch.size() == 1 ? Future.failedFuture(failure) : oneByOne(batch));
   }
 
@@ -52,15 +53,15 @@ final class StatementBatcher {
   private Future<List<Future<Integer>>> oneByOne(List<Op> batch) {
     List<Future<Integer>> results = new ArrayList<>(batch.size());
     for (Op op : batch) {
-      results.add(writer.inTransaction(c -> run(c, List.of(op)).get(0).result()));
+      results.add(writer.inTransaction(c -> run(c, List.of(op)).get(0)));
     }
     return Future.join(results).transform(done -> Future.succeededFuture(results));
   }
 
-  private static List<Future<Integer>> run(Connection c, List<Op> batch) throws SQLException {
+  private static List<Integer> run(Connection c, List<Op> batch) throws SQLException {
     Map<String, PreparedStatement> statements = new HashMap<>();
     try {
-      List<Future<Integer>> counts = new ArrayList<>(batch.size());
+      List<Integer> counts = new ArrayList<>(batch.size());
       for (Op op : batch) {
         PreparedStatement ps = statements.get(op.sql());
         if (ps == null) {
@@ -70,7 +71,7 @@ final class StatementBatcher {
         for (int i = 0; i < op.params().length; i++) {
           ps.setObject(i + 1, op.params()[i]);
         }
-        counts.add(Future.succeededFuture(ps.executeUpdate()));
+        counts.add(ps.executeUpdate());
       }
       c.commit();
       return counts;

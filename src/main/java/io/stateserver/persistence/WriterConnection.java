@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * to the event loop between statements, so a four-statement transaction made eight thread hops, and
  * each return waited behind the socket work of that event loop. The write transaction is strictly
  * sequential anyway (group commit keeps one in flight), so it runs here as one blocking task on a
- * dedicated worker: one hop in, one hop out, plain JDBC with statements prepared once. Reads and
- * session updates stay on the pool. No event loop ever touches this connection.
+ * dedicated worker: one hop in, one hop out, plain JDBC. Session opens, resumes and drops are
+ * committed here too ({@link StatementBatcher}); reads and the periodic session maintenance stay on
+ * the pool. No event loop ever touches this connection.
  */
 final class WriterConnection {
   private static final Logger log = LoggerFactory.getLogger(WriterConnection.class);

@@ -3,6 +3,7 @@ package io.stateserver.ratelimit;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.local.SynchronizationStrategy;
 import java.time.Duration;
 
 /** Bucket4j configurations of the server's limits: a capacity refilled greedily at a rate. */
@@ -30,19 +31,18 @@ final class Buckets {
 
   /** A thread-safe local bucket on the given clock. */
   static Bucket local(BucketConfiguration config, TimeMeter time) {
-    var builder = Bucket.builder().withCustomTimePrecision(time);
-    for (var bandwidth : config.getBandwidths()) {
-      builder.addLimit(bandwidth);
-    }
-    return builder.build();
+    return build(config, time, SynchronizationStrategy.LOCK_FREE);
   }
 
   /** A bucket used by one thread only (no synchronisation cost). */
   static Bucket singleThreaded(BucketConfiguration config, TimeMeter time) {
+    return build(config, time, SynchronizationStrategy.NONE);
+  }
+
+  private static Bucket build(
+      BucketConfiguration config, TimeMeter time, SynchronizationStrategy synchronization) {
     var builder =
-        Bucket.builder()
-            .withCustomTimePrecision(time)
-            .withSynchronizationStrategy(io.github.bucket4j.local.SynchronizationStrategy.NONE);
+        Bucket.builder().withCustomTimePrecision(time).withSynchronizationStrategy(synchronization);
     for (var bandwidth : config.getBandwidths()) {
       builder.addLimit(bandwidth);
     }

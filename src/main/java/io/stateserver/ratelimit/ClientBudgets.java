@@ -195,12 +195,4 @@ public final class ClientBudgets {
   int trackedClients() {
     return leases.size();
   }
-
-  long leaseMessages() {
-    return leaseMessages;
-  }
-
-  long leaseBytes() {
-    return leaseBytes;
-  }
 }

@@ -44,8 +44,4 @@ public final class LocalSharedBudget implements SharedBudget {
                 p.messages.getAvailableTokens() >= messageConfig.getBandwidths()[0].getCapacity()
                     && p.bytes.getAvailableTokens() >= byteConfig.getBandwidths()[0].getCapacity());
   }
-
-  int tracked() {
-    return buckets.size();
-  }
 }

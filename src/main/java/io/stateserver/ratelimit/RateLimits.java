@@ -113,8 +113,4 @@ public final class RateLimits {
     clients.evictIdle();
     upgrades.evictIdle();
   }
-
-  ConnectionCounts connections() {
-    return connections;
-  }
 }

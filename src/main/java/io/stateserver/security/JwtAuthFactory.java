@@ -36,7 +36,6 @@ final class JwtAuthFactory {
   static final String HS256 = "HS256";
   static final String RS256 = "RS256";
   static final String ES256 = "ES256";
-  static final int MIN_SECRET_BYTES = 32;
 
   private static final Logger log = LoggerFactory.getLogger(JwtAuthFactory.class);
 
@@ -48,9 +47,12 @@ final class JwtAuthFactory {
   /** Reads the public key files (blocking, once at start-up). */
   static Provider create(Vertx vertx, ServerConfig.Jwt config) {
     if (config.secret() == null
-        || config.secret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+        || config.secret().getBytes(StandardCharsets.UTF_8).length
+            < ServerConfig.Jwt.MIN_SECRET_BYTES) {
       throw new ConfigException(
-          "the jwt secret is missing or shorter than " + MIN_SECRET_BYTES + " bytes");
+          "the jwt secret is missing or shorter than "
+              + ServerConfig.Jwt.MIN_SECRET_BYTES
+              + " bytes");
     }
     JWTAuthOptions options =
         new JWTAuthOptions()

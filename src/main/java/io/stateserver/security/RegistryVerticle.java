@@ -45,13 +45,6 @@ public final class RegistryVerticle extends VerticleBase {
 
   /**
    * @param pool the database pool, available once the persistence verticle has started
-   */
-  public RegistryVerticle(
-      Supplier<Pool> pool, ServerConfig config, DenyList denyList, SecretHasher hasher) {
-    this(pool, config, denyList, hasher, kind -> {});
-  }
-
-  /**
    * @param onRateLimited told the {@code RejectionKind} of every refused token request (metrics)
    */
   public RegistryVerticle(
@@ -80,7 +73,7 @@ public final class RegistryVerticle extends VerticleBase {
         .onSuccess(
             v -> {
               refreshTimer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
-              evictTimer = vertx.setPeriodic(EVICT_MS, id -> limiter.evictIdle(System.nanoTime()));
+              evictTimer = vertx.setPeriodic(EVICT_MS, id -> evict());
               log.info(
                   "client registry ready [disabled: {}, revoked: {}]",
                   denyList.disabledCount(),
@@ -100,15 +93,29 @@ public final class RegistryVerticle extends VerticleBase {
     denyList.apply(change);
   }
 
-  /** Re-reads the deny state from the database and purges expired revocations. */
+  /**
+   * Forgets idle token-request buckets and deletes expired revocations from the database; the rows
+   * only expire with their tokens, so this need not run with every refresh.
+   */
+  private void evict() {
+    limiter.evictIdle(System.nanoTime());
+    clients
+        .purgeRevocations(revocationsExpiredBefore())
+        .onFailure(t -> log.warn("revocation purge failed [cause: {}]", t.getMessage()));
+  }
+
+  /** A revocation is kept for the leeway past its token's expiry, which verification allows too. */
+  private long revocationsExpiredBefore() {
+    return System.currentTimeMillis() / 1000 - config.jwt().leewaySeconds();
+  }
+
+  /** Re-reads the deny state from the database. */
   private Future<Void> refresh() {
     if (refreshing) {
       return Future.succeededFuture();
     }
     refreshing = true;
-    long nowSeconds = System.currentTimeMillis() / 1000;
-    // A revocation is kept for the leeway past its token's expiry, which verification allows too.
-    long expiredBefore = nowSeconds - config.jwt().leewaySeconds();
+    long expiredBefore = revocationsExpiredBefore();
     long started = denyList.readStarted();
     return clients
         .denyState(expiredBefore)
@@ -120,7 +127,6 @@ public final class RegistryVerticle extends VerticleBase {
               }
               denyList.pruneRevoked(expiredBefore);
             })
-        .compose(s -> clients.purgeRevocations(expiredBefore))
         .<Void>mapEmpty()
         .onFailure(t -> log.warn("deny list refresh failed [cause: {}]", t.getMessage()))
         .onComplete(ar -> refreshing = false);

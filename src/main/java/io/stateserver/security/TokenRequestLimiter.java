@@ -65,10 +65,6 @@ final class TokenRequestLimiter {
     evict(byAddress, nowNanos);
   }
 
-  int tracked() {
-    return byClient.size() + byAddress.size();
-  }
-
   private static void evict(Map<String, Bucket> buckets, long nowNanos) {
     for (Iterator<Bucket> it = buckets.values().iterator(); it.hasNext(); ) {
       if (it.next().isFull(nowNanos)) {
