@@ -7,7 +7,7 @@ import io.stateserver.support.RawWebSocket;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -212,28 +212,22 @@ class LiveFuzzerIT {
     WebSocketClient client =
         vertx.createWebSocketClient(
             new WebSocketClientOptions().setMaxFrameSize(MAX_FRAME_BYTES * 4));
-    WebSocket ws =
-        SyncClient.await(
-            client
-                .connect(
-                    new WebSocketConnectOptions()
-                        .setHost("127.0.0.1")
-                        .setPort(server.port())
-                        .setURI("/v1/ws")
-                        .addHeader("Authorization", "Bearer " + server.adminToken()))
-                .map(
-                    w -> {
-                      w.textMessageHandler(
-                          text -> onFuzzReply(text, refused, violations, byCode, window));
-                      w.closeHandler(
-                          v -> {
-                            if (!done.get()) {
-                              violations.add(
-                                  "connection closed [code: " + w.closeStatusCode() + "]");
-                            }
-                          });
-                      return w;
-                    }));
+    // Handlers before connecting, so that the hello cannot arrive without one.
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(text -> onFuzzReply(text, refused, violations, byCode, window));
+    ws.closeHandler(
+        v -> {
+          if (!done.get()) {
+            violations.add("connection closed [code: " + ws.closeStatusCode() + "]");
+          }
+        });
+    SyncClient.await(
+        ws.connect(
+            new WebSocketConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(server.port())
+                .setURI("/v1/ws")
+                .addHeader("Authorization", "Bearer " + server.adminToken())));
     long sent = 0;
     long deadline = System.currentTimeMillis() + FUZZ_BUDGET_MS;
     try {

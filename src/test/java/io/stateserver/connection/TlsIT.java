@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -104,11 +104,10 @@ class TlsIT {
                 .setVerifyHost(true)
                 .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
     CompletableFuture<JsonObject> hello = new CompletableFuture<>();
-    WebSocket ws =
-        SyncClient.await(
-            client
-                .connect(wsOptions(server.adminToken()))
-                .onSuccess(s -> s.textMessageHandler(t -> hello.complete(new JsonObject(t)))));
+    // The handler before connecting, so that the hello cannot arrive without one.
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(t -> hello.complete(new JsonObject(t)));
+    SyncClient.await(ws.connect(wsOptions(server.adminToken())));
     try {
       assertThat(ws.isSsl()).isTrue();
       assertThat(hello.get(20, TimeUnit.SECONDS).getString("type")).isEqualTo("hello");

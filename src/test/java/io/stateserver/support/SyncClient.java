@@ -3,6 +3,7 @@ package io.stateserver.support;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -37,9 +38,13 @@ public final class SyncClient implements AutoCloseable {
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
   private final AtomicLong ids = new AtomicLong();
 
-  private SyncClient(WebSocketClient client, WebSocket ws) {
+  private SyncClient(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
+    // Before connecting: a handler set once the connect future completed can miss the hello, which
+    // the server may send before a descheduled test thread gets to attach it.
+    ws.textMessageHandler(this::onText);
+    ws.closeHandler(v -> onClose(ws.closeStatusCode()));
   }
 
   /** Connects with {@code Authorization: Bearer <token>} and waits for the hello. */
@@ -53,16 +58,10 @@ public final class SyncClient implements AutoCloseable {
    */
   public static SyncClient connect(Vertx vertx, int port, String token, String query) {
     WebSocketClient client = newClient(vertx);
-    // Handlers are set in the connect callback, before the socket can deliver a frame.
-    SyncClient c = await(client.connect(options(port, token, query)).map(ws -> listen(client, ws)));
-    c.hello();
-    return c;
-  }
-
-  private static SyncClient listen(WebSocketClient client, WebSocket ws) {
+    ClientWebSocket ws = client.webSocket();
     SyncClient c = new SyncClient(client, ws);
-    ws.textMessageHandler(c::onText);
-    ws.closeHandler(v -> c.onClose(ws.closeStatusCode()));
+    await(ws.connect(options(port, token, query)));
+    c.hello();
     return c;
   }
 

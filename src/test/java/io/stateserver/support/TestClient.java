@@ -3,6 +3,7 @@ package io.stateserver.support;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -24,7 +25,7 @@ public final class TestClient {
   private final Vertx vertx;
   // Held so that the client is not collected (and closed) while its socket is in use.
   private final WebSocketClient client;
-  private final WebSocket ws;
+  private final ClientWebSocket ws;
   private final List<JsonObject> frames = new ArrayList<>();
   private final Map<Object, List<JsonObject>> repliesById = new HashMap<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -34,10 +35,11 @@ public final class TestClient {
 
   private record Waiter(Predicate<JsonObject> match, Promise<JsonObject> promise) {}
 
-  private TestClient(Vertx vertx, WebSocketClient client, WebSocket ws) {
+  private TestClient(Vertx vertx, WebSocketClient client, ClientWebSocket ws) {
     this.vertx = vertx;
     this.client = client;
     this.ws = ws;
+    // Set before connecting, so that no frame (the hello above all) can arrive without a handler.
     ws.textMessageHandler(this::onText);
     ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
   }
@@ -60,7 +62,8 @@ public final class TestClient {
     if (token != null) {
       options.addHeader("Authorization", "Bearer " + token);
     }
-    return client.connect(options).map(ws -> new TestClient(vertx, client, ws));
+    TestClient c = new TestClient(vertx, client, client.webSocket());
+    return c.ws.connect(options).map(c);
   }
 
   private void onText(String text) {

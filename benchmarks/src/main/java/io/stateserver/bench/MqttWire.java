@@ -3,6 +3,7 @@ package io.stateserver.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -38,7 +39,10 @@ final class MqttWire implements Wire {
             .setPort(port)
             .setURI("/mqtt")
             .addSubProtocol("mqtt");
-    return client.connect(options).compose(ws -> new MqttConn(ws, events).handshake(clientId));
+    // Handlers before connecting, so that no early packet can arrive without one.
+    ClientWebSocket ws = client.webSocket();
+    MqttConn conn = new MqttConn(ws, events);
+    return ws.connect(options).compose(connected -> conn.handshake(clientId));
   }
 
   static Buffer connectPacket(String clientId) {

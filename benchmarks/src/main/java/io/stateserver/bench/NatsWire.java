@@ -3,6 +3,7 @@ package io.stateserver.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -37,7 +38,10 @@ final class NatsWire implements Wire {
       ConnEvents events) {
     WebSocketConnectOptions options =
         new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/");
-    return client.connect(options).compose(ws -> new NatsConn(ws, events).handshake());
+    // Handlers before connecting: NATS sends INFO right behind the upgrade.
+    ClientWebSocket ws = client.webSocket();
+    NatsConn conn = new NatsConn(ws, events);
+    return ws.connect(options).compose(connected -> conn.handshake());
   }
 
   private static final class NatsConn extends FramedConn {

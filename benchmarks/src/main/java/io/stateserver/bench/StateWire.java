@@ -3,6 +3,7 @@ package io.stateserver.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -45,7 +46,11 @@ final class StateWire implements Wire {
             .setPort(port)
             .setURI("/v1/ws")
             .addHeader("Authorization", "Bearer " + token);
-    return client.connect(options).compose(ws -> new StateConn(ws, events).hello());
+    // The connection's handlers go on before connecting: a frame that arrives before a handler is
+    // set is lost, and the hello may come right behind the upgrade.
+    ClientWebSocket ws = client.webSocket();
+    StateConn conn = new StateConn(ws, events);
+    return ws.connect(options).compose(connected -> conn.hello());
   }
 
   private static final class StateConn extends FramedConn {
