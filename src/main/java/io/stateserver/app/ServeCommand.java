@@ -4,6 +4,7 @@ import io.stateserver.config.ConfigException;
 import io.stateserver.config.ConfigLoader;
 import io.stateserver.config.ServerConfig;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,14 @@ public final class ServeCommand {
     } catch (ConfigException e) {
       System.err.println("configuration error: " + e.getMessage());
       return 2;
+    } catch (ExecutionException e) {
+      // key files are read once Vert.x runs, so their errors arrive through the future
+      if (e.getCause() instanceof ConfigException refused) {
+        System.err.println("configuration error: " + refused.getMessage());
+        return 2;
+      }
+      log.error("start failed", e.getCause());
+      return 1;
     } catch (Exception e) {
       log.error("start failed", e);
       return 1;

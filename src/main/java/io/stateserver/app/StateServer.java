@@ -1,5 +1,6 @@
 package io.stateserver.app;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stateserver.bus.Codecs;
@@ -10,6 +11,7 @@ import io.stateserver.connection.ConnectionVerticle;
 import io.stateserver.connection.EdgeFactory;
 import io.stateserver.connection.FanoutVerticle;
 import io.stateserver.connection.LiveSessions;
+import io.stateserver.connection.ServerTls;
 import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.persistence.PersistenceVerticle;
 import io.stateserver.ratelimit.RateLimitVerticle;
@@ -75,6 +77,8 @@ public final class StateServer {
           "a clustered node needs a shared database: set STATE_DB_URL to PostgreSQL (or an H2"
               + " server URL jdbc:h2:tcp://...); the embedded H2 database belongs to one node only");
     }
+    // A wrong certificate path fails here, before a clustered node spends time joining.
+    ServerTls.check(config.http());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ServerMetrics metrics = new ServerMetrics(registry);
     // Native epoll where available: fewer syscalls and allocations per socket write than NIO.
@@ -94,18 +98,45 @@ public final class StateServer {
     } else {
       vertxFuture = Future.succeededFuture(builder.build());
     }
-    HazelcastClusterManager hazelcast = clusterManager;
+    HazelcastClusterManager cluster = clusterManager;
     return vertxFuture.compose(
         vertx ->
-            deploy(
-                vertx,
-                config,
-                registry,
-                metrics,
-                RateLimits.create(
-                    config.limits(),
-                    hazelcast == null ? null : hazelcast.getHazelcastInstance(),
-                    metrics)));
+            vertx
+                .executeBlocking(
+                    () ->
+                        BlockingParts.build(
+                            vertx,
+                            config,
+                            metrics,
+                            // only there once the node has joined
+                            cluster == null ? null : cluster.getHazelcastInstance()),
+                    false)
+                .recover(t -> closeAfterFailure(vertx, t))
+                .compose(parts -> deploy(vertx, config, registry, metrics, parts)));
+  }
+
+  /**
+   * What start-up builds with blocking calls: the key files are read and parsed, and the shared
+   * rate-limit map is looked up in Hazelcast (a cluster call). On a worker thread, once: the
+   * clustered build may complete on an event loop.
+   */
+  private record BlockingParts(DenyList denyList, TokenVerifier verifier, RateLimits rateLimits) {
+    static BlockingParts build(
+        Vertx vertx, ServerConfig config, ServerMetrics metrics, HazelcastInstance hazelcast) {
+      DenyList denyList = new DenyList();
+      return new BlockingParts(
+          denyList,
+          new TokenVerifier(vertx, config.jwt(), denyList),
+          RateLimits.create(config.limits(), hazelcast, metrics));
+    }
+  }
+
+  private static <T> Future<T> closeAfterFailure(Vertx vertx, Throwable t) {
+    // Report the failure now: once Vert.x is closed, its event loops can no longer run the
+    // listeners of a future completed after the close, so it would never complete.
+    log.error("start failed [cause: {}]", String.valueOf(t), t);
+    vertx.close();
+    return Future.failedFuture(t);
   }
 
   private static Future<StateServer> deploy(
@@ -113,12 +144,13 @@ public final class StateServer {
       ServerConfig config,
       PrometheusMeterRegistry registry,
       ServerMetrics metrics,
-      RateLimits rateLimits) {
+      BlockingParts parts) {
     Codecs.register(vertx.eventBus());
     SessionTiming timing = SessionTiming.forGrace(config.limits().sessionGraceMs());
     LiveSessions liveSessions = new LiveSessions();
-    DenyList denyList = new DenyList();
-    TokenVerifier verifier = new TokenVerifier(vertx, config.jwt(), denyList);
+    DenyList denyList = parts.denyList();
+    TokenVerifier verifier = parts.verifier();
+    RateLimits rateLimits = parts.rateLimits();
     // A newly disabled client or revoked token loses its live connections on this node.
     denyList.onNewDenial(() -> liveSessions.closeDenied(verifier::denied));
     AccessPolicy access = new AccessPolicy(config.roles());
@@ -149,6 +181,7 @@ public final class StateServer {
                                 config,
                                 denyList,
                                 new SecretHasher(),
+                                verifier.issuer(),
                                 metrics::rateLimited))))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
@@ -161,14 +194,7 @@ public final class StateServer {
                     s.port(),
                     config.cluster().enabled(),
                     vertx.isNativeTransportEnabled() ? "epoll" : "nio"))
-        .recover(
-            t -> {
-              // Report the failure now: once Vert.x is closed, its event loops can no longer run
-              // the listeners of a future completed after the close, so it would never complete.
-              log.error("start failed [cause: {}]", String.valueOf(t), t);
-              vertx.close();
-              return Future.failedFuture(t);
-            });
+        .recover(t -> closeAfterFailure(vertx, t));
   }
 
   private static Future<String> deployEdges(

@@ -42,7 +42,6 @@ public final class EdgeFactory {
     this.registry = registry;
     this.rateLimits = rateLimits;
     this.port = listenPort(config.http().port());
-    ServerTls.check(config.http());
   }
 
   /**

@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * (maven-enforcer-plugin in pom.xml); {@link #refuseVulnerableSni} is the same rule at run time,
  * for a build that got around it.
  */
-final class ServerTls {
+public final class ServerTls {
   static final String SNI_FIXED_CORE = "5.0.12";
   private static final String VERSION_RESOURCE = "META-INF/vertx/vertx-version.txt";
 
@@ -27,7 +27,7 @@ final class ServerTls {
    * Checks the configured PEM files once at start-up (blocking file reads), so that a wrong path is
    * a clear configuration error rather than a failed listen.
    */
-  static void check(ServerConfig.Http http) {
+  public static void check(ServerConfig.Http http) {
     if (!http.tlsEnabled()) {
       return;
     }

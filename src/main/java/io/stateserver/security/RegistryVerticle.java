@@ -5,6 +5,7 @@ import io.stateserver.bus.Bus;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.ratelimit.TokenRequestLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -38,13 +39,15 @@ public final class RegistryVerticle extends VerticleBase {
   private final TokenRequestLimiter limiter;
   private final Consumer<String> onRateLimited;
   private ClientService clients;
-  private TokenIssuer issuer;
+  private final TokenIssuer issuer;
   private long refreshTimer = -1;
   private long evictTimer = -1;
   private boolean refreshing;
 
   /**
    * @param pool the database pool, available once the persistence verticle has started
+   * @param issuer signs the tokens of {@code POST /v1/token} (built at start-up, off the event
+   *     loop)
    * @param onRateLimited told the {@code RejectionKind} of every refused token request (metrics)
    */
   public RegistryVerticle(
@@ -52,7 +55,9 @@ public final class RegistryVerticle extends VerticleBase {
       ServerConfig config,
       DenyList denyList,
       SecretHasher hasher,
+      TokenIssuer issuer,
       Consumer<String> onRateLimited) {
+    this.issuer = issuer;
     this.onRateLimited = onRateLimited;
     this.pool = pool;
     this.config = config;
@@ -64,7 +69,6 @@ public final class RegistryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     clients = new ClientService(vertx, pool.get(), hasher, config.roles());
-    issuer = new TokenIssuer(vertx, config.jwt());
     var bus = vertx.eventBus();
     var requests = bus.<RegistryOp>localConsumer(Addresses.REGISTRY, this::onRequest);
     var changes = bus.<AccessChange>consumer(Addresses.ACCESS_CHANGES, m -> onChange(m.body()));
@@ -98,7 +102,7 @@ public final class RegistryVerticle extends VerticleBase {
    * only expire with their tokens, so this need not run with every refresh.
    */
   private void evict() {
-    limiter.evictIdle(System.nanoTime());
+    limiter.evictIdle();
     clients
         .purgeRevocations(revocationsExpiredBefore())
         .onFailure(t -> log.warn("revocation purge failed [cause: {}]", t.getMessage()));
@@ -172,7 +176,7 @@ public final class RegistryVerticle extends VerticleBase {
 
   private Future<RegistryOp.IssuedToken> issueToken(RegistryOp.IssueToken request) {
     TokenRequestLimiter.Verdict verdict =
-        limiter.tryAcquire(request.clientId(), request.remoteAddress(), System.nanoTime());
+        limiter.tryAcquire(request.clientId(), request.remoteAddress());
     long waitMs = verdict.waitMs();
     if (waitMs > 0) {
       onRateLimited.accept(verdict.kind());

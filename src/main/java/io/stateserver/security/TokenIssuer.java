@@ -17,8 +17,13 @@ public final class TokenIssuer {
   private final JwtAuthFactory.Provider provider;
   private final ServerConfig.Jwt config;
 
+  /** Reads the configured key files (blocking): call it at start-up, off the event loops. */
   public TokenIssuer(Vertx vertx, ServerConfig.Jwt config) {
-    this.provider = JwtAuthFactory.create(vertx, config);
+    this(JwtAuthFactory.create(vertx, config), config);
+  }
+
+  TokenIssuer(JwtAuthFactory.Provider provider, ServerConfig.Jwt config) {
+    this.provider = provider;
     this.config = config;
   }
 

@@ -42,7 +42,10 @@ public final class TokenVerifier {
   private final LongSupplier nowSeconds;
   private final DenyList denyList;
 
-  /** Builds the verifier; reads the configured public key files, so call it at start-up. */
+  /**
+   * Builds the verifier; reads the configured public key files (blocking), so call it at start-up,
+   * off the event loops.
+   */
   public TokenVerifier(Vertx vertx, ServerConfig.Jwt config) {
     this(vertx, config, new DenyList());
   }
@@ -61,6 +64,11 @@ public final class TokenVerifier {
     this.config = config;
     this.nowSeconds = nowSeconds;
     this.denyList = denyList;
+  }
+
+  /** An issuer signing with this verifier's keys, so that the key files are read only once. */
+  public TokenIssuer issuer() {
+    return new TokenIssuer(provider, config);
   }
 
   /** Whether a (verified) principal has lost access since: client disabled or token revoked. */
