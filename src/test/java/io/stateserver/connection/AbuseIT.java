@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.HeapProbe;
 import io.stateserver.support.RawWebSocket;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -22,10 +22,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,20 +43,11 @@ class AbuseIT {
   /** Far above the deadline, far below "never": a generous bound, not a timing measurement. */
   private static final long CLOSED_WITHIN_MS = 15_000;
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.maxFrameBytes=" + MAX_FRAME_BYTES,
-            "--http.handshakeTimeoutMs=" + HANDSHAKE_TIMEOUT_MS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.maxFrameBytes=" + MAX_FRAME_BYTES,
+          "--http.handshakeTimeoutMs=" + HANDSHAKE_TIMEOUT_MS);
 
   private static SyncClient admin(Vertx vertx) {
     return SyncClient.connect(vertx, server.port(), server.adminToken());

@@ -2,8 +2,8 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -14,10 +14,9 @@ import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PROTOCOL.md section 2 and the {@code auth} op: who may open a WebSocket, what the hello says, and
@@ -27,19 +26,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ConnectingIT {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--jwt.leewaySeconds=0", "--nodeId=node-conn", "--limits.sessionGraceMs=1500");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--jwt.leewaySeconds=0", "--nodeId=node-conn", "--limits.sessionGraceMs=1500");
 
   // ---- upgrade ----
 

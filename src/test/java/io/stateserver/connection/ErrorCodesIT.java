@@ -3,18 +3,17 @@ package io.stateserver.connection;
 import static io.stateserver.support.SyncClient.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PROTOCOL.md section 5: every error code with its exact trigger; a bad request is answered, never
@@ -25,20 +24,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ErrorCodesIT {
   private static final int MAX_VALUE_BYTES = 1024;
   private static final int MAX_SUBSCRIPTIONS = 3;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.maxValueBytes=" + MAX_VALUE_BYTES,
-            "--limits.maxSubscriptions=" + MAX_SUBSCRIPTIONS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.maxValueBytes=" + MAX_VALUE_BYTES,
+          "--limits.maxSubscriptions=" + MAX_SUBSCRIPTIONS);
 
   private static SyncClient admin(Vertx vertx) {
     return SyncClient.connect(vertx, server.port(), server.adminToken());

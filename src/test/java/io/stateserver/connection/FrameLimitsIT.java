@@ -2,8 +2,8 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -15,10 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Frame-level rules of PROTOCOL.md sections 2, 3 and 5: snapshots split to fit {@code
@@ -28,17 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class FrameLimitsIT {
   private static final int MAX_FRAME_BYTES = 2048;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start("--limits.maxFrameBytes=" + MAX_FRAME_BYTES);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server = new SharedServer("--limits.maxFrameBytes=" + MAX_FRAME_BYTES);
 
   private static SyncClient admin(Vertx vertx) {
     return SyncClient.connect(vertx, server.port(), server.adminToken());

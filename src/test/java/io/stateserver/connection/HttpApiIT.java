@@ -2,8 +2,8 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,30 +20,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PROTOCOL.md section 7: the state operations over HTTP, health and metrics. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class HttpApiIT {
   private static final String MERGE_PATCH = "application/merge-patch+json";
-  private static TestServer server;
+
+  @RegisterExtension
+  static final SharedServer server = new SharedServer("--limits.maxValueBytes=1024");
+
   private static HttpClient http;
   private static String admin;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start("--limits.maxValueBytes=1024");
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     admin = server.adminToken();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   // ---- helpers ----

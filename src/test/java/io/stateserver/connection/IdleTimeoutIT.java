@@ -3,19 +3,18 @@ package io.stateserver.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.protocol.CloseCodes;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SilentWebSocket;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Idle timeout (issue 3, item 7): the server pings a silent connection and closes it with 1001 when
@@ -26,19 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class IdleTimeoutIT {
   private static final long PING_INTERVAL_MS = 300;
   private static final long PING_TIMEOUT_MS = 300;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--http.pingIntervalMs=" + PING_INTERVAL_MS, "--http.pingTimeoutMs=" + PING_TIMEOUT_MS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--http.pingIntervalMs=" + PING_INTERVAL_MS, "--http.pingTimeoutMs=" + PING_TIMEOUT_MS);
 
   @Test
   void aClientThatDoesNotAnswerPingsIsClosedWithGoingAway() throws Exception {

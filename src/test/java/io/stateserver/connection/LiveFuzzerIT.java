@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.HeapProbe;
 import io.stateserver.support.RawWebSocket;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -34,10 +34,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,24 +71,15 @@ class LiveFuzzerIT {
           "rate_limited",
           "limit_exceeded");
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.maxFrameBytes=" + MAX_FRAME_BYTES,
-            "--limits.maxValueBytes=" + MAX_VALUE_BYTES,
-            // the fuzzer is fast on purpose: its frames must be refused for what they are
-            "--limits.rate.messagesPerSecond=1000000",
-            "--limits.rate.burst=1000000",
-            "--limits.rate.bytesPerSecond=1000000000");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.maxFrameBytes=" + MAX_FRAME_BYTES,
+          "--limits.maxValueBytes=" + MAX_VALUE_BYTES,
+          // the fuzzer is fast on purpose: its frames must be refused for what they are
+          "--limits.rate.messagesPerSecond=1000000",
+          "--limits.rate.burst=1000000",
+          "--limits.rate.bytesPerSecond=1000000000");
 
   @Test
   void invalidFramesAreAllRefusedChangeNothingAndWellBehavedClientsAreServed(Vertx vertx)

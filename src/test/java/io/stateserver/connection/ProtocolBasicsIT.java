@@ -2,33 +2,22 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class ProtocolBasicsIT {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final SharedServer server = new SharedServer();
 
   @Test
   void helloCarriesSessionNodeClientAndLimits(Vertx vertx, VertxTestContext ctx) {

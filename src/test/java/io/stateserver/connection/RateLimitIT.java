@@ -2,8 +2,8 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -11,10 +11,9 @@ import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code rate_limited} with {@code retryAfterMs} (PROTOCOL.md section 5), with tiny limits. */
 @ExtendWith(VertxExtension.class)
@@ -22,21 +21,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RateLimitIT {
   private static final int BURST = 5;
   private static final int BYTES_PER_SECOND = 2000;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.rate.messagesPerSecond=5",
-            "--limits.rate.burst=" + BURST,
-            "--limits.rate.bytesPerSecond=" + BYTES_PER_SECOND);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.rate.messagesPerSecond=5",
+          "--limits.rate.burst=" + BURST,
+          "--limits.rate.bytesPerSecond=" + BYTES_PER_SECOND);
 
   @Test
   void requestsBeyondTheBurstAreRateLimitedWithRetryAfterAndChangeNothing(Vertx vertx)

@@ -3,8 +3,8 @@ package io.stateserver.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.protocol.CloseCodes;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -12,10 +12,9 @@ import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-connection budgets, the client id's budget shared by its connections, 4429 on sustained
@@ -28,24 +27,16 @@ class RateLimitsIT {
   private static final int CONNECTION_BURST = 5;
   private static final int CLIENT_BURST = 8;
   private static final int CLOSE_AFTER = 20;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.rate.messagesPerSecond=1",
-            "--limits.rate.burst=" + CLIENT_BURST,
-            "--limits.rate.connection.burst=" + CONNECTION_BURST,
-            "--limits.rate.closeAfterRejections=" + CLOSE_AFTER,
-            "--limits.rate.rejectionWindowMs=600000",
-            "--limits.connections.perClient=2");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.rate.messagesPerSecond=1",
+          "--limits.rate.burst=" + CLIENT_BURST,
+          "--limits.rate.connection.burst=" + CONNECTION_BURST,
+          "--limits.rate.closeAfterRejections=" + CLOSE_AFTER,
+          "--limits.rate.rejectionWindowMs=600000",
+          "--limits.connections.perClient=2");
 
   @Test
   void helloShowsTheEffectiveConnectionLimitsAndTheClientBudget(Vertx vertx) {

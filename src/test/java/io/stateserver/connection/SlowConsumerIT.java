@@ -3,8 +3,8 @@ package io.stateserver.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -18,10 +18,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PROTOCOL.md section 3: a subscriber that stops reading holds at most one pending change per key
@@ -37,22 +36,13 @@ class SlowConsumerIT {
   /** 20000 writes of ~2 KB: far more than the socket buffers of a reader that stopped reading. */
   private static final String PAD = "x".repeat(2000);
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    // The writer pipelines all its writes; rate limits are not what this test is about.
-    server =
-        TestServer.start(
-            "--limits.rate.messagesPerSecond=1000000",
-            "--limits.rate.burst=1000000",
-            "--limits.rate.bytesPerSecond=2000000000");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  // The writer pipelines all its writes; rate limits are not what this test is about.
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.rate.messagesPerSecond=1000000",
+          "--limits.rate.burst=1000000",
+          "--limits.rate.bytesPerSecond=2000000000");
 
   @Test
   void aReaderThatStopsReadingIsConflatedAndDoesNotSlowTheOthers(

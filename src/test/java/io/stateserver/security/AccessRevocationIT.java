@@ -4,6 +4,7 @@ import static io.stateserver.security.HttpCalls.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
 import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
@@ -13,30 +14,26 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Disabling a client or revoking a token takes effect on live connections and new requests. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class AccessRevocationIT {
-  private static TestServer server;
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.tokenRequests.perAddressBurst=1000",
+          "--limits.tokenRequests.perClientBurst=100");
+
   private static HttpCalls http;
 
   @BeforeAll
   static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.tokenRequests.perAddressBurst=1000",
-            "--limits.tokenRequests.perClientBurst=100");
     http = new HttpCalls(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   private static int upgradeStatus(Vertx vertx, String token) {

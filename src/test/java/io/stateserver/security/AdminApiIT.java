@@ -2,37 +2,33 @@ package io.stateserver.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stateserver.support.TestServer;
+import io.stateserver.support.SharedServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The admin API (PROTOCOL.md section 7) against a real node. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class AdminApiIT {
-  private static TestServer server;
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.tokenRequests.perAddressBurst=1000",
+          "--limits.tokenRequests.perClientBurst=100");
+
   private static HttpCalls http;
 
   @BeforeAll
   static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.tokenRequests.perAddressBurst=1000",
-            "--limits.tokenRequests.perClientBurst=100");
     http = new HttpCalls(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   private static JsonObject newClient(String id, String... roles) {

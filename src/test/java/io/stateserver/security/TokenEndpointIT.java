@@ -3,38 +3,34 @@ package io.stateserver.security;
 import static io.stateserver.security.HttpCalls.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code POST /v1/auth/token} against a real node (PROTOCOL.md section 6). */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class TokenEndpointIT {
-  private static TestServer server;
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--jwt.tokenLifetimeSeconds=900",
+          "--limits.tokenRequests.perAddressBurst=1000",
+          "--limits.tokenRequests.perClientBurst=100");
+
   private static HttpCalls http;
 
   @BeforeAll
   static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--jwt.tokenLifetimeSeconds=900",
-            "--limits.tokenRequests.perAddressBurst=1000",
-            "--limits.tokenRequests.perClientBurst=100");
     http = new HttpCalls(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   @Test

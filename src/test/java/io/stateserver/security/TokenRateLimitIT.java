@@ -2,36 +2,32 @@ package io.stateserver.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stateserver.support.TestServer;
+import io.stateserver.support.SharedServer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The token endpoint's budgets per client id and per remote address. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class TokenRateLimitIT {
-  private static TestServer server;
+  @RegisterExtension
+  static final SharedServer server =
+      new SharedServer(
+          "--limits.tokenRequests.perClientBurst=2",
+          "--limits.tokenRequests.perClientPerMinute=1",
+          "--limits.tokenRequests.perAddressBurst=4",
+          "--limits.tokenRequests.perAddressPerMinute=1");
+
   private static HttpCalls http;
 
   @BeforeAll
   static void start() throws Exception {
-    server =
-        TestServer.start(
-            "--limits.tokenRequests.perClientBurst=2",
-            "--limits.tokenRequests.perClientPerMinute=1",
-            "--limits.tokenRequests.perAddressBurst=4",
-            "--limits.tokenRequests.perAddressPerMinute=1");
     http = new HttpCalls(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   @Test

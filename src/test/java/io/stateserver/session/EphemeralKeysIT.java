@@ -3,8 +3,8 @@ package io.stateserver.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.Eventually;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
@@ -12,10 +12,9 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PROTOCOL.md sections 2 and 4: an ephemeral key lives as long as its writer's session, which
@@ -29,17 +28,8 @@ class EphemeralKeysIT {
   /** Long enough for a session dropped now to have ended (grace plus a reaper round or two). */
   private static final long PAST_GRACE_MS = GRACE_MS * 3;
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start("--limits.sessionGraceMs=" + GRACE_MS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server = new SharedServer("--limits.sessionGraceMs=" + GRACE_MS);
 
   @Test
   void resumedSessionKeepsItsEphemeralKeyAndAnEndedOneDeletesIt(Vertx vertx, VertxTestContext ctx) {

@@ -3,8 +3,8 @@ package io.stateserver.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.Eventually;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -14,27 +14,18 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PROTOCOL.md section 4: {@code $sys/clients/<id>} follows a client's connections and sessions. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class PresenceIT {
   private static final long GRACE_MS = 1000;
-  private static TestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start("--limits.sessionGraceMs=" + GRACE_MS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer server = new SharedServer("--limits.sessionGraceMs=" + GRACE_MS);
 
   @Test
   void presenceCountsConnectionsAndGoesOfflineWhenTheLastSessionEnds(

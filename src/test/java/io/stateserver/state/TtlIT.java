@@ -3,8 +3,8 @@ package io.stateserver.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.Eventually;
+import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
-import io.stateserver.support.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,10 +13,9 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PROTOCOL.md section 3, {@code ttlMs}: expiry is a normal, broadcast deletion. */
 @ExtendWith(VertxExtension.class)
@@ -27,17 +26,7 @@ class TtlIT {
   /** Generous: the sweeper runs every second; only "it happens" is asserted, not when. */
   private static final long EXPIRY_DEADLINE_MS = 10_000;
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final SharedServer server = new SharedServer();
 
   @Test
   void aKeyWithTtlExpiresAsABroadcastDeletion(Vertx vertx, VertxTestContext ctx) {
