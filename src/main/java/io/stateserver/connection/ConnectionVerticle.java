@@ -12,7 +12,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +173,7 @@ public final class ConnectionVerticle extends VerticleBase {
   }
 
   private void onChange(EncodedChange change) {
-    java.util.Set<ClientConnection> targets = new java.util.HashSet<>();
+    Set<ClientConnection> targets = new HashSet<>();
     ctx.index().collect(change.key(), targets);
     int delivered = 0;
     for (ClientConnection c : targets) {
