@@ -112,7 +112,14 @@ public final class StateServer {
                             cluster == null ? null : cluster.getHazelcastInstance()),
                     false)
                 .recover(t -> closeAfterFailure(vertx, t))
-                .compose(parts -> deploy(vertx, config, registry, metrics, parts)));
+                .compose(
+                    parts -> {
+                      try {
+                        return deploy(vertx, config, registry, metrics, parts);
+                      } catch (RuntimeException e) {
+                        return closeAfterFailure(vertx, e);
+                      }
+                    }));
   }
 
   /**
@@ -133,8 +140,13 @@ public final class StateServer {
 
   private static <T> Future<T> closeAfterFailure(Vertx vertx, Throwable t) {
     // Report the failure now: once Vert.x is closed, its event loops can no longer run the
-    // listeners of a future completed after the close, so it would never complete.
-    log.error("start failed [cause: {}]", String.valueOf(t), t);
+    // listeners of a future completed after the close, so it would never complete. A
+    // configuration error needs no stack trace: ServeCommand prints it as such.
+    if (t instanceof ConfigException) {
+      log.error("start failed [cause: {}]", t.getMessage());
+    } else {
+      log.error("start failed [cause: {}]", String.valueOf(t), t);
+    }
     vertx.close();
     return Future.failedFuture(t);
   }

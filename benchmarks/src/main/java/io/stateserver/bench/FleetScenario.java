@@ -177,6 +177,7 @@ final class FleetScenario implements Scenario {
               .put("keysPerClient", perClient)
               .put("skew", skew)
               .put("updatesPerSec", updates)
+              .put("warmupSeconds", warmup)
               .put("publishers", pubs.conns().size())
               .put("steady", steady)
               .put("steadyServer", steadyServer);
