@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,7 +111,7 @@ public final class SessionStore {
             both -> {
               List<SessionRow> rows = new ArrayList<>(sessions(dropped.result()));
               rows.addAll(sessions(connected.result()));
-              rows.sort(java.util.Comparator.comparing(SessionRow::id));
+              rows.sort(Comparator.comparing(SessionRow::id));
               return rows.size() > max ? List.copyOf(rows.subList(0, max)) : rows;
             });
   }

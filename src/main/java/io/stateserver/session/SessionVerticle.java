@@ -35,11 +35,14 @@ public final class SessionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    renewTimer = vertx.setPeriodic(timing.renewEveryMs(), id -> renewLeases());
-    reapTimer = vertx.setPeriodic(timing.reapEveryMs(), id -> reap());
     // The node's lease row exists before any connection is accepted: the expiry sweep finds a
-    // node's sessions through it.
-    return renew();
+    // node's sessions through it. The timers start only once it does.
+    return renew()
+        .onSuccess(
+            v -> {
+              renewTimer = vertx.setPeriodic(timing.renewEveryMs(), id -> renewLeases());
+              reapTimer = vertx.setPeriodic(timing.reapEveryMs(), id -> reap());
+            });
   }
 
   @Override
