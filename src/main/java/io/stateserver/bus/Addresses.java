@@ -14,9 +14,6 @@ public final class Addresses {
    */
   public static final String STATE_WRITE = "state.write";
 
-  /** Local, request/reply: a write command to the persistence verticle (group commit). */
-  public static final String PERSISTENCE_WRITE = "persistence.write";
-
   /** Local, request/reply: a read query to the persistence verticle. */
   public static final String PERSISTENCE_READ = "persistence.read";
 

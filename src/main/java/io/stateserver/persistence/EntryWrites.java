@@ -2,14 +2,16 @@ package io.stateserver.persistence;
 
 import io.stateserver.session.SessionRow;
 import io.stateserver.state.StoredEntry;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +36,23 @@ final class EntryWrites {
     }
   }
 
+  /** Reads the rows of {@code keys} that exist, without locking them. */
+  static Map<String, StoredEntry> read(Connection c, Dialect dialect, List<String> keys)
+      throws SQLException {
+    return select(c, dialect, SqlStatements.READ_ENTRIES, keys);
+  }
+
   /** Locks the rows of {@code keys} in key order (so that nodes never deadlock) and reads them. */
   static Map<String, StoredEntry> lock(Connection c, Dialect dialect, List<String> keys)
       throws SQLException {
+    return select(c, dialect, SqlStatements.LOCK_ENTRIES, keys);
+  }
+
+  private static Map<String, StoredEntry> select(
+      Connection c, Dialect dialect, String sql, List<String> keys) throws SQLException {
     Map<String, StoredEntry> rows = new HashMap<>(keys.size() * 2);
-    try (PreparedStatement ps = c.prepareStatement(SqlStatements.LOCK_ENTRIES)) {
-      Array array = c.createArrayOf(dialect.keyArrayType(), keys.toArray());
-      ps.setArray(1, array);
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf(dialect.keyArrayType(), keys.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           StoredEntry entry = Rows.entry(rs);
@@ -82,28 +94,66 @@ final class EntryWrites {
     return byClient;
   }
 
-  /** Writes the new state of every changed row. */
-  static void update(Connection c, Collection<StoredEntry> changed) throws SQLException {
-    if (changed.isEmpty()) {
-      return;
+  /**
+   * Writes the new state of every changed entry, in key order: an update of the row {@code read}
+   * holds for its key, conditional on the version read, or else the key's first insert.
+   *
+   * @param verify whether to check that every update found its row at the version read; needed when
+   *     the rows were read without a lock
+   * @throws SQLTransientException (SQL state 40001) when another transaction changed a row in
+   *     between; a concurrent first insert fails with a unique violation
+   */
+  static void write(
+      Connection c, Collection<StoredEntry> changed, Map<String, StoredEntry> read, boolean verify)
+      throws SQLException {
+    List<StoredEntry> updates = new ArrayList<>();
+    List<StoredEntry> inserts = new ArrayList<>();
+    for (StoredEntry e : changed) {
+      (read.containsKey(e.key()) ? updates : inserts).add(e);
     }
-    try (PreparedStatement ps = c.prepareStatement(SqlStatements.UPDATE_ENTRY)) {
-      for (StoredEntry e : changed) {
-        ps.setString(1, e.valueJson());
-        ps.setLong(2, e.version());
-        ps.setBoolean(3, e.deleted());
-        ps.setLong(4, e.updatedAt());
-        ps.setString(5, e.updatedBy());
-        if (e.expiresAt() == null) {
-          ps.setNull(6, Types.BIGINT);
-        } else {
-          ps.setLong(6, e.expiresAt());
+    Comparator<StoredEntry> byKey = Comparator.comparing(StoredEntry::key);
+    updates.sort(byKey);
+    inserts.sort(byKey);
+    if (!updates.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(SqlStatements.UPDATE_ENTRY)) {
+        for (StoredEntry e : updates) {
+          bindState(ps, e, 1);
+          ps.setString(8, e.key());
+          ps.setLong(9, read.get(e.key()).version());
+          ps.addBatch();
         }
-        ps.setString(7, e.ownerSession());
-        ps.setString(8, e.key());
-        ps.addBatch();
+        int[] counts = ps.executeBatch();
+        if (verify && Arrays.stream(counts).anyMatch(n -> n != 1)) {
+          throw new SQLTransientException("a row changed after it was read", "40001");
+        }
       }
-      ps.executeBatch();
     }
+    if (!inserts.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(SqlStatements.INSERT_ENTRY)) {
+        for (StoredEntry e : inserts) {
+          ps.setString(1, e.key());
+          bindState(ps, e, 2);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /**
+   * Binds value, version, deleted, updated at, updated by, expires at and owner from {@code at}.
+   */
+  private static void bindState(PreparedStatement ps, StoredEntry e, int at) throws SQLException {
+    ps.setString(at, e.valueJson());
+    ps.setLong(at + 1, e.version());
+    ps.setBoolean(at + 2, e.deleted());
+    ps.setLong(at + 3, e.updatedAt());
+    ps.setString(at + 4, e.updatedBy());
+    if (e.expiresAt() == null) {
+      ps.setNull(at + 5, Types.BIGINT);
+    } else {
+      ps.setLong(at + 5, e.expiresAt());
+    }
+    ps.setString(at + 6, e.ownerSession());
   }
 }

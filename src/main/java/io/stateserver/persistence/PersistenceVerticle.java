@@ -3,7 +3,6 @@ package io.stateserver.persistence;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.config.ServerConfig;
-import io.stateserver.state.WriteCommand;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the database of a node (one instance): migrates it, runs the group-commit writer and answers
- * reads and session operations over the event bus. The JDBC client runs every statement on worker
- * threads, so this verticle's event loop never blocks.
+ * Owns the database of a node (one instance): migrates it, creates the group-commit writer (its
+ * queue runs on this verticle's context) and answers reads and session operations over the event
+ * bus. The JDBC client runs every statement on worker threads, so this verticle's event loop never
+ * blocks.
  */
 public final class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
@@ -42,8 +42,6 @@ public final class PersistenceVerticle extends VerticleBase {
               sessions = new SessionStore(db);
               var bus = vertx.eventBus();
               return Future.all(
-                  bus.<WriteCommand>localConsumer(Addresses.PERSISTENCE_WRITE, this::onWrite)
-                      .completion(),
                   bus.<ReadQuery>localConsumer(Addresses.PERSISTENCE_READ, this::onRead)
                       .completion(),
                   bus.<SessionOp>localConsumer(Addresses.PERSISTENCE_SESSION, this::onSession)
@@ -55,10 +53,6 @@ public final class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return database == null ? Future.succeededFuture() : database.close();
-  }
-
-  private void onWrite(Message<WriteCommand> message) {
-    Bus.replyWith(message, store.submit(message.body()));
   }
 
   private void onRead(Message<ReadQuery> message) {
@@ -104,6 +98,16 @@ public final class PersistenceVerticle extends VerticleBase {
       return sessions.pruneEnded(o.endedBefore());
     }
     return Future.failedFuture(new IllegalArgumentException("unknown session op " + op));
+  }
+
+  /**
+   * The node's state table, once this verticle has started. The state verticle submits its writes
+   * here directly: {@link StateStore#submit} is safe from any thread and completes on the caller's
+   * context, and an event-bus request in between only added a reply handler, a timer and a codec
+   * lookup per write.
+   */
+  public StateStore store() {
+    return store;
   }
 
   /** The node's database, once this verticle has started (shared by the client registry). */

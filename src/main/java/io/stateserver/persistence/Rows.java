@@ -74,13 +74,13 @@ final class Rows {
 
   /**
    * Whether a transaction failed only because it lost a race with another one (deadlock,
-   * serialization failure, lock timeout, or two nodes inserting the same new key on H2, whose MERGE
-   * is not race-free), so that running it again may succeed.
+   * serialization failure, a row changed after it was read, lock timeout, or two nodes inserting
+   * the same new key), so that running it again may succeed.
    */
   static boolean isTransient(Throwable failure) {
     String state = sqlState(failure);
     // 40xxx: transaction rollback (PostgreSQL 40001, 40P01; H2 40001); HYT00: H2 lock timeout;
-    // 23505: unique violation, which only the tombstone insert can cause.
+    // 23505: unique violation, which only the first insert of a key (or its placeholder) can cause.
     return state != null
         && (state.startsWith("40") || state.equals("HYT00") || state.equals("23505"));
   }

@@ -28,9 +28,20 @@ final class SqlStatements {
   static final String SELECT_ENTRY =
       "SELECT " + ENTRY_COLUMNS + " FROM state_entry WHERE entry_key = ?";
 
+  /**
+   * Writes a row's new state if it still has the version this transaction read (parameter 9); an
+   * update count of 0 means another transaction changed the row in between.
+   */
   static final String UPDATE_ENTRY =
       "UPDATE state_entry SET entry_value = ?, version = ?, deleted = ?, updated_at = ?,"
-          + " updated_by = ?, expires_at = ?, owner_session = ? WHERE entry_key = ?";
+          + " updated_by = ?, expires_at = ?, owner_session = ? WHERE entry_key = ? AND version = ?";
+
+  /**
+   * Inserts the first row of a key. A concurrent insert of the same key by another node fails with
+   * a unique violation, which {@link StateStore} retries.
+   */
+  static final String INSERT_ENTRY =
+      "INSERT INTO state_entry (" + ENTRY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
   /**
    * Rows of a key range, in key order; parameters: after, prefix, prefix + "0", include deleted,
@@ -153,6 +164,10 @@ final class SqlStatements {
 
   static final String SELECT_SESSION =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE id = ?";
+
+  /** Reads the rows of an array of keys, without locking them. */
+  static final String READ_ENTRIES =
+      "SELECT " + ENTRY_COLUMNS + " FROM state_entry WHERE entry_key = ANY(?)";
 
   /**
    * Locks and reads the rows of an array of keys, in key order so that concurrent nodes never

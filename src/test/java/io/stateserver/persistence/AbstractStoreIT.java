@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -755,6 +756,41 @@ abstract class AbstractStoreIT {
                           int total = 2 * workersPerNode * incrementsPerWorker;
                           assertThat(e.valueJson()).isEqualTo("" + total);
                           assertThat(e.version()).isEqualTo(total);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void twoStoresBlindlyWritingOneKeyGiveEveryWriteItsOwnVersion(Vertx vertx, VertxTestContext ctx) {
+    // No compare-and-set: only the store's own conflict check keeps two nodes that read the same
+    // version from both writing the next one.
+    int writesPerNode = 300;
+    Database.open(vertx, config)
+        .compose(
+            second -> {
+              StateStore node2 = new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES);
+              List<Future<WriteOutcome>> all = new ArrayList<>();
+              for (int i = 0; i < writesPerNode; i++) {
+                all.add(store.submit(set("blind", "" + i, null)));
+                all.add(node2.submit(set("blind", "" + i, null)));
+              }
+              return Future.all(all)
+                  .compose(done -> second.close())
+                  .compose(v -> store.get("blind"))
+                  .map(last -> Map.entry(last, all));
+            })
+        .onComplete(
+            ctx.succeeding(
+                result ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(result.getValue()).allMatch(f -> f.result().succeeded());
+                          List<Long> versions =
+                              result.getValue().stream()
+                                  .map(f -> f.result().entry().version())
+                                  .toList();
+                          assertThat(versions).doesNotHaveDuplicates();
+                          assertThat(result.getKey().version()).isEqualTo(2L * writesPerNode);
                           ctx.completeNow();
                         })));
   }
