@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 public final class RateLimits {
   private final ServerConfig.Rate rate;
   private final ServerConfig.ConnectionRate perConnection;
+  private final ConnectionLimiter.Budgets connectionBudgets;
   private final ClientBudgets clients;
   private final AddressLimiter upgrades;
   private final ConnectionCounts connections;
@@ -26,6 +27,7 @@ public final class RateLimits {
       ServerConfig.Limits limits, ClientBudgets clients, ServerMetrics metrics, TimeMeter time) {
     this.rate = limits.rate();
     this.perConnection = rate.effectiveConnection();
+    this.connectionBudgets = ConnectionLimiter.Budgets.of(perConnection);
     this.clients = clients;
     ServerConfig.Connections c = limits.connections();
     this.upgrades =
@@ -55,7 +57,7 @@ public final class RateLimits {
   /** The admission gate of one new connection, running on {@code context}. */
   public ConnectionRateGate newGate(Context context) {
     return new ConnectionRateGate(
-        new ConnectionLimiter(perConnection, time),
+        new ConnectionLimiter(connectionBudgets, time),
         clients,
         new RejectionWindow(rate.closeAfterRejections(), rate.rejectionWindowMs()),
         context,
