@@ -13,6 +13,7 @@ import io.stateserver.connection.FanoutVerticle;
 import io.stateserver.connection.LiveSessions;
 import io.stateserver.connection.ServerTls;
 import io.stateserver.metrics.ServerMetrics;
+import io.stateserver.persistence.BatchListener;
 import io.stateserver.persistence.PersistenceVerticle;
 import io.stateserver.ratelimit.RateLimitVerticle;
 import io.stateserver.ratelimit.RateLimits;
@@ -33,6 +34,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -174,8 +176,7 @@ public final class StateServer {
     denyList.onNewDenial(() -> liveSessions.closeDenied(verifier::denied));
     AccessPolicy access = new AccessPolicy(config.roles());
     PersistenceVerticle persistence =
-        new PersistenceVerticle(
-            config.db(), config.limits().maxValueBytes(), metrics::batchCommitted);
+        new PersistenceVerticle(config.db(), config.limits().maxValueBytes(), batchMeters(metrics));
     List<ConnectionVerticle> edges = new CopyOnWriteArrayList<>();
     EdgeFactory edgeFactory =
         new EdgeFactory(
@@ -214,6 +215,21 @@ public final class StateServer {
                     config.cluster().enabled(),
                     vertx.isNativeTransportEnabled() ? "epoll" : "nio"))
         .recover(t -> closeAfterFailure(vertx, t));
+  }
+
+  /** The group-commit writer's commits and retries, as {@code state_db_*} meters. */
+  private static BatchListener batchMeters(ServerMetrics metrics) {
+    return new BatchListener() {
+      @Override
+      public void batchCommitted(int commands, Duration took) {
+        metrics.batchCommitted(commands, took);
+      }
+
+      @Override
+      public void transactionRetried(boolean locking) {
+        metrics.writeRetried(locking);
+      }
+    };
   }
 
   private static Future<String> deployEdges(

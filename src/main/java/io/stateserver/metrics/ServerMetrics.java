@@ -29,6 +29,8 @@ public final class ServerMetrics {
   private final Timer fanoutLatency;
   private final DistributionSummary batchSize;
   private final Timer commitLatency;
+  private final Counter retriedUnlocked;
+  private final Counter retriedLocking;
   // Registry lookups build a meter id and hash its tags on every call; these run per request.
   private final Map<String, Map<String, Counter>> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
@@ -54,6 +56,8 @@ public final class ServerMetrics {
         DistributionSummary.builder("state_db_batch_size")
             .description("write commands per transaction")
             .register(registry);
+    this.retriedUnlocked = retries(registry, "read");
+    this.retriedLocking = retries(registry, "locking");
     this.commitLatency =
         Timer.builder("state_db_commit_latency")
             .description("duration of one group-commit transaction")
@@ -159,5 +163,17 @@ public final class ServerMetrics {
   public void batchCommitted(int size, Duration took) {
     batchSize.record(size);
     commitLatency.record(took);
+  }
+
+  /** A write transaction lost a race with another node and runs again. */
+  public void writeRetried(boolean locking) {
+    (locking ? retriedLocking : retriedUnlocked).increment();
+  }
+
+  private static Counter retries(MeterRegistry registry, String path) {
+    return Counter.builder("state_db_retries")
+        .description("write transactions that lost a race with another node and ran again")
+        .tag("path", path)
+        .register(registry);
   }
 }

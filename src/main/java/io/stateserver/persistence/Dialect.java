@@ -46,7 +46,8 @@ public enum Dialect {
   /**
    * Inserts a never-written tombstone (version 0) for one key unless a row exists. Parameter: the
    * key. On PostgreSQL a concurrent insert of the same key by another node is harmless; on H2 it
-   * can fail with a unique violation, which {@link StateStore} retries.
+   * can fail with a unique violation or a concurrent-update error, which {@link StateStore}
+   * retries.
    */
   String insertTombstone() {
     return insertTombstone;

@@ -95,16 +95,16 @@ final class EntryWrites {
   }
 
   /**
-   * Writes the new state of every changed entry, in key order: an update of the row {@code read}
-   * holds for its key, conditional on the version read, or else the key's first insert.
+   * Writes the new state of every changed entry: first the inserts of keys {@code read} has no row
+   * for, then the updates of the others, each conditional on the version read; both in key order.
+   * Inserts first, so that together with the locking path (placeholders, then row locks, both in
+   * key order) every transaction takes its locks in one order and two nodes cannot deadlock.
    *
-   * @param verify whether to check that every update found its row at the version read; needed when
-   *     the rows were read without a lock
-   * @throws SQLTransientException (SQL state 40001) when another transaction changed a row in
-   *     between; a concurrent first insert fails with a unique violation
+   * @throws SQLTransientException (SQL state 40001) when an update found its row changed since it
+   *     was read; a concurrent first insert of the same key fails with a unique violation (or, on
+   *     H2, a concurrent-update error)
    */
-  static void write(
-      Connection c, Collection<StoredEntry> changed, Map<String, StoredEntry> read, boolean verify)
+  static void write(Connection c, Collection<StoredEntry> changed, Map<String, StoredEntry> read)
       throws SQLException {
     List<StoredEntry> updates = new ArrayList<>();
     List<StoredEntry> inserts = new ArrayList<>();
@@ -112,22 +112,8 @@ final class EntryWrites {
       (read.containsKey(e.key()) ? updates : inserts).add(e);
     }
     Comparator<StoredEntry> byKey = Comparator.comparing(StoredEntry::key);
-    updates.sort(byKey);
     inserts.sort(byKey);
-    if (!updates.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement(SqlStatements.UPDATE_ENTRY)) {
-        for (StoredEntry e : updates) {
-          bindState(ps, e, 1);
-          ps.setString(8, e.key());
-          ps.setLong(9, read.get(e.key()).version());
-          ps.addBatch();
-        }
-        int[] counts = ps.executeBatch();
-        if (verify && Arrays.stream(counts).anyMatch(n -> n != 1)) {
-          throw new SQLTransientException("a row changed after it was read", "40001");
-        }
-      }
-    }
+    updates.sort(byKey);
     if (!inserts.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(SqlStatements.INSERT_ENTRY)) {
         for (StoredEntry e : inserts) {
@@ -136,6 +122,21 @@ final class EntryWrites {
           ps.addBatch();
         }
         ps.executeBatch();
+      }
+    }
+    if (!updates.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(SqlStatements.UPDATE_ENTRY)) {
+        for (StoredEntry e : updates) {
+          bindState(ps, e, 1);
+          ps.setString(8, e.key());
+          ps.setLong(9, read.get(e.key()).version());
+          ps.addBatch();
+        }
+        // Checked on the locking path too: it cannot fail there, and if it ever did, a retry
+        // beats a silently lost write.
+        if (Arrays.stream(ps.executeBatch()).anyMatch(n -> n != 1)) {
+          throw new SQLTransientException("a row changed after it was read", "40001");
+        }
       }
     }
   }

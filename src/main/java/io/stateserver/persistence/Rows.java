@@ -80,8 +80,12 @@ final class Rows {
   static boolean isTransient(Throwable failure) {
     String state = sqlState(failure);
     // 40xxx: transaction rollback (PostgreSQL 40001, 40P01; H2 40001); HYT00: H2 lock timeout;
-    // 23505: unique violation, which only the first insert of a key (or its placeholder) can cause.
+    // 23505: unique violation, which only the first insert of a key (or its placeholder) can cause;
+    // 90131: H2's concurrent update, raised instead of 23505 while the other insert is uncommitted.
     return state != null
-        && (state.startsWith("40") || state.equals("HYT00") || state.equals("23505"));
+        && (state.startsWith("40")
+            || state.equals("HYT00")
+            || state.equals("23505")
+            || state.equals("90131"));
   }
 }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes are queued and committed by one transaction at a time, on the database's dedicated
  * {@link WriterConnection}; everything that arrives while a transaction runs forms the next one
- * (group commit without timers). Inside a transaction the rows of the batch's keys are locked, so
+ * (group commit without timers). A transaction writes each row only if it still has the version the
+ * transaction read, and one that lost a race with another node runs again with the rows locked, so
  * that several nodes sharing one database agree on every key's history. A command's future
  * completes only after its transaction committed.
  *
@@ -70,6 +71,8 @@ public final class StateStore {
   private final GroupCommitQueue<WriteCommand, WriteOutcome> queue;
   private final int maxValueBytes;
   private final AtomicLong transactionsCommitted = new AtomicLong();
+  private final AtomicLong transactionsRetried = new AtomicLong();
+  private volatile boolean lockFromTheStart;
   private final BatchListener listener;
 
   /**
@@ -106,6 +109,16 @@ public final class StateStore {
   /** How many write transactions this store has committed (for tests and metrics). */
   public long transactionsCommitted() {
     return transactionsCommitted.get();
+  }
+
+  /** How many write transactions lost a race with another node and ran again (for tests). */
+  long transactionsRetried() {
+    return transactionsRetried.get();
+  }
+
+  /** Makes every transaction take the locking path from its first attempt (for tests). */
+  void lockFromTheStart() {
+    lockFromTheStart = true;
   }
 
   /** True when nothing is queued or being written (the drain waits for this). */
@@ -146,13 +159,15 @@ public final class StateStore {
   private Future<List<WriteOutcome>> commit(List<WriteCommand> commands, int attempt) {
     // The first attempt reads without locks and writes conditionally; a transaction that lost a
     // race with another node runs again with the rows locked, so contention cannot starve it.
-    boolean lockRows = attempt > 1;
+    boolean lockRows = attempt > 1 || lockFromTheStart;
     return writer
         .inTransaction(connection -> transaction(connection, commands, lockRows))
         .onSuccess(outcomes -> transactionsCommitted.incrementAndGet())
         .recover(
             failure -> {
               if (attempt < MAX_ATTEMPTS && Rows.isTransient(failure)) {
+                transactionsRetried.incrementAndGet();
+                listener.transactionRetried(lockRows);
                 if (lockRows) {
                   log.warn(
                       "write transaction lost a race, retrying [attempt: {}, sqlState: {}]",
@@ -182,7 +197,8 @@ public final class StateStore {
    * requires the version it read, so a row another node changed in between fails the transaction
    * (then retried). This costs one statement per key less than locking, and on H2 a lock is itself
    * a row write. With {@code lockRows}, a placeholder row is inserted for every new key and all
-   * rows are locked in key order first, so the transaction cannot lose a race again.
+   * rows are locked in key order first, so no other node can change them before the commit; it can
+   * still fail on a deadlock or a placeholder another node removed, and is retried like any race.
    */
   private List<WriteOutcome> transaction(
       Connection connection, List<WriteCommand> commands, boolean lockRows) throws SQLException {
@@ -207,7 +223,7 @@ public final class StateStore {
       rows.computeIfAbsent(key, StoredEntry::absent);
     }
     AppliedBatch applied = applyAll(commands, rows, sessions, now);
-    EntryWrites.write(connection, applied.changed(), read, !lockRows);
+    EntryWrites.write(connection, applied.changed(), read);
     if (lockRows) {
       // A placeholder whose every command failed (delete of an absent key, a failed
       // compare-and-set) goes again, so failed writes cannot grow the table.

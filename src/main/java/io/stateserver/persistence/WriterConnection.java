@@ -42,7 +42,10 @@ final class WriterConnection {
     this.url = url;
     this.user = user;
     this.password = password;
-    // One thread: every task runs in order, and the connection is never shared.
+    // One thread: every task runs in submission order, and the connection is never shared. Tasks
+    // are submitted unordered on purpose: an ordered task would join the calling context's
+    // queue of blocking tasks, and every other blocking task of that context (the JDBC pool's,
+    // for one) would then wait behind a write transaction that may be waiting for a row lock.
     this.executor =
         vertx.createSharedWorkerExecutor("state-writer-" + INSTANCES.incrementAndGet(), 1);
   }
@@ -66,7 +69,7 @@ final class WriterConnection {
             throw e;
           }
         },
-        true);
+        false);
   }
 
   private Connection open() throws SQLException {
@@ -114,7 +117,7 @@ final class WriterConnection {
               closeQuietly();
               return null;
             },
-            true)
+            false)
         .eventually(executor::close)
         .mapEmpty();
   }

@@ -369,7 +369,12 @@ class HttpApiIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
     assertThat(r.body())
-        .contains("# TYPE state_", "state_connections", "state_requests", "vertx_http_server_");
+        .contains(
+            "# TYPE state_",
+            "state_connections",
+            "state_requests",
+            "state_db_retries_total{path=\"read\"}",
+            "vertx_http_server_");
     // switched off: a meter-registry lookup per event-bus message (docs/metrics.md)
     assertThat(r.body()).doesNotContain("vertx_eventbus_");
   }

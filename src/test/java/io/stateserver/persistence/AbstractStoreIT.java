@@ -795,6 +795,67 @@ abstract class AbstractStoreIT {
                         })));
   }
 
+  @Test
+  void aRowChangedAfterItWasReadIsWrittenAgainOnTopOfTheNewVersion(
+      Vertx vertx, VertxTestContext ctx) {
+    // Another node's transaction (a plain connection here) changes the row and holds its lock
+    // until after this store has read it; the store's conditional update then finds nothing,
+    // and its retry writes on top of the other node's version instead of over it.
+    inSequence(store, List.of(set("contended", "1", null)))
+        .compose(
+            first ->
+                vertx.executeBlocking(
+                    () -> {
+                      Connection other =
+                          DriverManager.getConnection(
+                              config.url(), config.user(), config.password());
+                      other.setAutoCommit(false);
+                      try (PreparedStatement ps =
+                          other.prepareStatement(
+                              "UPDATE state_entry SET entry_value = '2', version = 2"
+                                  + " WHERE entry_key = 'contended'")) {
+                        ps.executeUpdate();
+                      }
+                      return other;
+                    }))
+        .compose(
+            other -> {
+              Future<WriteOutcome> write = store.submit(set("contended", "3", null));
+              // the store reads at once; the other transaction commits half a second later
+              return vertx
+                  .timer(500)
+                  .compose(
+                      t ->
+                          vertx.executeBlocking(
+                              () -> {
+                                other.commit();
+                                other.close();
+                                return null;
+                              }))
+                  .compose(v -> write);
+            })
+        .compose(written -> store.get("contended").map(now -> Map.entry(written, now)))
+        .onComplete(
+            ctx.succeeding(
+                result ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(result.getKey().succeeded()).isTrue();
+                          assertThat(result.getKey().entry().version()).isEqualTo(3);
+                          assertThat(result.getValue().version()).isEqualTo(3);
+                          assertThat(result.getValue().valueJson()).isEqualTo("3");
+                          assertThat(store.transactionsRetried()).isGreaterThanOrEqualTo(1);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aLockingAndAnUnlockedStoreBlindlyWritingOneKeyGiveEveryWriteItsOwnVersion(
+      Vertx vertx, VertxTestContext ctx) {
+    store.lockFromTheStart();
+    twoStoresBlindlyWritingOneKeyGiveEveryWriteItsOwnVersion(vertx, ctx);
+  }
+
   private Future<Void> increment(StateStore node, int remaining) {
     if (remaining == 0) {
       return Future.succeededFuture();
@@ -819,6 +880,17 @@ abstract class AbstractStoreIT {
 
   @Test
   void failedWritesOnAbsentKeysLeaveNoRows(VertxTestContext ctx) {
+    failedWritesOnAbsentKeysLeaveNoRowsOnEitherPath(ctx);
+  }
+
+  @Test
+  void failedWritesOnAbsentKeysLeaveNoRowsOnTheLockingPath(VertxTestContext ctx) {
+    // the locking path inserts a placeholder per new key and must remove the unused ones
+    store.lockFromTheStart();
+    failedWritesOnAbsentKeysLeaveNoRowsOnEitherPath(ctx);
+  }
+
+  private void failedWritesOnAbsentKeysLeaveNoRowsOnEitherPath(VertxTestContext ctx) {
     List<WriteCommand> writes = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       writes.add(delete("gone/" + i, null));
@@ -839,11 +911,27 @@ abstract class AbstractStoreIT {
   @Test
   void twoStoresRacingFailedAndSuccessfulWritesOnNewKeysNeverFail(
       Vertx vertx, VertxTestContext ctx) {
-    // One node's failed writes delete the placeholders the other node's writes may be waiting on.
+    racingFailedAndSuccessfulWritesOnNewKeys(vertx, ctx, false);
+  }
+
+  @Test
+  void twoLockingStoresRacingFailedAndSuccessfulWritesOnNewKeysNeverFail(
+      Vertx vertx, VertxTestContext ctx) {
+    racingFailedAndSuccessfulWritesOnNewKeys(vertx, ctx, true);
+  }
+
+  private void racingFailedAndSuccessfulWritesOnNewKeys(
+      Vertx vertx, VertxTestContext ctx, boolean bothLock) {
+    // One node's failed writes insert and delete the placeholders (locking path) that the other
+    // node's writes may be waiting on, whether those read without locks first or lock too.
+    store.lockFromTheStart();
     Database.open(vertx, config)
         .compose(
             second -> {
               StateStore node2 = new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES);
+              if (bothLock) {
+                node2.lockFromTheStart();
+              }
               List<Future<WriteOutcome>> failing = new ArrayList<>();
               List<Future<WriteOutcome>> creating = new ArrayList<>();
               for (int i = 0; i < 200; i++) {
