@@ -30,10 +30,6 @@ public final class ConnectionLimiter {
     }
   }
 
-  public ConnectionLimiter(ServerConfig.ConnectionRate rate, TimeMeter time) {
-    this(Budgets.of(rate), time);
-  }
-
   public ConnectionLimiter(Budgets budgets, TimeMeter time) {
     this.messages = Buckets.singleThreaded(budgets.messages(), time);
     this.bytes = Buckets.singleThreaded(budgets.bytes(), time);

@@ -11,7 +11,8 @@ class ConnectionLimiterTest {
   @Test
   void burstPassesThenMessagesAreRefusedWithTheTimeToTheNextToken() {
     ConnectionLimiter limiter =
-        new ConnectionLimiter(new ServerConfig.ConnectionRate(10, 3, 1_000_000), time);
+        new ConnectionLimiter(
+            ConnectionLimiter.Budgets.of(new ServerConfig.ConnectionRate(10, 3, 1_000_000)), time);
     for (int i = 0; i < 3; i++) {
       assertThat(limiter.tryTake(10).allowed()).isTrue();
     }
@@ -27,7 +28,8 @@ class ConnectionLimiterTest {
   @Test
   void byteBudgetRefusesLargeMessagesWithoutUsingUpAMessageToken() {
     ConnectionLimiter limiter =
-        new ConnectionLimiter(new ServerConfig.ConnectionRate(100, 2, 1000), time);
+        new ConnectionLimiter(
+            ConnectionLimiter.Budgets.of(new ServerConfig.ConnectionRate(100, 2, 1000)), time);
     assertThat(limiter.tryTake(limiter.byteCost(800)).allowed()).isTrue();
     RateVerdict refused = limiter.tryTake(limiter.byteCost(800));
     assertThat(refused.kind()).isEqualTo(RejectionKind.CONNECTION_BYTES);
@@ -39,7 +41,8 @@ class ConnectionLimiterTest {
   @Test
   void messageLargerThanTheByteBudgetCostsTheWholeBudget() {
     ConnectionLimiter limiter =
-        new ConnectionLimiter(new ServerConfig.ConnectionRate(100, 10, 1000), time);
+        new ConnectionLimiter(
+            ConnectionLimiter.Budgets.of(new ServerConfig.ConnectionRate(100, 10, 1000)), time);
     assertThat(limiter.byteCost(5000)).isEqualTo(1000);
     assertThat(limiter.tryTake(limiter.byteCost(5000)).allowed()).isTrue();
     assertThat(limiter.tryTake(1).allowed()).isFalse();
@@ -50,7 +53,8 @@ class ConnectionLimiterTest {
   @Test
   void givenBackTokensCanBeSpentAgain() {
     ConnectionLimiter limiter =
-        new ConnectionLimiter(new ServerConfig.ConnectionRate(1, 1, 100), time);
+        new ConnectionLimiter(
+            ConnectionLimiter.Budgets.of(new ServerConfig.ConnectionRate(1, 1, 100)), time);
     assertThat(limiter.tryTake(100).allowed()).isTrue();
     assertThat(limiter.tryTake(100).allowed()).isFalse();
     limiter.giveBack(100);
