@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stateserver.bus.Codecs;
+import io.stateserver.cluster.CatchUpVerticle;
 import io.stateserver.cluster.ClusterManagerFactory;
 import io.stateserver.config.ConfigException;
 import io.stateserver.config.ServerConfig;
@@ -136,14 +137,19 @@ public final class StateServer {
    * rate-limit map is looked up in Hazelcast (a cluster call). On a worker thread, once: the
    * clustered build may complete on an event loop.
    */
-  private record BlockingParts(DenyList denyList, TokenVerifier verifier, RateLimits rateLimits) {
+  private record BlockingParts(
+      DenyList denyList,
+      TokenVerifier verifier,
+      RateLimits rateLimits,
+      HazelcastInstance hazelcast) {
     static BlockingParts build(
         Vertx vertx, ServerConfig config, ServerMetrics metrics, HazelcastInstance hazelcast) {
       DenyList denyList = new DenyList();
       return new BlockingParts(
           denyList,
           new TokenVerifier(vertx, config.jwt(), denyList),
-          RateLimits.create(config.limits(), hazelcast, metrics));
+          RateLimits.create(config.limits(), hazelcast, metrics),
+          hazelcast);
     }
   }
 
@@ -202,7 +208,11 @@ public final class StateServer {
                                 denyList,
                                 new SecretHasher(),
                                 verifier.issuer(),
-                                metrics::rateLimited))))
+                                metrics::rateLimited)),
+                        parts.hazelcast() == null
+                            ? Future.succeededFuture()
+                            : vertx.deployVerticle(
+                                new CatchUpVerticle(parts.hazelcast(), metrics))))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))

@@ -34,6 +34,7 @@ public final class Codecs {
           ReadQuery.Get.class,
           ReadQuery.GetMany.class,
           ReadQuery.Scan.class,
+          ReadQuery.ChangedSince.class,
           ReadQuery.ExpiredKeys.class,
           ReadQuery.OwnedBy.class,
           ReadQuery.Ping.class,

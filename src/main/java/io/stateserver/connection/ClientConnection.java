@@ -547,7 +547,7 @@ final class ClientConnection {
   /** Called by {@link Subscriptions} when held changes are released after a snapshot. */
   void deliverReleased(EncodedChange change) {
     out.offerChange(change.key(), change.version(), change.frame());
-    ctx.metrics().changesDelivered(1, change.ts());
+    ctx.metrics().changesDelivered(1, change.ts(), change.caughtUp());
     flush();
   }
 

@@ -182,7 +182,7 @@ public final class ConnectionVerticle extends VerticleBase {
       }
     }
     if (delivered > 0) {
-      ctx.metrics().changesDelivered(delivered, change.ts());
+      ctx.metrics().changesDelivered(delivered, change.ts(), change.caughtUp());
     }
   }
 }

@@ -13,10 +13,21 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class EncodedChange {
   private final ChangeEvent event;
+  private final boolean caughtUp;
   private volatile Buffer frame;
 
+  /** A change as broadcast by the node that committed it. */
   public EncodedChange(ChangeEvent event) {
+    this(event, false);
+  }
+
+  /**
+   * @param caughtUp true for a row re-read by a catch-up sweep ({@code cluster.CatchUpVerticle})
+   *     rather than broadcast by its writer; subscribers that already have its version drop it
+   */
+  public EncodedChange(ChangeEvent event, boolean caughtUp) {
     this.event = event;
+    this.caughtUp = caughtUp;
   }
 
   /** The changed key. */
@@ -27,6 +38,11 @@ public final class EncodedChange {
   /** Its new version. */
   public long version() {
     return event.version();
+  }
+
+  /** True when a catch-up sweep re-read it (see the constructor). */
+  public boolean caughtUp() {
+    return caughtUp;
   }
 
   /** Commit time, epoch ms (for the fan-out latency metric). */

@@ -31,6 +31,9 @@ public final class ServerMetrics {
   private final Timer commitLatency;
   private final Counter retriedUnlocked;
   private final Counter retriedLocking;
+  private final Counter catchUpSweeps;
+  private final Counter catchUpRows;
+  private final Counter catchUpDeliveries;
   // Registry lookups build a meter id and hash its tags on every call; these run per request.
   private final Map<String, Map<String, Counter>> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
@@ -58,6 +61,19 @@ public final class ServerMetrics {
             .register(registry);
     this.retriedUnlocked = retries(registry, "read");
     this.retriedLocking = retries(registry, "locking");
+    this.catchUpSweeps =
+        Counter.builder("state_catchup_sweeps")
+            .description("re-reads of recently written rows after a cluster membership change")
+            .register(registry);
+    this.catchUpRows =
+        Counter.builder("state_catchup_rows")
+            .description("rows re-read by catch-up sweeps")
+            .register(registry);
+    this.catchUpDeliveries =
+        Counter.builder("state_catchup_deliveries")
+            .description(
+                "change frames queued by catch-up sweeps (changes a subscriber had missed)")
+            .register(registry);
     this.commitLatency =
         Timer.builder("state_db_commit_latency")
             .description("duration of one group-commit transaction")
@@ -150,10 +166,15 @@ public final class ServerMetrics {
 
   /**
    * Counts {@code count} subscribers of one change queued on one event loop, and its
-   * commit-to-queue latency once (the sockets of one loop are served within the same task).
+   * commit-to-queue latency once (the sockets of one loop are served within the same task). A
+   * change a catch-up sweep re-read counts as caught up instead: its commit may be long past.
    */
-  public void changesDelivered(int count, long commitTs) {
+  public void changesDelivered(int count, long commitTs, boolean caughtUp) {
     changesDelivered.increment(count);
+    if (caughtUp) {
+      catchUpDeliveries.increment(count);
+      return;
+    }
     long latency = System.currentTimeMillis() - commitTs;
     if (latency >= 0) {
       fanoutLatency.record(latency, TimeUnit.MILLISECONDS);
@@ -168,6 +189,12 @@ public final class ServerMetrics {
   /** A write transaction lost a race with another node and runs again. */
   public void writeRetried(boolean locking) {
     (locking ? retriedLocking : retriedUnlocked).increment();
+  }
+
+  /** A catch-up sweep finished; {@code rows} rows were re-read. */
+  public void catchUpSwept(long rows) {
+    catchUpSweeps.increment();
+    catchUpRows.increment(rows);
   }
 
   private static Counter retries(MeterRegistry registry, String path) {

@@ -66,6 +66,8 @@ public final class PersistenceVerticle extends VerticleBase {
       return store.getMany(q.keys()).map(ReadQuery.Entries::new);
     } else if (query instanceof ReadQuery.Scan q) {
       return store.scan(q.pattern(), q.after(), q.limit(), q.includeDeleted());
+    } else if (query instanceof ReadQuery.ChangedSince q) {
+      return store.changedSince(q.since(), q.after(), q.limit());
     } else if (query instanceof ReadQuery.ExpiredKeys q) {
       return store.expiredKeys(q.now(), q.max()).map(ReadQuery.Keys::new);
     } else if (query instanceof ReadQuery.OwnedBy q) {

@@ -16,6 +16,12 @@ public sealed interface ReadQuery {
   record Scan(KeyPattern pattern, String after, int limit, boolean includeDeleted)
       implements ReadQuery {}
 
+  /**
+   * Replies a {@code StateStore.Page} of the rows written at or after {@code since} (epoch ms),
+   * tombstones included.
+   */
+  record ChangedSince(long since, String after, int limit) implements ReadQuery {}
+
   /** Replies a {@link Keys} of keys whose TTL has passed. */
   record ExpiredKeys(long now, int max) implements ReadQuery {}
 

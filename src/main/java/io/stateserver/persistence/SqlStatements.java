@@ -65,6 +65,17 @@ final class SqlStatements {
           + " AND version > 0 AND deleted IN (FALSE, ?)"
           + " ORDER BY entry_key LIMIT ?";
 
+  /**
+   * Rows written at or after a time, in key order; parameters: after, since (epoch ms), limit. For
+   * the catch-up after a cluster membership change, which is rare, so {@code updated_at} has no
+   * index: an index would make every write update it (and, on PostgreSQL, rule out HOT updates).
+   */
+  static final String CHANGED_SINCE =
+      "SELECT "
+          + ENTRY_COLUMNS
+          + " FROM state_entry WHERE entry_key > ? AND updated_at >= ? AND version > 0"
+          + " ORDER BY entry_key LIMIT ?";
+
   static final String EXPIRED_KEYS =
       "SELECT entry_key FROM state_entry WHERE expires_at <= ? AND deleted = FALSE"
           + " ORDER BY expires_at LIMIT ?";

@@ -395,6 +395,27 @@ public final class StateStore {
                     : new Page(List.of(), null));
   }
 
+  /**
+   * The rows written at or after {@code since} (epoch ms, the writer's clock), tombstones included,
+   * in key order, starting after {@code after} (null: from the start).
+   */
+  public Future<Page> changedSince(long since, String after, int limit) {
+    if (limit < 1) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be at least 1"));
+    }
+    return pool.preparedQuery(SqlStatements.CHANGED_SINCE)
+        .execute(Tuple.of(after == null ? "" : after, since, limit))
+        .map(
+            rows -> {
+              List<StoredEntry> entries = new ArrayList<>(rows.size());
+              for (Row row : rows) {
+                entries.add(Rows.entry(row));
+              }
+              boolean more = entries.size() == limit;
+              return new Page(entries, more ? entries.get(entries.size() - 1).key() : null);
+            });
+  }
+
   /** Keys that exist and whose expiry is at or before {@code now}, soonest first. */
   public Future<List<String>> expiredKeys(long now, int max) {
     return pool.preparedQuery(SqlStatements.EXPIRED_KEYS)

@@ -374,6 +374,7 @@ class HttpApiIT {
             "state_connections",
             "state_requests",
             "state_db_retries_total{path=\"read\"}",
+            "state_catchup_deliveries_total",
             "vertx_http_server_");
     // switched off: a meter-registry lookup per event-bus message (docs/metrics.md)
     assertThat(r.body()).doesNotContain("vertx_eventbus_");

@@ -439,6 +439,43 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void changedSinceFindsRowsWrittenFromThatTimeTombstonesIncludedPageByPage(
+      Vertx vertx, VertxTestContext ctx) {
+    long[] since = new long[1];
+    inSequence(store, List.of(set("cs/a", "1", null), set("cs/b", "1", null)))
+        // A later millisecond for the second group, so that the time divides them exactly.
+        .compose(first -> vertx.timer(20))
+        .compose(
+            t -> {
+              since[0] = System.currentTimeMillis();
+              return inSequence(store, List.of(set("cs/c", "1", null), delete("cs/b", null)));
+            })
+        .compose(
+            second ->
+                Future.all(
+                    store.changedSince(since[0], null, 1),
+                    store.changedSince(since[0], "cs/b", 1),
+                    store.changedSince(since[0], "cs/c", 1),
+                    store.changedSince(0, null, 10)))
+        .onComplete(
+            ctx.succeeding(
+                pages ->
+                    ctx.verify(
+                        () -> {
+                          StateStore.Page first = pages.resultAt(0);
+                          assertThat(keys(first)).isEqualTo("cs/b next");
+                          assertThat(first.entries().get(0).deleted()).isTrue();
+                          assertThat(first.entries().get(0).version()).isEqualTo(2);
+                          StateStore.Page second = pages.resultAt(1);
+                          assertThat(keys(second)).isEqualTo("cs/c next");
+                          assertThat(second.entries().get(0).valueJson()).isEqualTo("1");
+                          assertThat(keys(pages.resultAt(2))).isEmpty();
+                          assertThat(keys(pages.resultAt(3))).isEqualTo("cs/a cs/b cs/c");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void expiryFindsDueKeysAndDeletesOnlyThoseStillDue(VertxTestContext ctx) {
     long now = System.currentTimeMillis();
     inSequence(

@@ -1,0 +1,128 @@
+package io.stateserver.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.support.BlockingClient;
+import io.stateserver.support.ServerProcess;
+import io.stateserver.support.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A change committed without its broadcast reaching the other nodes (its node died between commit
+ * and publish) still reaches their subscribers: a membership change makes every node re-read the
+ * recently written rows. The test commits such changes behind the servers' backs, straight into the
+ * shared database, then makes the membership change really happen ({@code kill -9} of a node, then
+ * a new node joining).
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class CatchUpIT {
+  private Vertx vertx;
+  private TestCluster cluster;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    vertx = Vertx.vertx();
+    cluster = TestCluster.start(vertx, "catchup-it", 2, Map.of());
+  }
+
+  @AfterEach
+  void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void changesWhoseBroadcastNeverArrivedReachSubscribersOnceAMemberLeavesOrJoins()
+      throws Exception {
+    ServerProcess doomed = cluster.node(0);
+    ServerProcess survivor = cluster.node(1);
+    BlockingClient follower = connect(survivor, "follower");
+    assertThat(follower.request("sub", "pattern", "missed/#").getBoolean("ok")).isTrue();
+    BlockingClient writer = connect(doomed, "writer");
+    assertThat(writer.request("set", "key", "missed/a", "value", 1).getBoolean("ok")).isTrue();
+    assertThat(writer.request("set", "key", "missed/b", "value", 1).getBoolean("ok")).isTrue();
+    assertThat(follower.change("missed/a", 1).getLong("version")).isEqualTo(1);
+    assertThat(follower.change("missed/b", 1).getLong("version")).isEqualTo(1);
+
+    commitUnannounced("missed/a", "2", 2);
+    commitUnannounced("missed/b", null, 2);
+    doomed.kill9();
+
+    JsonObject a2 = follower.change("missed/a", 2);
+    assertThat(a2.getLong("version")).isEqualTo(2);
+    assertThat(a2.getInteger("value")).isEqualTo(2);
+    JsonObject b2 = follower.change("missed/b", 2);
+    assertThat(b2.getLong("version")).isEqualTo(2);
+    assertThat(b2.getBoolean("deleted")).isTrue();
+
+    commitUnannounced("missed/a", "3", 3);
+    cluster.addNode();
+
+    assertThat(follower.change("missed/a", 3).getInteger("value")).isEqualTo(3);
+    // Each sweep runs twice and both membership changes re-read missed/a: still once per version.
+    assertThat(changeVersions(follower.frames(), "missed/a")).containsExactly(1L, 2L, 3L);
+    assertThat(changeVersions(follower.frames(), "missed/b")).containsExactly(1L, 2L);
+    assertThat(meter(survivor, "state_catchup_deliveries_total")).isEqualTo(3.0);
+  }
+
+  private static double meter(ServerProcess node, String name) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(node.httpUri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    return r.body()
+        .lines()
+        .filter(line -> line.startsWith(name + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** What a node that dies between its commit and its broadcast leaves: a row nobody announced. */
+  private void commitUnannounced(String key, String valueJson, long version) throws Exception {
+    try (Connection c = DriverManager.getConnection(cluster.database().jdbcUrl());
+        PreparedStatement update =
+            c.prepareStatement(
+                "UPDATE state_entry SET entry_value = ?, version = ?, deleted = ?,"
+                    + " updated_at = ?, updated_by = ? WHERE entry_key = ? AND version = ?")) {
+      update.setString(1, valueJson);
+      update.setLong(2, version);
+      update.setBoolean(3, valueJson == null);
+      update.setLong(4, System.currentTimeMillis());
+      update.setString(5, "writer");
+      update.setString(6, key);
+      update.setLong(7, version - 1);
+      assertThat(update.executeUpdate()).as("row %s at version %d", key, version - 1).isEqualTo(1);
+    }
+  }
+
+  private static List<Long> changeVersions(List<JsonObject> frames, String key) {
+    return frames.stream()
+        .filter(f -> "change".equals(f.getString("type")) && key.equals(f.getString("key")))
+        .map(f -> f.getLong("version"))
+        .toList();
+  }
+
+  private BlockingClient connect(ServerProcess node, String sub) {
+    return BlockingClient.connect(vertx, node.port(), cluster.token(sub, "admin"));
+  }
+}
