@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Group commit without timers: one batch is in flight at a time, and everything submitted meanwhile
@@ -33,6 +34,9 @@ final class GroupCommitQueue<C, R> {
   private final int maxBatch;
   private final BatchRunner<C, R> runner;
   private final ArrayDeque<Pending<C, R>> queue = new ArrayDeque<>();
+  // From submit until the result is handed to the submitter, so that idle() (read by the drain on
+  // another thread) cannot miss an item on its way to the queue's context.
+  private final AtomicInteger unanswered = new AtomicInteger();
   private boolean running;
 
   GroupCommitQueue(Vertx vertx, int maxBatch, BatchRunner<C, R> runner) {
@@ -47,6 +51,7 @@ final class GroupCommitQueue<C, R> {
   Future<R> submit(C item) {
     Promise<R> promise = Promise.promise();
     Pending<C, R> pending = new Pending<>(item, promise, Vertx.currentContext());
+    unanswered.incrementAndGet();
     context.runOnContext(
         v -> {
           queue.add(pending);
@@ -55,9 +60,9 @@ final class GroupCommitQueue<C, R> {
     return promise.future();
   }
 
-  /** True when nothing is queued or running. */
+  /** True when every item submitted so far has its result; safe from any thread. */
   boolean idle() {
-    return !running && queue.isEmpty();
+    return unanswered.get() == 0;
   }
 
   /** The items waiting for a batch (approximate from other threads). */
@@ -99,12 +104,17 @@ final class GroupCommitQueue<C, R> {
                 }));
   }
 
-  private static <C, R> void complete(Pending<C, R> pending, Future<R> result) {
+  private void complete(Pending<C, R> pending, Future<R> result) {
     Context caller = pending.caller();
     if (caller == null || caller == Vertx.currentContext()) {
-      pending.promise().handle(result);
+      answer(pending, result);
     } else {
-      caller.runOnContext(v -> pending.promise().handle(result));
+      caller.runOnContext(v -> answer(pending, result));
     }
+  }
+
+  private void answer(Pending<C, R> pending, Future<R> result) {
+    unanswered.decrementAndGet();
+    pending.promise().handle(result);
   }
 }

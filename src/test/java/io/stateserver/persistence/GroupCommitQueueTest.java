@@ -10,6 +10,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,48 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
 class GroupCommitQueueTest {
+
+  @Test
+  void aSubmittedItemKeepsTheQueueBusyBeforeItsContextHasTakenItIn(
+      Vertx vertx, VertxTestContext ctx) throws Exception {
+    GroupCommitQueue<Integer, Integer> queue =
+        new GroupCommitQueue<>(
+            vertx,
+            100,
+            batch -> Future.succeededFuture(batch.stream().map(Future::succeededFuture).toList()));
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // Occupy the queue's context so that the item cannot reach it yet (the drain's race).
+    queue
+        .context()
+        .runOnContext(
+            v -> {
+              held.countDown();
+              awaitQuietly(release);
+            });
+    held.await();
+    Future<Integer> result = queue.submit(7);
+    boolean idleWhileInTransit = queue.idle();
+    release.countDown();
+    result.onComplete(
+        ctx.succeeding(
+            r ->
+                ctx.verify(
+                    () -> {
+                      assertThat(idleWhileInTransit).isFalse();
+                      assertThat(r).isEqualTo(7);
+                      assertThat(queue.idle()).isTrue();
+                      ctx.completeNow();
+                    })));
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   @Test
   void itemsSubmittedWhileABatchRunsFormTheNextBatch(Vertx vertx, VertxTestContext ctx) {
