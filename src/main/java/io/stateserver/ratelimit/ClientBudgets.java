@@ -112,19 +112,41 @@ public final class ClientBudgets {
         return CompletableFuture.completedFuture(
             RateVerdict.refused(RejectionKind.CLIENT, lease.refusedUntil - now));
       }
-      pending = lease.refill != null ? lease.refill : refill(clientId, lease, byteCost, now);
+      if (lease.refill == null) {
+        Need need = need(lease, byteCost);
+        SharedBudget.Grant granted =
+            shared.takeNow(clientId, need.wantMessages(), need.wantBytes());
+        if (granted != null) {
+          // A single node: no future per message (they were 4.5% of event-loop time in S5).
+          credit(lease, granted, need);
+          RateVerdict verdict = afterRefill(lease, byteCost);
+          return verdict.allowed() ? ALLOWED : CompletableFuture.completedFuture(verdict);
+        }
+        pending = refill(clientId, lease, need);
+      } else {
+        pending = lease.refill;
+      }
     }
     return pending.thenApply(v -> afterRefill(lease, byteCost));
   }
 
-  private CompletableFuture<Void> refill(String clientId, Lease lease, long byteCost, long now) {
-    long needMessages = Math.max(0, 1 - lease.messages);
-    long needBytes = Math.max(0, byteCost - lease.bytes);
-    long wantMessages = needMessages > 0 ? Math.max(needMessages, leaseMessages) : 0;
-    long wantBytes = needBytes > 0 ? Math.max(needBytes, leaseBytes) : 0;
+  /** What a lease lacks for one message, and what to ask the shared budget for. */
+  private record Need(long messages, long bytes, long wantMessages, long wantBytes) {}
+
+  private Need need(Lease lease, long byteCost) {
+    long messages = Math.max(0, 1 - lease.messages);
+    long bytes = Math.max(0, byteCost - lease.bytes);
+    return new Need(
+        messages,
+        bytes,
+        messages > 0 ? Math.max(messages, leaseMessages) : 0,
+        bytes > 0 ? Math.max(bytes, leaseBytes) : 0);
+  }
+
+  private CompletableFuture<Void> refill(String clientId, Lease lease, Need need) {
     CompletableFuture<SharedBudget.Grant> granted;
     try {
-      granted = shared.take(clientId, wantMessages, wantBytes);
+      granted = shared.take(clientId, need.wantMessages(), need.wantBytes());
     } catch (RuntimeException e) {
       granted = CompletableFuture.failedFuture(e);
     }
@@ -139,21 +161,11 @@ public final class ClientBudgets {
                       "shared rate budget unavailable, allowing [client: {}, cause: {}]",
                       clientId,
                       String.valueOf(error));
-                  lease.messages += needMessages;
-                  lease.bytes += needBytes;
+                  lease.messages += need.messages();
+                  lease.bytes += need.bytes();
                   return null;
                 }
-                lease.messages += grant.messages();
-                lease.bytes += grant.bytes();
-                long at = time.currentTimeNanos();
-                if (grant.messages() < needMessages) {
-                  long wait = Nanos.toRefill(needMessages - grant.messages(), messagesPerSecond);
-                  lease.refusedUntil = Math.max(lease.refusedUntil, at + wait);
-                }
-                if (grant.bytes() < needBytes) {
-                  long wait = Nanos.toRefill(needBytes - grant.bytes(), bytesPerSecond);
-                  lease.refusedUntil = Math.max(lease.refusedUntil, at + wait);
-                }
+                credit(lease, grant, need);
                 return null;
               }
             });
@@ -161,6 +173,21 @@ public final class ClientBudgets {
       lease.refill = done;
     }
     return done;
+  }
+
+  /** Adds a grant to the lease; refuses locally until what the grant lacked could have refilled. */
+  private void credit(Lease lease, SharedBudget.Grant grant, Need need) {
+    lease.messages += grant.messages();
+    lease.bytes += grant.bytes();
+    long at = time.currentTimeNanos();
+    if (grant.messages() < need.messages()) {
+      long wait = Nanos.toRefill(need.messages() - grant.messages(), messagesPerSecond);
+      lease.refusedUntil = Math.max(lease.refusedUntil, at + wait);
+    }
+    if (grant.bytes() < need.bytes()) {
+      long wait = Nanos.toRefill(need.bytes() - grant.bytes(), bytesPerSecond);
+      lease.refusedUntil = Math.max(lease.refusedUntil, at + wait);
+    }
   }
 
   private RateVerdict afterRefill(Lease lease, long byteCost) {

@@ -25,13 +25,18 @@ public final class LocalSharedBudget implements SharedBudget {
 
   @Override
   public CompletableFuture<Grant> take(String clientId, long messages, long bytes) {
+    return CompletableFuture.completedFuture(takeNow(clientId, messages, bytes));
+  }
+
+  @Override
+  public Grant takeNow(String clientId, long messages, long bytes) {
     Pair p =
         buckets.computeIfAbsent(
             clientId,
             id -> new Pair(Buckets.local(messageConfig, time), Buckets.local(byteConfig, time)));
     long m = messages > 0 ? p.messages.tryConsumeAsMuchAsPossible(messages) : 0;
     long b = bytes > 0 ? p.bytes.tryConsumeAsMuchAsPossible(bytes) : 0;
-    return CompletableFuture.completedFuture(new Grant(m, b));
+    return new Grant(m, b);
   }
 
   /** Full buckets carry no state worth keeping. */

@@ -14,6 +14,15 @@ public interface SharedBudget {
    */
   CompletableFuture<Grant> take(String clientId, long messages, long bytes);
 
+  /**
+   * Takes tokens as {@link #take} does if the answer is at hand without waiting (a budget in this
+   * process), else does nothing and returns null. Lets a single node admit a message without a
+   * future per message.
+   */
+  default Grant takeNow(String clientId, long messages, long bytes) {
+    return null;
+  }
+
   /** Forgets what is no longer needed (idle buckets); called now and then. */
   default void evictIdle() {}
 

@@ -72,6 +72,21 @@ class ClientBudgetsTest {
   }
 
   @Test
+  void singleNodeByteBudgetRefusesAMessageLargerThanWhatIsLeftUntilItHasRefilled() {
+    ClientBudgets budgets = ClientBudgets.single(rate(100, 100, 100), time);
+    assertThat(allowed(budgets.tryTake("c", 600_000))).isTrue();
+
+    RateVerdict refused = budgets.tryTake("c", 600_000).join();
+    assertThat(refused.allowed()).isFalse();
+    // 400,000 bytes are left of 1,000,000 per second: 200,000 more take 200 ms
+    assertThat(refused.retryAfterMs()).isEqualTo(200);
+    time.advanceMillis(199);
+    assertThat(allowed(budgets.tryTake("c", 600_000))).isFalse();
+    time.advanceMillis(1);
+    assertThat(allowed(budgets.tryTake("c", 600_000))).isTrue();
+  }
+
+  @Test
   void leaseSizeIsLeaseMsOfTheRateCappedByTheBurst() {
     assertThat(ClientBudgets.leaseMessages(rate(500, 2000, 100))).isEqualTo(50);
     assertThat(ClientBudgets.leaseMessages(rate(500, 20, 100))).isEqualTo(20);
