@@ -88,6 +88,7 @@ public final class StateServer {
     // Native epoll where available: fewer syscalls and allocations per socket write than NIO.
     VertxOptions options =
         new VertxOptions()
+            .setEventLoopPoolSize(eventLoops(config))
             .setPreferNativeTransport(true)
             .setMetricsOptions(
                 new MicrometerMetricsOptions()
@@ -130,6 +131,17 @@ public final class StateServer {
                         return closeAfterFailure(vertx, e);
                       }
                     }));
+  }
+
+  /**
+   * Vert.x's default (two per core) unless configured. One per core left more CPU to the writer
+   * thread: 10-22% more durable writes per second (S5), but a higher fan-out tail latency (S3 p99.9
+   * 35-37 ms against 23-24 ms); docs/performance.md, tuning log 14.
+   */
+  static int eventLoops(ServerConfig config) {
+    return config.eventLoops() > 0
+        ? config.eventLoops()
+        : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   /**
@@ -187,10 +199,7 @@ public final class StateServer {
     EdgeFactory edgeFactory =
         new EdgeFactory(
             config, liveSessions, access, verifier, metrics, timing, registry, rateLimits);
-    int instances =
-        config.http().instances() > 0
-            ? config.http().instances()
-            : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int instances = config.http().instances() > 0 ? config.http().instances() : eventLoops(config);
     Future<?> deployed =
         vertx
             .deployVerticle(persistence)
@@ -219,11 +228,14 @@ public final class StateServer {
         .onSuccess(
             s ->
                 log.info(
-                    "state server started [node: {}, port: {}, clustered: {}, transport: {}]",
+                    "state server started [node: {}, port: {}, clustered: {}, transport: {},"
+                        + " event loops: {}, connection verticles: {}]",
                     config.nodeId(),
                     s.port(),
                     config.cluster().enabled(),
-                    vertx.isNativeTransportEnabled() ? "epoll" : "nio"))
+                    vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+                    eventLoops(config),
+                    instances))
         .recover(t -> closeAfterFailure(vertx, t));
   }
 

@@ -278,6 +278,7 @@ public final class ConfigLoader {
 
     return new ServerConfig(
         httpConfig,
+        atLeast("eventLoops", c.getInteger("eventLoops"), 0),
         dataDir,
         dbConfig,
         jwtConfig,

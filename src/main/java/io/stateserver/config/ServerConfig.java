@@ -11,6 +11,7 @@ import java.util.Map;
  */
 public record ServerConfig(
     Http http,
+    int eventLoops,
     Path dataDir,
     Db db,
     Jwt jwt,

@@ -18,6 +18,7 @@ final class Settings {
   private static final Pattern ROLE_RULE = Pattern.compile("roles\\.[^.]+\\.(read|write)");
 
   static {
+    TYPES.put("eventLoops", SettingType.INT);
     TYPES.put("http.host", SettingType.STRING);
     TYPES.put("http.port", SettingType.INT);
     TYPES.put("http.allowedOrigins", SettingType.LIST);
@@ -70,6 +71,7 @@ final class Settings {
     TYPES.put("limits.connections.upgradesPerAddressPerMinute", SettingType.INT);
     TYPES.put("limits.connections.upgradesPerAddressBurst", SettingType.INT);
 
+    ENV.put("STATE_EVENT_LOOPS", "eventLoops");
     ENV.put("STATE_HTTP_HOST", "http.host");
     ENV.put("STATE_HTTP_PORT", "http.port");
     ENV.put("STATE_ALLOWED_ORIGINS", "http.allowedOrigins");

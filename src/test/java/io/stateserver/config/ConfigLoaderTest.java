@@ -46,6 +46,7 @@ class ConfigLoaderTest {
     assertThat(config.http().allowedOrigins()).isEmpty();
     assertThat(config.http().handshakeTimeoutMs()).isEqualTo(10000);
     assertThat(config.http().instances()).isZero();
+    assertThat(config.eventLoops()).as("0: Vert.x's default").isZero();
     Path dataDir = tmp.resolve("data").toAbsolutePath();
     assertThat(config.dataDir()).isEqualTo(dataDir);
     assertThat(config.db().url())
@@ -252,6 +253,16 @@ class ConfigLoaderTest {
         .hasMessageContaining("http.port")
         .hasMessageContaining("STATE_HTTP_PORT")
         .hasMessageContaining("\"eighty\"");
+  }
+
+  @Test
+  void eventLoopsComeFromTheEnvironmentAndMustNotBeNegative() {
+    env.put("STATE_EVENT_LOOPS", "3");
+    assertThat(load().eventLoops()).isEqualTo(3);
+
+    assertThatThrownBy(() -> load("--eventLoops=-1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("eventLoops");
   }
 
   @Test
