@@ -3,6 +3,7 @@ package io.stateserver.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent.LifecycleState;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import io.stateserver.bus.Addresses;
@@ -14,20 +15,26 @@ import io.stateserver.persistence.StateStore;
 import io.stateserver.state.ChangeEvent;
 import io.stateserver.state.StoredEntry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Re-delivers changes whose broadcast may never have reached this node: after every Hazelcast
- * membership change it re-reads the rows written since the time {@link CatchUpWindow} gives and
- * hands each to the node's connections as if it had been broadcast. Every connection drops a
- * version it already has ({@code Subscriptions.accept}), so a re-read change reaches only the
- * subscribers that missed it, and never twice or out of order.
+ * membership change (and after this node merged into another cluster) it re-reads the rows written
+ * since the time {@link CatchUpWindow} gives and hands each to the node's connections as if it had
+ * been broadcast. Every connection drops a version it already has ({@code Subscriptions.accept}),
+ * so a re-read change reaches only the subscribers that missed it, never twice or out of order.
  *
  * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later: a commit the departed node
- * had sent to the database just before it died may become visible only after the first read.
+ * had sent to the database just before it died may become visible only after the first read, and
+ * after a merge Vert.x restores the event-bus subscriptions in the background. Sweeps run one at a
+ * time; requests meanwhile (and a failed sweep) merge into the next one. Pages are read one after
+ * another with a pause, so that a large sweep does not flood the event loops.
  */
 public final class CatchUpVerticle extends VerticleBase {
   /** When a sweep runs again after a membership change, and after a failed sweep. */
@@ -38,15 +45,30 @@ public final class CatchUpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(CatchUpVerticle.class);
   private static final int PAGE_ROWS = 500;
-  private static final long NONE = Long.MAX_VALUE;
+  private static final long PAGE_PAUSE_MS = 10;
+
+  /**
+   * One re-read: from {@code since}, covering the departures of {@code covers} (every one when
+   * {@code coversAll}) once it completes.
+   */
+  private record Sweep(long since, Set<String> covers, boolean coversAll) {
+    Sweep merge(Sweep other) {
+      Set<String> union = new HashSet<>(covers);
+      union.addAll(other.covers);
+      return new Sweep(
+          Math.min(since, other.since), Set.copyOf(union), coversAll || other.coversAll);
+    }
+  }
 
   private final HazelcastInstance hazelcast;
   private final ServerMetrics metrics;
   private CatchUpWindow window;
-  private UUID registration;
+  private UUID membershipRegistration;
+  private UUID lifecycleRegistration;
+  private boolean stopped;
   private boolean sweeping;
-  private long pendingSince = NONE;
-  private boolean pendingAfterJoin;
+  private boolean retryScheduled;
+  private Sweep pending;
 
   /**
    * @param hazelcast this node's member
@@ -67,7 +89,7 @@ public final class CatchUpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     window = new CatchUpWindow(lookbackMs(hazelcast));
-    MembershipListener listener =
+    MembershipListener membership =
         new MembershipListener() {
           @Override
           public void memberAdded(MembershipEvent event) {
@@ -79,95 +101,171 @@ public final class CatchUpVerticle extends VerticleBase {
             context.runOnContext(v -> onMembershipChange(event, false));
           }
         };
-    // A local registration, but a Hazelcast call all the same: keep it off the event loop.
+    // Local registrations, but Hazelcast calls all the same: keep them off the event loop.
     return vertx
-        .executeBlocking(() -> hazelcast.getCluster().addMembershipListener(listener), false)
+        .executeBlocking(
+            () -> {
+              membershipRegistration = hazelcast.getCluster().addMembershipListener(membership);
+              lifecycleRegistration =
+                  hazelcast
+                      .getLifecycleService()
+                      .addLifecycleListener(
+                          e -> {
+                            if (e.getState() == LifecycleState.MERGED) {
+                              context.runOnContext(v -> onMerged());
+                            }
+                          });
+              return null;
+            },
+            false)
         .onSuccess(
-            id -> {
-              registration = id;
-              log.info(
-                  "catch-up after membership changes on [lookback: {} ms]", window.lookbackMs());
-            });
+            v -> log.info("catch-up after membership changes on [lookback: {} ms]", lookbackMs()));
   }
 
   @Override
   public Future<?> stop() {
-    UUID id = registration;
-    if (id == null) {
+    stopped = true;
+    UUID membership = membershipRegistration;
+    UUID lifecycle = lifecycleRegistration;
+    if (membership == null && lifecycle == null) {
       return Future.succeededFuture();
     }
     return vertx
-        .executeBlocking(() -> hazelcast.getCluster().removeMembershipListener(id), false)
+        .executeBlocking(
+            () -> {
+              if (membership != null) {
+                hazelcast.getCluster().removeMembershipListener(membership);
+              }
+              if (lifecycle != null) {
+                hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
+              }
+              return null;
+            },
+            false)
+        // Hazelcast may already be shutting down; the listeners go with it.
         .otherwiseEmpty();
   }
 
+  private long lookbackMs() {
+    return window.lookbackMs();
+  }
+
   private void onMembershipChange(MembershipEvent event, boolean joined) {
+    if (stopped) {
+      return;
+    }
     long now = System.currentTimeMillis();
-    long since = joined ? window.memberJoined(now) : window.memberLeft(now);
+    String address = event.getMember().getAddress().toString();
+    Sweep sweep =
+        joined
+            ? new Sweep(window.memberJoined(address, now), Set.of(address), false)
+            : new Sweep(window.memberLeft(address, now), Set.of(), false);
     log.info(
-        "cluster member {}, catching up [member: {}, since: {}]",
+        "cluster membership changed, catching up [change: {}, member: {}, since: {}]",
         joined ? "joined" : "left",
-        event.getMember().getUuid(),
-        since);
-    request(since, joined);
-    vertx.setTimer(REPEAT_MS, t -> request(since, false));
+        address,
+        sweep.since());
+    requestTwice(sweep);
+  }
+
+  private void onMerged() {
+    if (stopped) {
+      return;
+    }
+    Sweep sweep = new Sweep(window.merged(System.currentTimeMillis()), Set.of(), true);
+    log.info("node merged into a cluster, catching up [since: {}]", sweep.since());
+    requestTwice(sweep);
+  }
+
+  private void requestTwice(Sweep sweep) {
+    request(sweep);
+    vertx.setTimer(REPEAT_MS, t -> request(sweep));
   }
 
   /** Runs a sweep now, or merges it into the one that runs after the sweep in progress. */
-  private void request(long since, boolean afterJoin) {
+  private void request(Sweep sweep) {
+    if (stopped) {
+      return;
+    }
     if (sweeping) {
-      pendingSince = Math.min(pendingSince, since);
-      pendingAfterJoin |= afterJoin;
+      pending = pending == null ? sweep : pending.merge(sweep);
       return;
     }
     sweeping = true;
     long startedAt = System.currentTimeMillis();
-    sweepFrom(since, null, 0)
+    Promise<Long> rows = Promise.promise();
+    sweepFrom(sweep.since(), null, 0, rows);
+    rows.future()
         .onComplete(
             ar -> {
               sweeping = false;
               if (ar.succeeded()) {
                 metrics.catchUpSwept(ar.result());
+                window.caughtUp(sweep.coversAll() ? null : sweep.covers(), startedAt);
                 log.info(
                     "caught up [since: {}, rows: {}, took: {} ms]",
-                    since,
+                    sweep.since(),
                     ar.result(),
                     System.currentTimeMillis() - startedAt);
-                if (afterJoin) {
-                  window.joinSweepCompleted(startedAt);
-                }
-              } else {
+              } else if (!stopped) {
                 log.warn(
                     "catch-up sweep failed, retrying [since: {}, cause: {}]",
-                    since,
+                    sweep.since(),
                     String.valueOf(ar.cause()));
-                vertx.setTimer(REPEAT_MS, t -> request(since, afterJoin));
+                pending = pending == null ? sweep : pending.merge(sweep);
+                scheduleRetry();
+                return;
               }
-              if (pendingSince != NONE) {
-                long next = pendingSince;
-                boolean nextAfterJoin = pendingAfterJoin;
-                pendingSince = NONE;
-                pendingAfterJoin = false;
-                request(next, nextAfterJoin);
-              }
+              runPending();
             });
   }
 
+  private void scheduleRetry() {
+    if (!retryScheduled) {
+      retryScheduled = true;
+      vertx.setTimer(
+          REPEAT_MS,
+          t -> {
+            retryScheduled = false;
+            runPending();
+          });
+    }
+  }
+
+  private void runPending() {
+    if (pending != null && !sweeping) {
+      Sweep next = pending;
+      pending = null;
+      request(next);
+    }
+  }
+
   /** Reads and re-delivers one page after another; completes with the number of rows read. */
-  private Future<Long> sweepFrom(long since, String after, long rowsSoFar) {
-    return Bus.<StateStore.Page>request(
+  private void sweepFrom(long since, String after, long rowsSoFar, Promise<Long> done) {
+    if (stopped) {
+      done.fail("stopped");
+      return;
+    }
+    Bus.<StateStore.Page>request(
             vertx.eventBus(),
             Addresses.PERSISTENCE_READ,
             new ReadQuery.ChangedSince(since, after, PAGE_ROWS))
-        .compose(
+        .map(
             page -> {
               for (StoredEntry e : page.entries()) {
                 vertx.eventBus().publish(Addresses.FANOUT, new EncodedChange(asChange(e), true));
               }
+              return page;
+            })
+        .onFailure(done::fail)
+        .onSuccess(
+            page -> {
               long rows = rowsSoFar + page.entries().size();
-              return page.next() == null
-                  ? Future.succeededFuture(rows)
-                  : sweepFrom(since, page.next(), rows);
+              if (page.next() == null) {
+                done.complete(rows);
+              } else {
+                vertx.setTimer(PAGE_PAUSE_MS, t -> sweepFrom(since, page.next(), rows, done));
+              }
             });
   }
 

@@ -1,5 +1,10 @@
 package io.stateserver.cluster;
 
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * How far back a node re-reads the state table after a cluster membership change, so that every
  * subscriber eventually gets the newest version of the keys it follows (PROTOCOL.md section 3) even
@@ -9,21 +14,28 @@ package io.stateserver.cluster;
  *   <li>A member left (crashed, or cut off by a network split): it may have committed writes whose
  *       broadcasts died with it. They were written before it was noticed gone, and noticing takes
  *       at most Hazelcast's heartbeat timeout, so re-read from {@code lookback} before the removal.
- *   <li>A member joined: if members had left before, the cluster may be healing from a split,
- *       during which the other side's broadcasts never arrived here. Re-read from {@code lookback}
- *       before the oldest removal not yet covered by such a sweep (a removal is covered once a
- *       sweep that started after it has completed).
+ *   <li>A member joined at an address that had left before: the cluster may be healing from a
+ *       split, and that member's side went on writing without its broadcasts reaching this node.
+ *       Re-read from {@code lookback} before that address left. A member at a new address re-reads
+ *       only {@code lookback}.
+ *   <li>This node merged into another cluster (Hazelcast's split-brain healing): every member it
+ *       had lost may be back, so re-read from {@code lookback} before the oldest departure.
  * </ul>
  *
- * Times are epoch ms. {@code updated_at} comes from the writing node's clock, so {@code lookback}
- * also covers commit latency and clock skew between nodes. Not thread-safe: one verticle owns it.
+ * A departure stays recorded until a re-read that started after it was last seen has covered it.
+ * Departures older than a day are forgotten (a member that never came back).
+ *
+ * <p>Times are epoch ms. {@code updated_at} comes from the writing node's clock, so {@code
+ * lookback} also covers commit latency and clock skew between nodes. Not thread-safe: one verticle
+ * owns it.
  */
 final class CatchUpWindow {
-  private static final long NONE = Long.MIN_VALUE;
+  static final long FORGET_AFTER_MS = 24 * 60 * 60 * 1000L;
+
+  private record Departure(long first, long last) {}
 
   private final long lookbackMs;
-  private long oldestUncoveredRemoval = NONE;
-  private long newestRemoval = NONE;
+  private final Map<String, Departure> departures = new HashMap<>();
 
   CatchUpWindow(long lookbackMs) {
     if (lookbackMs < 0) {
@@ -33,36 +45,59 @@ final class CatchUpWindow {
   }
 
   /**
-   * A member left at {@code now}.
+   * The member at {@code address} left at {@code now}.
    *
    * @return the time from which to re-read
    */
-  long memberLeft(long now) {
-    if (oldestUncoveredRemoval == NONE) {
-      oldestUncoveredRemoval = now;
-    }
-    newestRemoval = Math.max(newestRemoval, now);
+  long memberLeft(String address, long now) {
+    departures.merge(
+        address, new Departure(now, now), (old, next) -> new Departure(old.first(), now));
+    departures.values().removeIf(d -> d.last() < now - FORGET_AFTER_MS);
     return now - lookbackMs;
   }
 
   /**
-   * A member joined at {@code now}.
+   * A member joined at {@code address} at {@code now}.
    *
    * @return the time from which to re-read
    */
-  long memberJoined(long now) {
-    long from = oldestUncoveredRemoval == NONE ? now : Math.min(oldestUncoveredRemoval, now);
+  long memberJoined(String address, long now) {
+    Departure d = departures.get(address);
+    return (d == null ? now : Math.min(d.first(), now)) - lookbackMs;
+  }
+
+  /**
+   * This node merged into another cluster at {@code now}.
+   *
+   * @return the time from which to re-read
+   */
+  long merged(long now) {
+    long from = now;
+    for (Departure d : departures.values()) {
+      from = Math.min(from, d.first());
+    }
     return from - lookbackMs;
   }
 
   /**
-   * A sweep that started at {@code startedAt} re-read everything from the time {@link
-   * #memberJoined} gave: the removals before its start are covered. A removal during the sweep
-   * keeps all of them uncovered (conservative: the next join re-reads a little more).
+   * A re-read that started at {@code startedAt}, from the time {@link #memberJoined} or {@link
+   * #merged} gave, has completed: the departures of those addresses (all of them when {@code
+   * addresses} is null) are covered up to its start. One seen again after the start stays recorded,
+   * from that time.
    */
-  void joinSweepCompleted(long startedAt) {
-    if (oldestUncoveredRemoval != NONE && newestRemoval <= startedAt) {
-      oldestUncoveredRemoval = NONE;
+  void caughtUp(Set<String> addresses, long startedAt) {
+    for (Iterator<Map.Entry<String, Departure>> it = departures.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<String, Departure> e = it.next();
+      if (addresses != null && !addresses.contains(e.getKey())) {
+        continue;
+      }
+      Departure d = e.getValue();
+      if (d.last() <= startedAt) {
+        it.remove();
+      } else {
+        e.setValue(new Departure(d.last(), d.last()));
+      }
     }
   }
 

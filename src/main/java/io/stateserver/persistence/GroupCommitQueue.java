@@ -34,8 +34,8 @@ final class GroupCommitQueue<C, R> {
   private final int maxBatch;
   private final BatchRunner<C, R> runner;
   private final ArrayDeque<Pending<C, R>> queue = new ArrayDeque<>();
-  // From submit until the result is handed to the submitter, so that idle() (read by the drain on
-  // another thread) cannot miss an item on its way to the queue's context.
+  // From submit until the task that hands the result to the submitter runs, so that idle() (read
+  // by the drain on another thread) cannot miss an item on its way to the queue's context.
   private final AtomicInteger unanswered = new AtomicInteger();
   private boolean running;
 

@@ -114,8 +114,7 @@ public final class ClientBudgets {
       }
       if (lease.refill == null) {
         Need need = need(lease, byteCost);
-        SharedBudget.Grant granted =
-            shared.takeNow(clientId, need.wantMessages(), need.wantBytes());
+        SharedBudget.Grant granted = takeNow(clientId, need);
         if (granted != null) {
           // A single node: no future per message (they were 4.5% of event-loop time in S5).
           credit(lease, granted, need);
@@ -141,6 +140,15 @@ public final class ClientBudgets {
         bytes,
         messages > 0 ? Math.max(messages, leaseMessages) : 0,
         bytes > 0 ? Math.max(bytes, leaseBytes) : 0);
+  }
+
+  /** The shared budget's immediate answer, or null (then {@link #refill} asks and fails open). */
+  private SharedBudget.Grant takeNow(String clientId, Need need) {
+    try {
+      return shared.takeNow(clientId, need.wantMessages(), need.wantBytes());
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private CompletableFuture<Void> refill(String clientId, Lease lease, Need need) {

@@ -73,14 +73,26 @@ class CatchUpIT {
     assertThat(b2.getLong("version")).isEqualTo(2);
     assertThat(b2.getBoolean("deleted")).isTrue();
 
+    // Both sweeps after the departure (at once and 5 s later) are done, so that only the join's
+    // sweep can deliver version 3.
+    awaitMeter(survivor, "state_catchup_sweeps_total", 2);
     commitUnannounced("missed/a", "3", 3);
     cluster.addNode();
 
     assertThat(follower.change("missed/a", 3).getInteger("value")).isEqualTo(3);
+    assertThat(meter(survivor, "state_catchup_sweeps_total")).isGreaterThanOrEqualTo(3);
     // Each sweep runs twice and both membership changes re-read missed/a: still once per version.
     assertThat(changeVersions(follower.frames(), "missed/a")).containsExactly(1L, 2L, 3L);
     assertThat(changeVersions(follower.frames(), "missed/b")).containsExactly(1L, 2L);
     assertThat(meter(survivor, "state_catchup_deliveries_total")).isEqualTo(3.0);
+  }
+
+  private static void awaitMeter(ServerProcess node, String name, double atLeast) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (meter(node, name) < atLeast) {
+      assertThat(System.nanoTime()).as("%s reaching %s", name, atLeast).isLessThan(deadline);
+      Thread.sleep(200);
+    }
   }
 
   private static double meter(ServerProcess node, String name) throws Exception {
