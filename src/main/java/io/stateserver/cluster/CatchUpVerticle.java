@@ -1,5 +1,6 @@
 package io.stateserver.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -17,7 +18,8 @@ import io.stateserver.state.StoredEntry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -30,15 +32,19 @@ import org.slf4j.LoggerFactory;
  * been broadcast. Every connection drops a version it already has ({@code Subscriptions.accept}),
  * so a re-read change reaches only the subscribers that missed it, never twice or out of order.
  *
- * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later: a commit the departed node
- * had sent to the database just before it died may become visible only after the first read, and
- * after a merge Vert.x restores the event-bus subscriptions in the background. Sweeps run one at a
- * time; requests meanwhile (and a failed sweep) merge into the next one. Pages are read one after
- * another with a pause, so that a large sweep does not flood the event loops.
+ * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later (a commit the departed node
+ * had sent to the database just before it died may become visible only after the first read); after
+ * a merge also {@link #AFTER_MERGE_MS} later, because Vert.x restores the event-bus subscriptions
+ * in the background and broadcasts sent meanwhile are lost. Sweeps run one at a time; requests
+ * meanwhile (and a failed sweep) merge into the next one. Pages are read one after another with a
+ * pause, so that a large sweep does not flood the event loops.
  */
 public final class CatchUpVerticle extends VerticleBase {
   /** When a sweep runs again after a membership change, and after a failed sweep. */
   static final long REPEAT_MS = 5_000;
+
+  /** When a sweep runs a third time after this node merged into another cluster. */
+  static final long AFTER_MERGE_MS = 30_000;
 
   /** What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. */
   static final long LOOKBACK_MARGIN_MS = 30_000;
@@ -48,23 +54,23 @@ public final class CatchUpVerticle extends VerticleBase {
   private static final long PAGE_PAUSE_MS = 10;
 
   /**
-   * One re-read: from {@code since}, covering the departures of {@code covers} (every one when
-   * {@code coversAll}) once it completes.
+   * One re-read: from {@code since}; once it completes, the departures of the addresses in {@code
+   * backAt} (address to the time it joined) are covered.
    */
-  private record Sweep(long since, Set<String> covers, boolean coversAll) {
+  private record Sweep(long since, Map<String, Long> backAt) {
     Sweep merge(Sweep other) {
-      Set<String> union = new HashSet<>(covers);
-      union.addAll(other.covers);
-      return new Sweep(
-          Math.min(since, other.since), Set.copyOf(union), coversAll || other.coversAll);
+      Map<String, Long> union = new HashMap<>(backAt);
+      other.backAt.forEach((address, at) -> union.merge(address, at, Math::max));
+      return new Sweep(Math.min(since, other.since), Map.copyOf(union));
     }
   }
+
+  private record Registrations(UUID membership, UUID lifecycle) {}
 
   private final HazelcastInstance hazelcast;
   private final ServerMetrics metrics;
   private CatchUpWindow window;
-  private UUID membershipRegistration;
-  private UUID lifecycleRegistration;
+  private Registrations registrations;
   private boolean stopped;
   private boolean sweeping;
   private boolean retryScheduled;
@@ -88,57 +94,62 @@ public final class CatchUpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    window = new CatchUpWindow(lookbackMs(hazelcast));
+    window = new CatchUpWindow(lookbackMs(hazelcast), System.currentTimeMillis());
     MembershipListener membership =
         new MembershipListener() {
           @Override
           public void memberAdded(MembershipEvent event) {
-            context.runOnContext(v -> onMembershipChange(event, true));
+            context.runOnContext(v -> onMembershipChange(event.getMember(), true));
           }
 
           @Override
           public void memberRemoved(MembershipEvent event) {
-            context.runOnContext(v -> onMembershipChange(event, false));
+            context.runOnContext(v -> onMembershipChange(event.getMember(), false));
           }
         };
     // Local registrations, but Hazelcast calls all the same: keep them off the event loop.
     return vertx
         .executeBlocking(
             () -> {
-              membershipRegistration = hazelcast.getCluster().addMembershipListener(membership);
-              lifecycleRegistration =
-                  hazelcast
-                      .getLifecycleService()
-                      .addLifecycleListener(
-                          e -> {
-                            if (e.getState() == LifecycleState.MERGED) {
-                              context.runOnContext(v -> onMerged());
-                            }
-                          });
-              return null;
+              UUID m = hazelcast.getCluster().addMembershipListener(membership);
+              try {
+                UUID l =
+                    hazelcast
+                        .getLifecycleService()
+                        .addLifecycleListener(
+                            e -> {
+                              if (e.getState() == LifecycleState.MERGED) {
+                                // the members as of the merge, read on Hazelcast's thread
+                                Set<Member> members = hazelcast.getCluster().getMembers();
+                                context.runOnContext(v -> onMerged(members));
+                              }
+                            });
+                return new Registrations(m, l);
+              } catch (RuntimeException e) {
+                hazelcast.getCluster().removeMembershipListener(m);
+                throw e;
+              }
             },
             false)
         .onSuccess(
-            v -> log.info("catch-up after membership changes on [lookback: {} ms]", lookbackMs()));
+            r -> {
+              registrations = r;
+              log.info("catch-up after membership changes on [lookback: {} ms]", lookbackMs());
+            });
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
-    UUID membership = membershipRegistration;
-    UUID lifecycle = lifecycleRegistration;
-    if (membership == null && lifecycle == null) {
+    Registrations r = registrations;
+    if (r == null) {
       return Future.succeededFuture();
     }
     return vertx
         .executeBlocking(
             () -> {
-              if (membership != null) {
-                hazelcast.getCluster().removeMembershipListener(membership);
-              }
-              if (lifecycle != null) {
-                hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
-              }
+              hazelcast.getCluster().removeMembershipListener(r.membership());
+              hazelcast.getLifecycleService().removeLifecycleListener(r.lifecycle());
               return null;
             },
             false)
@@ -150,47 +161,69 @@ public final class CatchUpVerticle extends VerticleBase {
     return window.lookbackMs();
   }
 
-  private void onMembershipChange(MembershipEvent event, boolean joined) {
-    if (stopped) {
+  private void onMembershipChange(Member member, boolean joined) {
+    if (stopped || member.localMember()) {
       return;
     }
     long now = System.currentTimeMillis();
-    String address = event.getMember().getAddress().toString();
+    String address = member.getAddress().toString();
     Sweep sweep =
         joined
-            ? new Sweep(window.memberJoined(address, now), Set.of(address), false)
-            : new Sweep(window.memberLeft(address, now), Set.of(), false);
+            ? new Sweep(window.memberJoined(address, startedAt(member), now), Map.of(address, now))
+            : new Sweep(window.memberLeft(address, now), Map.of());
     log.info(
         "cluster membership changed, catching up [change: {}, member: {}, since: {}]",
         joined ? "joined" : "left",
         address,
         sweep.since());
-    requestTwice(sweep);
-  }
-
-  private void onMerged() {
-    if (stopped) {
-      return;
-    }
-    Sweep sweep = new Sweep(window.merged(System.currentTimeMillis()), Set.of(), true);
-    log.info("node merged into a cluster, catching up [since: {}]", sweep.since());
-    requestTwice(sweep);
-  }
-
-  private void requestTwice(Sweep sweep) {
     request(sweep);
     vertx.setTimer(REPEAT_MS, t -> request(sweep));
   }
 
+  /** This node merged into another cluster: every other member is back, or new, as of now. */
+  private void onMerged(Set<Member> members) {
+    if (stopped) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    long since = now - lookbackMs();
+    Map<String, Long> backAt = new HashMap<>();
+    for (Member m : members) {
+      if (!m.localMember()) {
+        String address = m.getAddress().toString();
+        since = Math.min(since, window.memberJoined(address, startedAt(m), now));
+        backAt.put(address, now);
+      }
+    }
+    Sweep sweep = new Sweep(since, Map.copyOf(backAt));
+    log.info(
+        "node merged into a cluster, catching up [members: {}, since: {}]", backAt.size(), since);
+    request(sweep);
+    vertx.setTimer(REPEAT_MS, t -> request(sweep));
+    vertx.setTimer(AFTER_MERGE_MS, t -> request(sweep));
+  }
+
+  private static Long startedAt(Member member) {
+    String value = member.getAttribute(CatchUpWindow.STARTED_AT_ATTRIBUTE);
+    try {
+      return value == null ? null : Long.valueOf(value);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** Runs a sweep now, or merges it into the one that runs after the sweep in progress. */
-  private void request(Sweep sweep) {
+  private void request(Sweep requested) {
     if (stopped) {
       return;
     }
     if (sweeping) {
-      pending = pending == null ? sweep : pending.merge(sweep);
+      pending = pending == null ? requested : pending.merge(requested);
       return;
     }
+    // A sweep waiting for its retry goes along now.
+    Sweep sweep = pending == null ? requested : pending.merge(requested);
+    pending = null;
     sweeping = true;
     long startedAt = System.currentTimeMillis();
     Promise<Long> rows = Promise.promise();
@@ -199,24 +232,29 @@ public final class CatchUpVerticle extends VerticleBase {
         .onComplete(
             ar -> {
               sweeping = false;
-              if (ar.succeeded()) {
-                metrics.catchUpSwept(ar.result());
-                window.caughtUp(sweep.coversAll() ? null : sweep.covers(), startedAt);
-                log.info(
-                    "caught up [since: {}, rows: {}, took: {} ms]",
-                    sweep.since(),
-                    ar.result(),
-                    System.currentTimeMillis() - startedAt);
-              } else if (!stopped) {
-                log.warn(
-                    "catch-up sweep failed, retrying [since: {}, cause: {}]",
-                    sweep.since(),
-                    String.valueOf(ar.cause()));
-                pending = pending == null ? sweep : pending.merge(sweep);
-                scheduleRetry();
-                return;
+              try {
+                if (ar.succeeded()) {
+                  window.caughtUp(sweep.backAt());
+                  metrics.catchUpSwept(ar.result());
+                  log.info(
+                      "caught up [since: {}, rows: {}, took: {} ms]",
+                      sweep.since(),
+                      ar.result(),
+                      System.currentTimeMillis() - startedAt);
+                } else if (!stopped) {
+                  log.warn(
+                      "catch-up sweep failed, retrying [since: {}, cause: {}]",
+                      sweep.since(),
+                      String.valueOf(ar.cause()));
+                  pending = pending == null ? sweep : pending.merge(sweep);
+                  scheduleRetry();
+                  return;
+                }
+              } finally {
+                if (!retryScheduled) {
+                  runPending();
+                }
               }
-              runPending();
             });
   }
 
@@ -252,8 +290,10 @@ public final class CatchUpVerticle extends VerticleBase {
             new ReadQuery.ChangedSince(since, after, PAGE_ROWS))
         .map(
             page -> {
-              for (StoredEntry e : page.entries()) {
-                vertx.eventBus().publish(Addresses.FANOUT, new EncodedChange(asChange(e), true));
+              if (!stopped) {
+                for (StoredEntry e : page.entries()) {
+                  vertx.eventBus().publish(Addresses.FANOUT, new EncodedChange(asChange(e), true));
+                }
               }
               return page;
             })

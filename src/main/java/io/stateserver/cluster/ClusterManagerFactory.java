@@ -50,6 +50,11 @@ public final class ClusterManagerFactory {
     applyOverrides(config, cluster);
     // the cluster-wide rate budgets are Bucket4j entry processors, which every member must read
     HazelcastSharedBudget.registerSerializers(config);
+    // When this node started, for its peers' catch-up after it joins (CatchUpWindow)
+    config
+        .getMemberAttributeConfig()
+        .setAttribute(
+            CatchUpWindow.STARTED_AT_ATTRIBUTE, Long.toString(System.currentTimeMillis()));
     return config;
   }
 

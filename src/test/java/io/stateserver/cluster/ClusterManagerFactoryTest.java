@@ -42,6 +42,16 @@ class ClusterManagerFactoryTest {
   }
 
   @Test
+  void eachMemberTellsItsPeersWhenItStarted() {
+    long before = System.currentTimeMillis();
+    Config config = ClusterManagerFactory.loadConfig(cluster(TOP_LEVEL_CONFIG, null));
+
+    String startedAt =
+        config.getMemberAttributeConfig().getAttribute(CatchUpWindow.STARTED_AT_ATTRIBUTE);
+    assertThat(Long.parseLong(startedAt)).isBetween(before, System.currentTimeMillis());
+  }
+
+  @Test
   void typedSettingsOverrideTheFile() {
     Config config = ClusterManagerFactory.loadConfig(cluster(TOP_LEVEL_CONFIG, "10.1.2.3"));
 
