@@ -94,6 +94,8 @@ public final class CatchUpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Later than the start time this node publishes (ClusterManagerFactory): no connection, and
+    // so no subscriber, exists before this verticle has started.
     window = new CatchUpWindow(lookbackMs(hazelcast), System.currentTimeMillis());
     MembershipListener membership =
         new MembershipListener() {
@@ -118,10 +120,18 @@ public final class CatchUpVerticle extends VerticleBase {
                         .getLifecycleService()
                         .addLifecycleListener(
                             e -> {
-                              if (e.getState() == LifecycleState.MERGED) {
+                              if (e.getState() != LifecycleState.MERGED) {
+                                return;
+                              }
+                              // Hazelcast calls its listeners in turn: never fail Vert.x's own
+                              try {
                                 // the members as of the merge, read on Hazelcast's thread
                                 Set<Member> members = hazelcast.getCluster().getMembers();
                                 context.runOnContext(v -> onMerged(members));
+                              } catch (RuntimeException ex) {
+                                log.warn(
+                                    "cannot catch up after a merge [cause: {}]",
+                                    String.valueOf(ex));
                               }
                             });
                 return new Registrations(m, l);
@@ -227,7 +237,11 @@ public final class CatchUpVerticle extends VerticleBase {
     sweeping = true;
     long startedAt = System.currentTimeMillis();
     Promise<Long> rows = Promise.promise();
-    sweepFrom(sweep.since(), null, 0, rows);
+    try {
+      sweepFrom(sweep.since(), null, 0, rows);
+    } catch (RuntimeException e) {
+      rows.tryFail(e);
+    }
     rows.future()
         .onComplete(
             ar -> {
