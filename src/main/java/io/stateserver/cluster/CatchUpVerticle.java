@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * had sent to the database just before it died may become visible only after the first read); after
  * a merge also {@link #AFTER_MERGE_MS} later, because Vert.x restores the event-bus subscriptions
  * in the background and broadcasts sent meanwhile are lost. Sweeps run one at a time; requests
- * meanwhile (and a failed sweep) merge into the next one. Pages are read one after another with a
- * pause, so that a large sweep does not flood the event loops.
+ * meanwhile (and a failed sweep) merge into the next one ({@link SweepScheduler}). Pages are read
+ * one after another with a pause, so that a large sweep does not flood the event loops.
  */
 public final class CatchUpVerticle extends VerticleBase {
   /** When a sweep runs again after a membership change, and after a failed sweep. */
@@ -53,28 +53,14 @@ public final class CatchUpVerticle extends VerticleBase {
   private static final int PAGE_ROWS = 500;
   private static final long PAGE_PAUSE_MS = 10;
 
-  /**
-   * One re-read: from {@code since}; once it completes, the departures of the addresses in {@code
-   * backAt} (address to the time it joined) are covered.
-   */
-  private record Sweep(long since, Map<String, Long> backAt) {
-    Sweep merge(Sweep other) {
-      Map<String, Long> union = new HashMap<>(backAt);
-      other.backAt.forEach((address, at) -> union.merge(address, at, Math::max));
-      return new Sweep(Math.min(since, other.since), Map.copyOf(union));
-    }
-  }
-
   private record Registrations(UUID membership, UUID lifecycle) {}
 
   private final HazelcastInstance hazelcast;
   private final ServerMetrics metrics;
   private CatchUpWindow window;
   private Registrations registrations;
+  private SweepScheduler sweeps;
   private boolean stopped;
-  private boolean sweeping;
-  private boolean retryScheduled;
-  private Sweep pending;
 
   /**
    * @param hazelcast this node's member
@@ -97,6 +83,18 @@ public final class CatchUpVerticle extends VerticleBase {
     // Later than the start time this node publishes (ClusterManagerFactory): no connection, and
     // so no subscriber, exists before this verticle has started.
     window = new CatchUpWindow(lookbackMs(hazelcast), System.currentTimeMillis());
+    sweeps =
+        new SweepScheduler(
+            this::sweep,
+            (delayMs, action) -> vertx.setTimer(delayMs, t -> action.run()),
+            REPEAT_MS,
+            this::caughtUp,
+            (sweep, cause) ->
+                log.warn(
+                    "catch-up sweep failed, retrying [since: {}, cause: {}]",
+                    sweep.since(),
+                    String.valueOf(cause)),
+            System::currentTimeMillis);
     MembershipListener membership =
         new MembershipListener() {
           @Override
@@ -151,6 +149,7 @@ public final class CatchUpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    sweeps.stop();
     Registrations r = registrations;
     if (r == null) {
       return Future.succeededFuture();
@@ -177,17 +176,18 @@ public final class CatchUpVerticle extends VerticleBase {
     }
     long now = System.currentTimeMillis();
     String address = member.getAddress().toString();
-    Sweep sweep =
+    SweepScheduler.Sweep sweep =
         joined
-            ? new Sweep(window.memberJoined(address, startedAt(member), now), Map.of(address, now))
-            : new Sweep(window.memberLeft(address, now), Map.of());
+            ? new SweepScheduler.Sweep(
+                window.memberJoined(address, startedAt(member), now), Map.of(address, now))
+            : new SweepScheduler.Sweep(window.memberLeft(address, now), Map.of());
     log.info(
         "cluster membership changed, catching up [change: {}, member: {}, since: {}]",
         joined ? "joined" : "left",
         address,
         sweep.since());
-    request(sweep);
-    vertx.setTimer(REPEAT_MS, t -> request(sweep));
+    sweeps.request(sweep);
+    vertx.setTimer(REPEAT_MS, t -> sweeps.request(sweep));
   }
 
   /** This node merged into another cluster: every other member is back, or new, as of now. */
@@ -205,12 +205,12 @@ public final class CatchUpVerticle extends VerticleBase {
         backAt.put(address, now);
       }
     }
-    Sweep sweep = new Sweep(since, Map.copyOf(backAt));
+    SweepScheduler.Sweep sweep = new SweepScheduler.Sweep(since, backAt);
     log.info(
         "node merged into a cluster, catching up [members: {}, since: {}]", backAt.size(), since);
-    request(sweep);
-    vertx.setTimer(REPEAT_MS, t -> request(sweep));
-    vertx.setTimer(AFTER_MERGE_MS, t -> request(sweep));
+    sweeps.request(sweep);
+    vertx.setTimer(REPEAT_MS, t -> sweeps.request(sweep));
+    vertx.setTimer(AFTER_MERGE_MS, t -> sweeps.request(sweep));
   }
 
   private static Long startedAt(Member member) {
@@ -222,74 +222,16 @@ public final class CatchUpVerticle extends VerticleBase {
     }
   }
 
-  /** Runs a sweep now, or merges it into the one that runs after the sweep in progress. */
-  private void request(Sweep requested) {
-    if (stopped) {
-      return;
-    }
-    if (sweeping) {
-      pending = pending == null ? requested : pending.merge(requested);
-      return;
-    }
-    // A sweep waiting for its retry goes along now.
-    Sweep sweep = pending == null ? requested : pending.merge(requested);
-    pending = null;
-    sweeping = true;
-    long startedAt = System.currentTimeMillis();
+  private Future<Long> sweep(long since) {
     Promise<Long> rows = Promise.promise();
-    try {
-      sweepFrom(sweep.since(), null, 0, rows);
-    } catch (RuntimeException e) {
-      rows.tryFail(e);
-    }
-    rows.future()
-        .onComplete(
-            ar -> {
-              sweeping = false;
-              try {
-                if (ar.succeeded()) {
-                  window.caughtUp(sweep.backAt());
-                  metrics.catchUpSwept(ar.result());
-                  log.info(
-                      "caught up [since: {}, rows: {}, took: {} ms]",
-                      sweep.since(),
-                      ar.result(),
-                      System.currentTimeMillis() - startedAt);
-                } else if (!stopped) {
-                  log.warn(
-                      "catch-up sweep failed, retrying [since: {}, cause: {}]",
-                      sweep.since(),
-                      String.valueOf(ar.cause()));
-                  pending = pending == null ? sweep : pending.merge(sweep);
-                  scheduleRetry();
-                  return;
-                }
-              } finally {
-                if (!retryScheduled) {
-                  runPending();
-                }
-              }
-            });
+    sweepFrom(since, null, 0, rows);
+    return rows.future();
   }
 
-  private void scheduleRetry() {
-    if (!retryScheduled) {
-      retryScheduled = true;
-      vertx.setTimer(
-          REPEAT_MS,
-          t -> {
-            retryScheduled = false;
-            runPending();
-          });
-    }
-  }
-
-  private void runPending() {
-    if (pending != null && !sweeping) {
-      Sweep next = pending;
-      pending = null;
-      request(next);
-    }
+  private void caughtUp(SweepScheduler.Sweep sweep, long rows, long tookMs) {
+    window.caughtUp(sweep.backAt());
+    metrics.catchUpSwept(rows);
+    log.info("caught up [since: {}, rows: {}, took: {} ms]", sweep.since(), rows, tookMs);
   }
 
   /** Reads and re-delivers one page after another; completes with the number of rows read. */
