@@ -156,6 +156,7 @@ public final class ConnectionVerticle extends VerticleBase {
                   .onSuccess(
                       ws -> {
                         handshakeDeadline.met(hs.remoteAddress());
+                        TextFrames.consolidateFlushes(ws);
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,

@@ -1,5 +1,7 @@
 package io.stateserver.connection;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -16,12 +18,35 @@ import io.vertx.core.internal.http.WebSocketInternal;
  * the only place that touches Vert.x internals (with {@link #closeNow}).
  */
 final class TextFrames {
+  /** How many flushes may wait for the event loop's queued tasks before one goes out anyway. */
+  static final int FLUSH_AFTER_WRITES = 64;
+
   private TextFrames() {}
 
   static Future<Void> write(WebSocketBase ws, Buffer utf8Json) {
     return ws.writeFrame(
         new WebSocketFrameImpl(
             WebSocketFrameType.TEXT, ((BufferInternal) utf8Json).getByteBuf(), true));
+  }
+
+  /**
+   * Lets the socket's flushes wait for the tasks already queued on its event loop (Netty's {@link
+   * FlushConsolidationHandler}, also outside reads), so that frames written to one socket by
+   * several fan-out messages in a row leave in one {@code send}: per-send kernel work is most of
+   * the CPU of a delivery over loopback. An idle event loop runs the flush at once; a busy one
+   * batches. At most {@value #FLUSH_AFTER_WRITES} flushes wait, and a socket that stops being
+   * writable is flushed at once.
+   */
+  static void consolidateFlushes(ServerWebSocket ws) {
+    if (ws instanceof WebSocketInternal internal) {
+      ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
+      vertxHandler
+          .pipeline()
+          .addBefore(
+              vertxHandler.name(),
+              "stateserver-flush",
+              new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+    }
   }
 
   /**

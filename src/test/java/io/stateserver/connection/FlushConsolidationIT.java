@@ -1,0 +1,129 @@
+package io.stateserver.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.Channel;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@link TextFrames#consolidateFlushes}: a frame written by one event-loop task waits for the tasks
+ * already queued behind it, so that frames written by consecutive fan-out messages leave together,
+ * and nothing is lost or reordered on the way, a close included. A real server on a free port and a
+ * real client.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+class FlushConsolidationIT {
+  /** Held by the test instance: Vert.x closes a client that is no longer referenced. */
+  private WebSocketClient client;
+
+  /** Starts a WebSocket server that hands each accepted socket to {@code onSocket}; its port. */
+  private static int serve(Vertx vertx, Consumer<ServerWebSocket> onSocket) throws Exception {
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            // as ConnectionVerticle does: the socket is used once the upgrade is answered
+            .webSocketHandshakeHandler(hs -> hs.accept().onSuccess(onSocket::accept))
+            .listen(0, "127.0.0.1")
+            .await(10, TimeUnit.SECONDS);
+    return server.actualPort();
+  }
+
+  private static long unsentBytes(ServerWebSocket ws) {
+    Channel channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
+    return channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+  }
+
+  @Test
+  void framesWrittenByQueuedTasksLeaveTogetherAndInOrder(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    AtomicLong unsentBeforeSecond = new AtomicLong(-1);
+    int port =
+        serve(
+            vertx,
+            ws -> {
+              TextFrames.consolidateFlushes(ws);
+              Context context = Vertx.currentContext();
+              // Both tasks are queued before the first one writes, as consecutive fan-out
+              // messages are: the first frame's flush must wait behind the second task.
+              context.runOnContext(v -> ws.writeTextMessage("first"));
+              context.runOnContext(
+                  v -> {
+                    unsentBeforeSecond.set(unsentBytes(ws));
+                    ws.writeTextMessage("second");
+                  });
+            });
+    List<String> received = new CopyOnWriteArrayList<>();
+    client = vertx.createWebSocketClient();
+    client
+        .connect(port, "127.0.0.1", "/")
+        .onComplete(
+            ctx.succeeding(
+                socket ->
+                    socket.textMessageHandler(
+                        text -> {
+                          received.add(text);
+                          if (received.size() == 2) {
+                            ctx.verify(
+                                () -> {
+                                  assertThat(received).containsExactly("first", "second");
+                                  assertThat(unsentBeforeSecond.get())
+                                      .as(
+                                          "the first frame is still unsent when the second is written")
+                                      .isPositive();
+                                });
+                            ctx.completeNow();
+                          }
+                        })));
+  }
+
+  @Test
+  void aCloseAfterConsolidatedFramesSendsThemFirst(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    int port =
+        serve(
+            vertx,
+            ws -> {
+              TextFrames.consolidateFlushes(ws);
+              Vertx.currentContext()
+                  .runOnContext(
+                      v -> {
+                        ws.writeTextMessage("one");
+                        ws.writeTextMessage("two");
+                        ws.close((short) 4000, "bye");
+                      });
+            });
+    List<String> received = new CopyOnWriteArrayList<>();
+    client = vertx.createWebSocketClient();
+    client
+        .connect(port, "127.0.0.1", "/")
+        .onComplete(
+            ctx.succeeding(
+                socket -> {
+                  socket.textMessageHandler(received::add);
+                  socket.closeHandler(
+                      v ->
+                          ctx.verify(
+                              () -> {
+                                assertThat(received).containsExactly("one", "two");
+                                assertThat(socket.closeStatusCode()).isEqualTo((short) 4000);
+                                ctx.completeNow();
+                              }));
+                }));
+  }
+}
