@@ -213,6 +213,7 @@ public final class ConfigLoader {
             atLeast("http.instances", http.getInteger("instances"), 0),
             atLeastLong("http.pingIntervalMs", http.getLong("pingIntervalMs"), 0),
             positive("http.pingTimeoutMs", http.getLong("pingTimeoutMs")),
+            http.getBoolean("consolidateFlushes"),
             tls(http.getJsonObject("tls", new JsonObject())));
 
     String dbUrl = db.getString("url");

@@ -40,6 +40,7 @@ public record ServerConfig(
       int instances,
       long pingIntervalMs,
       long pingTimeoutMs,
+      boolean consolidateFlushes,
       Tls tls) {
     public static final long DEFAULT_PING_INTERVAL_MS = 30_000;
     public static final long DEFAULT_PING_TIMEOUT_MS = 20_000;
@@ -59,6 +60,7 @@ public record ServerConfig(
           instances,
           DEFAULT_PING_INTERVAL_MS,
           DEFAULT_PING_TIMEOUT_MS,
+          true,
           null);
     }
 

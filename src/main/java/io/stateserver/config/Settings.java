@@ -26,6 +26,7 @@ final class Settings {
     TYPES.put("http.instances", SettingType.INT);
     TYPES.put("http.pingIntervalMs", SettingType.LONG);
     TYPES.put("http.pingTimeoutMs", SettingType.LONG);
+    TYPES.put("http.consolidateFlushes", SettingType.BOOLEAN);
     TYPES.put("http.tls.certFile", SettingType.STRING);
     TYPES.put("http.tls.keyFile", SettingType.STRING);
     TYPES.put("dataDir", SettingType.STRING);
@@ -78,6 +79,7 @@ final class Settings {
     ENV.put("STATE_HANDSHAKE_TIMEOUT_MS", "http.handshakeTimeoutMs");
     ENV.put("STATE_PING_INTERVAL_MS", "http.pingIntervalMs");
     ENV.put("STATE_PING_TIMEOUT_MS", "http.pingTimeoutMs");
+    ENV.put("STATE_CONSOLIDATE_FLUSHES", "http.consolidateFlushes");
     ENV.put("STATE_TLS_CERT", "http.tls.certFile");
     ENV.put("STATE_TLS_KEY", "http.tls.keyFile");
     ENV.put("STATE_DATA_DIR", "dataDir");

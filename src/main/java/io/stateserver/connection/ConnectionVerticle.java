@@ -156,7 +156,9 @@ public final class ConnectionVerticle extends VerticleBase {
                   .onSuccess(
                       ws -> {
                         handshakeDeadline.met(hs.remoteAddress());
-                        TextFrames.consolidateFlushes(ws);
+                        if (ctx.config().http().consolidateFlushes()) {
+                          TextFrames.consolidateFlushes(ws);
+                        }
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,

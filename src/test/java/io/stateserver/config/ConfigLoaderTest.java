@@ -256,6 +256,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void flushConsolidationIsOnByDefaultAndTheEnvironmentTurnsItOff() {
+    assertThat(load().http().consolidateFlushes()).isTrue();
+
+    env.put("STATE_CONSOLIDATE_FLUSHES", "false");
+    assertThat(load().http().consolidateFlushes()).isFalse();
+
+    env.put("STATE_CONSOLIDATE_FLUSHES", "sometimes");
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("STATE_CONSOLIDATE_FLUSHES");
+  }
+
+  @Test
   void eventLoopsComeFromTheEnvironmentAndMustNotBeNegative() {
     env.put("STATE_EVENT_LOOPS", "3");
     assertThat(load().eventLoops()).isEqualTo(3);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ServerTlsTest {
   private static ServerConfig.Http http(ServerConfig.Tls tls) {
-    return new ServerConfig.Http("127.0.0.1", 0, List.of(), 10_000, 1, 30_000, 20_000, tls);
+    return new ServerConfig.Http("127.0.0.1", 0, List.of(), 10_000, 1, 30_000, 20_000, true, tls);
   }
 
   @Test
