@@ -213,7 +213,7 @@ public final class ConfigLoader {
             atLeast("http.instances", http.getInteger("instances"), 0),
             atLeastLong("http.pingIntervalMs", http.getLong("pingIntervalMs"), 0),
             positive("http.pingTimeoutMs", http.getLong("pingTimeoutMs")),
-            http.getBoolean("consolidateFlushes"),
+            bool("http.consolidateFlushes", http.getValue("consolidateFlushes")),
             tls(http.getJsonObject("tls", new JsonObject())));
 
     String dbUrl = db.getString("url");
@@ -241,7 +241,7 @@ public final class ConfigLoader {
 
     ServerConfig.Cluster clusterConfig =
         new ServerConfig.Cluster(
-            cluster.getBoolean("enabled"),
+            bool("cluster.enabled", cluster.getValue("enabled")),
             path(
                 "cluster.configFile",
                 required("cluster.configFile", cluster.getString("configFile"))),
@@ -431,6 +431,13 @@ public final class ConfigLoader {
           "setting " + setting + " must be a port number (" + (zeroAllowed ? 0 : 1) + "-65535)");
     }
     return value;
+  }
+
+  private static boolean bool(String setting, Object value) {
+    if (!(value instanceof Boolean b)) {
+      throw new ConfigException("setting " + setting + " must be true or false");
+    }
+    return b;
   }
 
   private static long positive(String setting, Number value) {

@@ -30,6 +30,8 @@ public record ServerConfig(
    *     turns pings and the idle timeout off)
    * @param pingTimeoutMs a pinged connection that sends nothing (no pong, no frame) for this long
    *     after the ping is closed with 1001
+   * @param consolidateFlushes a WebSocket's flushes wait for the tasks queued on its event loop, so
+   *     that a loaded loop sends several frames per system call
    * @param tls the certificate and key of HTTPS / WSS, or null for plain HTTP / WS
    */
   public record Http(

@@ -10,6 +10,8 @@ import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes an already encoded UTF-8 JSON frame as a WebSocket text frame without copying it. The
@@ -20,6 +22,11 @@ import io.vertx.core.internal.http.WebSocketInternal;
 final class TextFrames {
   /** How many flushes may wait for the event loop's queued tasks before one goes out anyway. */
   static final int FLUSH_AFTER_WRITES = 64;
+
+  /** The pipeline name of the consolidating handler. */
+  static final String FLUSH_HANDLER = "stateserver-flush";
+
+  private static final Logger log = LoggerFactory.getLogger(TextFrames.class);
 
   private TextFrames() {}
 
@@ -40,12 +47,17 @@ final class TextFrames {
   static void consolidateFlushes(ServerWebSocket ws) {
     if (ws instanceof WebSocketInternal internal) {
       ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
-      vertxHandler
-          .pipeline()
-          .addBefore(
-              vertxHandler.name(),
-              "stateserver-flush",
-              new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+      try {
+        vertxHandler
+            .pipeline()
+            .addBefore(
+                vertxHandler.name(),
+                FLUSH_HANDLER,
+                new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+      } catch (RuntimeException e) {
+        // the socket works as well without it, one send per flush
+        log.warn("cannot consolidate flushes [cause: {}]", String.valueOf(e));
+      }
     }
   }
 
@@ -60,7 +72,11 @@ final class TextFrames {
     }
     ws.close(code, reason);
     if (ws instanceof WebSocketInternal internal) {
-      internal.channelHandlerContext().flush();
+      // Flushed from the consolidating handler's own place in the pipeline, so that this flush
+      // goes out now instead of waiting for the queued tasks.
+      ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
+      ChannelHandlerContext past = vertxHandler.pipeline().context(FLUSH_HANDLER);
+      (past != null ? past : vertxHandler).flush();
     }
   }
 }

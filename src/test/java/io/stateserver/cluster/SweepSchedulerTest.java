@@ -147,7 +147,7 @@ class SweepSchedulerTest {
     try {
       started.get(0).rows().complete(0L);
     } catch (IllegalStateException expected) {
-      // Vert.x reports a throwing handler; what matters is what follows
+      // a promise without a context rethrows to whoever completes it; what matters is what follows
     }
 
     assertThat(started).extracting(Started::since).containsExactly(1_000L, 2_000L);

@@ -269,6 +269,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBooleanSettingSetToNullInTheFileIsAConfigError() throws IOException {
+    env.put(
+        "STATE_CONFIG",
+        configFile("{\"http\":{\"consolidateFlushes\":null},\"cluster\":{}}").toString());
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.consolidateFlushes");
+
+    env.put("STATE_CONFIG", configFile("{\"cluster\":{\"enabled\":null}}").toString());
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cluster.enabled");
+  }
+
+  @Test
   void eventLoopsComeFromTheEnvironmentAndMustNotBeNegative() {
     env.put("STATE_EVENT_LOOPS", "3");
     assertThat(load().eventLoops()).isEqualTo(3);
