@@ -1,7 +1,6 @@
 package io.stateserver.connection;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -37,12 +36,11 @@ final class TextFrames {
   }
 
   /**
-   * Lets the socket's flushes wait for the tasks already queued on its event loop (Netty's {@link
-   * FlushConsolidationHandler}, also outside reads), so that frames written to one socket by
-   * several fan-out messages in a row leave in one {@code send}: per-send kernel work is most of
-   * the CPU of a delivery over loopback. An idle event loop runs the flush at once; a busy one
-   * batches. At most {@value #FLUSH_AFTER_WRITES} flushes wait, and a socket that stops being
-   * writable is flushed at once.
+   * Lets the socket's flushes wait for the tasks already queued on its event loop, when there are
+   * any ({@link QueuedFlushHandler}), so that frames written to one socket by several fan-out
+   * messages in a row leave in one {@code send}: per-send kernel work is most of the CPU of a
+   * delivery over loopback. At most {@value #FLUSH_AFTER_WRITES} flushes wait, and a socket that
+   * stops being writable is flushed at once.
    */
   static void consolidateFlushes(ServerWebSocket ws) {
     if (ws instanceof WebSocketInternal internal) {
@@ -51,9 +49,7 @@ final class TextFrames {
         vertxHandler
             .pipeline()
             .addBefore(
-                vertxHandler.name(),
-                FLUSH_HANDLER,
-                new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+                vertxHandler.name(), FLUSH_HANDLER, new QueuedFlushHandler(FLUSH_AFTER_WRITES));
       } catch (RuntimeException e) {
         // the socket works as well without it, one send per flush
         log.warn("cannot consolidate flushes [cause: {}]", String.valueOf(e));

@@ -93,6 +93,41 @@ class FlushConsolidationIT {
   }
 
   @Test
+  void aFrameWrittenWhileNothingIsQueuedLeavesAtOnce(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    AtomicLong unsentAfterWrite = new AtomicLong(-1);
+    int port =
+        serve(
+            vertx,
+            ws -> {
+              TextFrames.consolidateFlushes(ws);
+              // a timer, not a queued task: when it fires, nothing else waits on the loop
+              vertx.setTimer(
+                  50,
+                  t -> {
+                    ws.writeTextMessage("alone");
+                    unsentAfterWrite.set(unsentBytes(ws));
+                  });
+            });
+    client = vertx.createWebSocketClient();
+    client
+        .connect(port, "127.0.0.1", "/")
+        .onComplete(
+            ctx.succeeding(
+                socket ->
+                    socket.textMessageHandler(
+                        text ->
+                            ctx.verify(
+                                () -> {
+                                  assertThat(text).isEqualTo("alone");
+                                  assertThat(unsentAfterWrite.get())
+                                      .as("sent by the write's own flush")
+                                      .isZero();
+                                  ctx.completeNow();
+                                }))));
+  }
+
+  @Test
   void aChannelClosedWhileItsFlushWaitsStillSendsTheFrames(Vertx vertx, VertxTestContext ctx)
       throws Exception {
     AtomicLong unsentAtClose = new AtomicLong(-1);
@@ -101,15 +136,17 @@ class FlushConsolidationIT {
             vertx,
             ws -> {
               TextFrames.consolidateFlushes(ws);
-              Vertx.currentContext()
-                  .runOnContext(
-                      v -> {
-                        ws.writeTextMessage("one");
-                        ws.writeTextMessage("two");
-                        unsentAtClose.set(unsentBytes(ws));
-                        // as Vert.x does after a decoder fault: the channel, not the WebSocket
-                        ((WebSocketInternal) ws).channelHandlerContext().close();
-                      });
+              Context context = Vertx.currentContext();
+              context.runOnContext(
+                  v -> {
+                    ws.writeTextMessage("one");
+                    ws.writeTextMessage("two");
+                    unsentAtClose.set(unsentBytes(ws));
+                    // as Vert.x does after a decoder fault: the channel, not the WebSocket
+                    ((WebSocketInternal) ws).channelHandlerContext().close();
+                  });
+              // queued behind, so that the frames' flushes wait
+              context.runOnContext(v -> {});
             });
     List<String> received = new CopyOnWriteArrayList<>();
     client = vertx.createWebSocketClient();
