@@ -44,6 +44,26 @@ class FlushConsolidationIT {
     return server.actualPort();
   }
 
+  /** Connects a client, and checks the frames once {@code frames} of them have arrived. */
+  private void receive(
+      Vertx vertx, int port, VertxTestContext ctx, int frames, Consumer<List<String>> check) {
+    client = vertx.createWebSocketClient();
+    List<String> received = new CopyOnWriteArrayList<>();
+    client
+        .connect(port, "127.0.0.1", "/")
+        .onComplete(
+            ctx.succeeding(
+                socket ->
+                    socket.textMessageHandler(
+                        text -> {
+                          received.add(text);
+                          if (received.size() == frames) {
+                            ctx.verify(() -> check.accept(received));
+                            ctx.completeNow();
+                          }
+                        })));
+  }
+
   private static long unsentBytes(ServerWebSocket ws) {
     Channel channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
     return channel.unsafe().outboundBuffer().totalPendingWriteBytes();
@@ -68,28 +88,17 @@ class FlushConsolidationIT {
                     ws.writeTextMessage("second");
                   });
             });
-    List<String> received = new CopyOnWriteArrayList<>();
-    client = vertx.createWebSocketClient();
-    client
-        .connect(port, "127.0.0.1", "/")
-        .onComplete(
-            ctx.succeeding(
-                socket ->
-                    socket.textMessageHandler(
-                        text -> {
-                          received.add(text);
-                          if (received.size() == 2) {
-                            ctx.verify(
-                                () -> {
-                                  assertThat(received).containsExactly("first", "second");
-                                  assertThat(unsentBeforeSecond.get())
-                                      .as(
-                                          "the first frame is still unsent when the second is written")
-                                      .isPositive();
-                                });
-                            ctx.completeNow();
-                          }
-                        })));
+    receive(
+        vertx,
+        port,
+        ctx,
+        2,
+        received -> {
+          assertThat(received).containsExactly("first", "second");
+          assertThat(unsentBeforeSecond.get())
+              .as("the first frame is still unsent when the second is written")
+              .isPositive();
+        });
   }
 
   @Test
@@ -107,24 +116,19 @@ class FlushConsolidationIT {
                   t -> {
                     ws.writeTextMessage("alone");
                     unsentAfterWrite.set(unsentBytes(ws));
+                    // written after the value is set: its arrival means the value is there
+                    ws.writeTextMessage("end");
                   });
             });
-    client = vertx.createWebSocketClient();
-    client
-        .connect(port, "127.0.0.1", "/")
-        .onComplete(
-            ctx.succeeding(
-                socket ->
-                    socket.textMessageHandler(
-                        text ->
-                            ctx.verify(
-                                () -> {
-                                  assertThat(text).isEqualTo("alone");
-                                  assertThat(unsentAfterWrite.get())
-                                      .as("sent by the write's own flush")
-                                      .isZero();
-                                  ctx.completeNow();
-                                }))));
+    receive(
+        vertx,
+        port,
+        ctx,
+        2,
+        received -> {
+          assertThat(received).containsExactly("alone", "end");
+          assertThat(unsentAfterWrite.get()).as("sent by the write's own flush").isZero();
+        });
   }
 
   @Test
@@ -148,24 +152,16 @@ class FlushConsolidationIT {
               // queued behind, so that the frames' flushes wait
               context.runOnContext(v -> {});
             });
-    List<String> received = new CopyOnWriteArrayList<>();
-    client = vertx.createWebSocketClient();
-    client
-        .connect(port, "127.0.0.1", "/")
-        .onComplete(
-            ctx.succeeding(
-                socket -> {
-                  socket.textMessageHandler(received::add);
-                  socket.closeHandler(
-                      v ->
-                          ctx.verify(
-                              () -> {
-                                assertThat(unsentAtClose.get())
-                                    .as("the frames were still waiting for their flush")
-                                    .isPositive();
-                                assertThat(received).containsExactly("one", "two");
-                                ctx.completeNow();
-                              }));
-                }));
+    receive(
+        vertx,
+        port,
+        ctx,
+        2,
+        received -> {
+          assertThat(unsentAtClose.get())
+              .as("the frames were still waiting for their flush")
+              .isPositive();
+          assertThat(received).containsExactly("one", "two");
+        });
   }
 }
