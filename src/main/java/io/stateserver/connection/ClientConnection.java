@@ -59,6 +59,7 @@ final class ClientConnection {
   private final Consumer<ClientConnection> onClosed;
   private final ConnectionRateGate rateGate;
   private final Heartbeat heartbeat;
+  private final QueuedFlushHandler flushes;
 
   private Principal principal;
   private String sessionId;
@@ -91,6 +92,7 @@ final class ClientConnection {
     this.checks = new RequestChecks(ctx);
     this.rateGate = ctx.rateLimits().newGate(context);
     this.heartbeat = newHeartbeat();
+    this.flushes = TextFrames.flushHandler(ws);
   }
 
   /** Idle timeout: ping a silent client, close one that does not answer (1001, reconnect). */
@@ -568,8 +570,18 @@ final class ClientConnection {
       return;
     }
     Buffer frame;
-    while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
-      TextFrames.write(ws, frame);
+    // a backlog written in one go leaves in one send (QueuedFlushHandler)
+    if (flushes != null) {
+      flushes.hold();
+    }
+    try {
+      while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
+        TextFrames.write(ws, frame);
+      }
+    } finally {
+      if (flushes != null) {
+        flushes.release();
+      }
     }
     reportQueue();
     applyBackpressure();

@@ -57,6 +57,15 @@ final class TextFrames {
     }
   }
 
+  /** The socket's {@link QueuedFlushHandler}, or null when it has none. */
+  static QueuedFlushHandler flushHandler(ServerWebSocket ws) {
+    return ws instanceof WebSocketInternal internal
+            && internal.channelHandlerContext().pipeline().get(FLUSH_HANDLER)
+                instanceof QueuedFlushHandler handler
+        ? handler
+        : null;
+  }
+
   /**
    * Closes with a code and makes sure the close frame leaves now. For a frame the decoder refused
    * (too big, malformed) Vert.x closes the channel right after reporting the fault, before the

@@ -132,6 +132,41 @@ class FlushConsolidationIT {
   }
 
   @Test
+  void framesWrittenInOneGoLeaveTogetherWhenReleased(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    AtomicLong unsentWhileHeld = new AtomicLong(-1);
+    AtomicLong unsentAfterRelease = new AtomicLong(-1);
+    int port =
+        serve(
+            vertx,
+            ws -> {
+              TextFrames.consolidateFlushes(ws);
+              QueuedFlushHandler flushes = TextFrames.flushHandler(ws);
+              vertx.setTimer(
+                  50,
+                  t -> {
+                    flushes.hold();
+                    ws.writeTextMessage("one");
+                    ws.writeTextMessage("two");
+                    unsentWhileHeld.set(unsentBytes(ws));
+                    flushes.release();
+                    unsentAfterRelease.set(unsentBytes(ws));
+                    ws.writeTextMessage("end");
+                  });
+            });
+    receive(
+        vertx,
+        port,
+        ctx,
+        3,
+        received -> {
+          assertThat(received).containsExactly("one", "two", "end");
+          assertThat(unsentWhileHeld.get()).as("held until released").isPositive();
+          assertThat(unsentAfterRelease.get()).as("sent by the release").isZero();
+        });
+  }
+
+  @Test
   void aChannelClosedWhileItsFlushWaitsStillSendsTheFrames(Vertx vertx, VertxTestContext ctx)
       throws Exception {
     AtomicLong unsentAtClose = new AtomicLong(-1);
