@@ -37,6 +37,7 @@ final class ClusterScenario implements Scenario {
     int subs = o.integer("subs", 100, 1000, 3000);
     double rate = o.number("rate", 20, 100, 200);
     double duration = o.number("duration", 3, 8, 15);
+    double warmup = o.number("warmup", 0, 5, 10);
     int payload = o.integer("payload", 128, 128, 128);
     String db = o.string("db", "h2");
     if (!targetName.equals("state")) {
@@ -66,6 +67,7 @@ final class ClusterScenario implements Scenario {
                 subs,
                 List.of(rate),
                 loadFactor,
+                warmup,
                 duration,
                 payload);
         JsonObject summary = measured.getJsonObject("summary");

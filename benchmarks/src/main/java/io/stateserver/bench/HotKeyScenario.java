@@ -34,12 +34,13 @@ final class HotKeyScenario implements Scenario {
     int subs = o.integer("subs", 100, 1000, 5000);
     List<Double> rates = o.numbers("rates", "10,50", "10,50,100,200", "10,50,100,150,200");
     double stepSeconds = o.number("step-seconds", 2, 5, 15);
+    double warmup = o.number("warmup", 0, 10, 20);
     int payload = o.integer("payload", 128, 128, 128);
     Bench.Target t = ctx.start(targetName, Map.of());
     Meter meter = new Meter();
     try (Progress progress = new Progress(ctx.harness, "S2 " + targetName, meter, t.pids())) {
       progress.phase("connect");
-      return measure(ctx, t, meter, progress, subs, rates, loadFactor, stepSeconds, payload)
+      return measure(ctx, t, meter, progress, subs, rates, loadFactor, warmup, stepSeconds, payload)
           .put("series", progress.series());
     } finally {
       ctx.stop(t);
@@ -55,10 +56,21 @@ final class HotKeyScenario implements Scenario {
       int subs,
       List<Double> rates,
       double loadFactor,
+      double warmupSeconds,
       double stepSeconds,
       int payload) {
     return measure(
-        ctx, t, List.of(t.node()), meter, progress, subs, rates, loadFactor, stepSeconds, payload);
+        ctx,
+        t,
+        List.of(t.node()),
+        meter,
+        progress,
+        subs,
+        rates,
+        loadFactor,
+        warmupSeconds,
+        stepSeconds,
+        payload);
   }
 
   static JsonObject measure(
@@ -70,6 +82,7 @@ final class HotKeyScenario implements Scenario {
       int subs,
       List<Double> rates,
       double loadFactor,
+      double warmupSeconds,
       double stepSeconds,
       int payload) {
     List<Conn> subscribers = new java.util.ArrayList<>();
@@ -103,6 +116,20 @@ final class HotKeyScenario implements Scenario {
             i -> List.of());
     Conn publisher = pub.conns().get(0);
     String topic = t.wire().topic(HOT_KEY);
+    if (warmupSeconds > 0) {
+      // Not counted: the first rate for a while, so that a JVM target's JIT has compiled the
+      // fan-out path before the first measured step. The peers run the same warm-up.
+      progress.phase("warmup");
+      FixedRate warming =
+          new FixedRate(
+                  ctx.harness.vertx,
+                  rates.get(0) * loadFactor,
+                  (n, intended) -> publisher.publish(topic, Payload.of(intended, payload)))
+              .start();
+      ctx.sleep(warmupSeconds);
+      warming.stop();
+      ctx.sleep(0.5);
+    }
     JsonArray steps = new JsonArray();
     JsonObject best = null;
     for (double baseRate : rates) {
@@ -153,6 +180,7 @@ final class HotKeyScenario implements Scenario {
         .put("subscribers", subscribers.size())
         .put("connectFailures", failures)
         .put("connectSeconds", Meter.round(connectSeconds))
+        .put("warmupSeconds", warmupSeconds)
         .put("publisherErrors", publisherEvents.errors())
         .put("steps", steps)
         .put("summary", best);
