@@ -59,7 +59,7 @@ final class ClientConnection {
   private final Consumer<ClientConnection> onClosed;
   private final ConnectionRateGate rateGate;
   private final Heartbeat heartbeat;
-  private final QueuedFlushHandler flushes;
+  private final SocketWriter writer;
 
   private Principal principal;
   private String sessionId;
@@ -75,12 +75,14 @@ final class ClientConnection {
   ClientConnection(
       ConnectionContext ctx,
       ServerWebSocket ws,
+      SocketWriter writer,
       Context context,
       Principal principal,
       Consumer<ClientConnection> onClosed) {
     this.ctx = ctx;
     this.onClosed = onClosed;
     this.ws = ws;
+    this.writer = writer;
     this.context = context;
     this.bus = ctx.vertx().eventBus();
     this.principal = principal;
@@ -92,7 +94,6 @@ final class ClientConnection {
     this.checks = new RequestChecks(ctx);
     this.rateGate = ctx.rateLimits().newGate(context);
     this.heartbeat = newHeartbeat();
-    this.flushes = TextFrames.flushHandler(ws);
   }
 
   /** Idle timeout: ping a silent client, close one that does not answer (1001, reconnect). */
@@ -134,7 +135,7 @@ final class ClientConnection {
         b -> closeWith(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported"));
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
-    ws.drainHandler(v -> flush());
+    writer.onWritable(() -> context.runOnContext(v -> flush()));
     ws.pongHandler(pong -> heartbeat.activity());
     heartbeat.start();
     scheduleExpiry();
@@ -570,18 +571,14 @@ final class ClientConnection {
       return;
     }
     Buffer frame;
-    // a backlog written in one go leaves in one send (QueuedFlushHandler)
-    if (flushes != null) {
-      flushes.hold();
-    }
+    // a backlog written in one go leaves in one send
+    writer.hold();
     try {
-      while (!ws.writeQueueFull() && (frame = out.poll()) != null) {
-        TextFrames.write(ws, frame);
+      while (writer.isWritable() && (frame = out.poll()) != null) {
+        writer.write(frame);
       }
     } finally {
-      if (flushes != null) {
-        flushes.release();
-      }
+      writer.release();
     }
     reportQueue();
     applyBackpressure();
@@ -641,8 +638,7 @@ final class ClientConnection {
             done.complete();
             return;
           }
-          Buffer frame = Frames.goaway(reason, reconnectMs, null);
-          TextFrames.write(ws, frame);
+          writer.write(Frames.goaway(reason, reconnectMs, null));
           ws.close(CloseCodes.GOING_AWAY, reason).onComplete(ar -> done.complete());
         });
     return done.future();

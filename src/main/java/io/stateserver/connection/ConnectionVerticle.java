@@ -1,6 +1,7 @@
 package io.stateserver.connection;
 
 import io.stateserver.bus.Addresses;
+import io.stateserver.protocol.CloseCodes;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.ratelimit.ConnectionCounts;
@@ -156,13 +157,18 @@ public final class ConnectionVerticle extends VerticleBase {
                   .onSuccess(
                       ws -> {
                         handshakeDeadline.met(hs.remoteAddress());
-                        if (ctx.config().http().consolidateFlushes()) {
-                          TextFrames.consolidateFlushes(ws);
+                        SocketWriter writer =
+                            TextFrames.install(ws, ctx.config().http().consolidateFlushes());
+                        if (writer == null) {
+                          counted.release();
+                          ws.close(CloseCodes.GOING_AWAY, "server error");
+                          return;
                         }
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,
                                 ws,
+                                writer,
                                 context,
                                 ar.result(),
                                 closed -> {

@@ -1,69 +1,83 @@
 package io.stateserver.connection;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketBase;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes an already encoded UTF-8 JSON frame as a WebSocket text frame without copying it. The
- * public API only builds text frames from Strings (one UTF-8 encoding per socket); a change frame
- * goes to thousands of sockets, so we hand Netty a slice of the one shared buffer instead. This is
- * the only place that touches Vert.x internals (with {@link #closeNow}).
+ * WebSocket text frames written straight into the channel: {@link #install} puts a {@link
+ * SocketWriter} into an accepted socket's pipeline, {@link #encode} is the frame encoding it
+ * writes. The public API builds text frames only from Strings, and Vert.x's write path costs more
+ * per frame than the frame itself; a change frame goes to thousands of sockets. This is the only
+ * place that touches Vert.x internals (with {@link #closeNow}).
  */
 final class TextFrames {
   /** How many flushes may wait for the event loop's queued tasks before one goes out anyway. */
   static final int FLUSH_AFTER_WRITES = 64;
 
-  /** The pipeline name of the consolidating handler. */
-  static final String FLUSH_HANDLER = "stateserver-flush";
+  /** The pipeline name of the {@link SocketWriter}. */
+  static final String WRITER = "stateserver-writer";
+
+  private static final int FIN_TEXT = 0x81;
+  private static final int LENGTH_16 = 126;
+  private static final int LENGTH_64 = 127;
 
   private static final Logger log = LoggerFactory.getLogger(TextFrames.class);
 
   private TextFrames() {}
 
-  static Future<Void> write(WebSocketBase ws, Buffer utf8Json) {
-    return ws.writeFrame(
-        new WebSocketFrameImpl(
-            WebSocketFrameType.TEXT, ((BufferInternal) utf8Json).getByteBuf(), true));
+  /**
+   * Encodes {@code utf8Json} as one unmasked, final text frame (RFC 6455, section 5.2: a server's
+   * frames are never masked), header and payload in one buffer, so that it leaves in one piece.
+   */
+  static ByteBuf encode(ByteBufAllocator alloc, Buffer utf8Json) {
+    int length = utf8Json.length();
+    int header = length < LENGTH_16 ? 2 : length <= 0xFFFF ? 4 : 10;
+    ByteBuf frame = alloc.ioBuffer(header + length);
+    frame.writeByte(FIN_TEXT);
+    if (length < LENGTH_16) {
+      frame.writeByte(length);
+    } else if (length <= 0xFFFF) {
+      frame.writeByte(LENGTH_16);
+      frame.writeShort(length);
+    } else {
+      frame.writeByte(LENGTH_64);
+      frame.writeLong(length);
+    }
+    frame.writeBytes(((BufferInternal) utf8Json).getByteBuf());
+    return frame;
   }
 
   /**
-   * Lets the socket's flushes wait for the tasks already queued on its event loop, when there are
-   * any ({@link QueuedFlushHandler}), so that frames written to one socket by several fan-out
-   * messages in a row leave in one {@code send}: per-send kernel work is most of the CPU of a
-   * delivery over loopback. At most {@value #FLUSH_AFTER_WRITES} flushes wait, and a socket that
-   * stops being writable is flushed at once.
+   * Puts a {@link SocketWriter} just before Vert.x's handler of an accepted socket.
+   *
+   * @param consolidateFlushes let flushes wait for the tasks already queued on the event loop, when
+   *     there are any, so that frames written to one socket by several fan-out messages in a row
+   *     leave in one {@code send}: per-send kernel work is most of the CPU of a delivery over
+   *     loopback. At most {@value #FLUSH_AFTER_WRITES} flushes wait, and a socket that stops being
+   *     writable is flushed at once.
+   * @return the writer, or null when it could not be installed (the channel is already gone)
    */
-  static void consolidateFlushes(ServerWebSocket ws) {
-    if (ws instanceof WebSocketInternal internal) {
-      ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
-      try {
-        vertxHandler
-            .pipeline()
-            .addBefore(
-                vertxHandler.name(), FLUSH_HANDLER, new QueuedFlushHandler(FLUSH_AFTER_WRITES));
-      } catch (RuntimeException e) {
-        // the socket works as well without it, one send per flush
-        log.warn("cannot consolidate flushes [cause: {}]", String.valueOf(e));
-      }
+  static SocketWriter install(ServerWebSocket ws, boolean consolidateFlushes) {
+    if (!(ws instanceof WebSocketInternal internal)) {
+      log.warn("cannot install the socket writer [socket: {}]", ws.getClass().getName());
+      return null;
     }
-  }
-
-  /** The socket's {@link QueuedFlushHandler}, or null when it has none. */
-  static QueuedFlushHandler flushHandler(ServerWebSocket ws) {
-    return ws instanceof WebSocketInternal internal
-            && internal.channelHandlerContext().pipeline().get(FLUSH_HANDLER)
-                instanceof QueuedFlushHandler handler
-        ? handler
-        : null;
+    SocketWriter writer = new SocketWriter(FLUSH_AFTER_WRITES, consolidateFlushes);
+    ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
+    try {
+      vertxHandler.pipeline().addBefore(vertxHandler.name(), WRITER, writer);
+      return writer;
+    } catch (RuntimeException e) {
+      log.warn("cannot install the socket writer [cause: {}]", String.valueOf(e));
+      return null;
+    }
   }
 
   /**
@@ -80,7 +94,7 @@ final class TextFrames {
       // Flushed from the consolidating handler's own place in the pipeline, so that this flush
       // goes out now instead of waiting for the queued tasks.
       ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
-      ChannelHandlerContext past = vertxHandler.pipeline().context(FLUSH_HANDLER);
+      ChannelHandlerContext past = vertxHandler.pipeline().context(WRITER);
       (past != null ? past : vertxHandler).flush();
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.Channel;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -21,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@link TextFrames#consolidateFlushes}: a frame written by one event-loop task waits for the tasks
- * already queued behind it, so that frames written by consecutive fan-out messages leave together,
- * and nothing is lost or reordered on the way, not even when the channel closes while the flush
- * waits. A real server on a free port and a real client.
+ * {@link SocketWriter} with flush consolidation: a frame written by one event-loop task waits for
+ * the tasks already queued behind it, so that frames written by consecutive fan-out messages leave
+ * together, and nothing is lost or reordered on the way, not even when the channel closes while the
+ * flush waits. A real server on a free port and a real client.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
@@ -77,15 +78,15 @@ class FlushConsolidationIT {
         serve(
             vertx,
             ws -> {
-              TextFrames.consolidateFlushes(ws);
+              SocketWriter writer = TextFrames.install(ws, true);
               Context context = Vertx.currentContext();
               // Both tasks are queued before the first one writes, as consecutive fan-out
               // messages are: the first frame's flush must wait behind the second task.
-              context.runOnContext(v -> ws.writeTextMessage("first"));
+              context.runOnContext(v -> writer.write(Buffer.buffer("first")));
               context.runOnContext(
                   v -> {
                     unsentBeforeSecond.set(unsentBytes(ws));
-                    ws.writeTextMessage("second");
+                    writer.write(Buffer.buffer("second"));
                   });
             });
     receive(
@@ -109,15 +110,15 @@ class FlushConsolidationIT {
         serve(
             vertx,
             ws -> {
-              TextFrames.consolidateFlushes(ws);
+              SocketWriter writer = TextFrames.install(ws, true);
               // a timer, not a queued task: when it fires, nothing else waits on the loop
               vertx.setTimer(
                   50,
                   t -> {
-                    ws.writeTextMessage("alone");
+                    writer.write(Buffer.buffer("alone"));
                     unsentAfterWrite.set(unsentBytes(ws));
                     // written after the value is set: its arrival means the value is there
-                    ws.writeTextMessage("end");
+                    writer.write(Buffer.buffer("end"));
                   });
             });
     receive(
@@ -140,18 +141,17 @@ class FlushConsolidationIT {
         serve(
             vertx,
             ws -> {
-              TextFrames.consolidateFlushes(ws);
-              QueuedFlushHandler flushes = TextFrames.flushHandler(ws);
+              SocketWriter writer = TextFrames.install(ws, true);
               vertx.setTimer(
                   50,
                   t -> {
-                    flushes.hold();
-                    ws.writeTextMessage("one");
-                    ws.writeTextMessage("two");
+                    writer.hold();
+                    writer.write(Buffer.buffer("one"));
+                    writer.write(Buffer.buffer("two"));
                     unsentWhileHeld.set(unsentBytes(ws));
-                    flushes.release();
+                    writer.release();
                     unsentAfterRelease.set(unsentBytes(ws));
-                    ws.writeTextMessage("end");
+                    writer.write(Buffer.buffer("end"));
                   });
             });
     receive(
@@ -174,12 +174,12 @@ class FlushConsolidationIT {
         serve(
             vertx,
             ws -> {
-              TextFrames.consolidateFlushes(ws);
+              SocketWriter writer = TextFrames.install(ws, true);
               Context context = Vertx.currentContext();
               context.runOnContext(
                   v -> {
-                    ws.writeTextMessage("one");
-                    ws.writeTextMessage("two");
+                    writer.write(Buffer.buffer("one"));
+                    writer.write(Buffer.buffer("two"));
                     unsentAtClose.set(unsentBytes(ws));
                     // as Vert.x does after a decoder fault: the channel, not the WebSocket
                     ((WebSocketInternal) ws).channelHandlerContext().close();

@@ -1,0 +1,157 @@
+package io.stateserver.connection;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The outbound end of one WebSocket, a handler in its pipeline just before Vert.x's: every frame of
+ * the protocol (replies, changes, goaways) leaves through {@link #write}, and every flush, ours or
+ * Vert.x's (pings, close frames), through {@link #flush(ChannelHandlerContext)}.
+ *
+ * <p><b>Frames.</b> {@link #write} encodes the JSON as a text frame ({@link TextFrames#encode})
+ * straight into the channel, past Vert.x's per-frame machinery (its outbound queue, a frame object
+ * and Netty's frame encoder): a change goes to thousands of sockets, and that path was a tenth of
+ * the event loops' CPU in a fan-out (docs/performance.md, tuning log 17). Flow control is the
+ * channel's own ({@link #isWritable}, {@link #onWritable}); nothing is written after Vert.x sent a
+ * close frame, which passes through here.
+ *
+ * <p><b>Flushes.</b> Netty's {@link FlushConsolidationHandler}, except that a flush outside a read
+ * goes out at once when nothing is queued on the event loop. Netty's handler always lets it wait
+ * for the tasks queued meanwhile, which batches a loaded loop's frames into one {@code writev} per
+ * socket but, on an idle loop, holds every socket of a fan-out until the loop over all of them has
+ * ended. Here a flush waits only when other work is already queued: the load that makes batching
+ * pay. A connection that writes several frames in one go brackets them with {@link #hold} and
+ * {@link #release}, so that they leave together even on an idle loop. With consolidation off
+ * ({@code http.consolidateFlushes=false}) a flush waits only for the end of the read in progress,
+ * as Vert.x's own flushes do.
+ *
+ * <p>Event-loop only, like every handler method.
+ */
+final class SocketWriter extends FlushConsolidationHandler {
+  private final boolean consolidate;
+  private ChannelHandlerContext ctx;
+  private Runnable onWritable;
+  private boolean reading;
+  private boolean holding;
+  private boolean held;
+  private boolean closing;
+
+  /**
+   * @param flushAfterWrites how many flushes may wait for the queued tasks before one goes out
+   * @param consolidate false to send every flush at once
+   */
+  SocketWriter(int flushAfterWrites, boolean consolidate) {
+    super(flushAfterWrites, true);
+    this.consolidate = consolidate;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  /**
+   * Writes {@code utf8Json} as one text frame, flushed at once or, between {@link #hold} and {@link
+   * #release}, on release. Dropped once a close frame has gone out.
+   */
+  void write(Buffer utf8Json) {
+    if (closing) {
+      return;
+    }
+    ctx.write(TextFrames.encode(ctx.alloc(), utf8Json), ctx.voidPromise());
+    if (holding) {
+      held = true;
+    } else {
+      flushHere();
+    }
+  }
+
+  /** True while the channel takes more frames without growing past its high-water mark. */
+  boolean isWritable() {
+    return !closing && ctx.channel().isWritable();
+  }
+
+  /** Runs {@code task} each time the channel becomes writable again. */
+  void onWritable(Runnable task) {
+    this.onWritable = task;
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+      throws Exception {
+    if (msg instanceof CloseWebSocketFrame) {
+      closing = true;
+    }
+    super.write(ctx, msg, promise);
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) throws Exception {
+    if (holding) {
+      held = true;
+    } else if (reading || (consolidate && !nothingQueued(ctx.executor()))) {
+      // Netty's handler: at the end of the read, or after the queued tasks
+      super.flush(ctx);
+    } else {
+      ctx.flush();
+    }
+  }
+
+  /** Flushes from now on wait for {@link #release}. */
+  void hold() {
+    holding = true;
+  }
+
+  /** Ends {@link #hold}: one flush for all that were held, at once or after the queued tasks. */
+  void release() {
+    holding = false;
+    if (held) {
+      held = false;
+      flushHere();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    super.channelWritabilityChanged(ctx);
+    if (onWritable != null && isWritable()) {
+      onWritable.run();
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    reading = true;
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    reading = false;
+    super.channelReadComplete(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    reading = false;
+    super.exceptionCaught(ctx, cause);
+  }
+
+  private void flushHere() {
+    try {
+      flush(ctx);
+    } catch (Exception e) {
+      ctx.fireExceptionCaught(e);
+    }
+  }
+
+  private static boolean nothingQueued(EventExecutor executor) {
+    return executor instanceof SingleThreadEventExecutor loop && loop.pendingTasks() == 0;
+  }
+}
