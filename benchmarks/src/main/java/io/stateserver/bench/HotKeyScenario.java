@@ -126,8 +126,11 @@ final class HotKeyScenario implements Scenario {
                   rates.get(0) * loadFactor,
                   (n, intended) -> publisher.publish(topic, Payload.of(intended, payload)))
               .start();
-      ctx.sleep(warmupSeconds);
-      warming.stop();
+      try {
+        ctx.sleep(warmupSeconds);
+      } finally {
+        warming.stop();
+      }
       ctx.sleep(0.5);
     }
     JsonArray steps = new JsonArray();
@@ -141,13 +144,20 @@ final class HotKeyScenario implements Scenario {
                   rate,
                   (n, intended) -> publisher.publish(topic, Payload.of(intended, payload)))
               .start();
-      ctx.sleep(Math.min(1.0, stepSeconds / 4));
-      meter.startWindow();
-      ServerWindow server = new ServerWindow(t.pids());
-      ctx.sleep(stepSeconds);
-      JsonObject window = meter.endWindow();
-      JsonObject serverStats = server.end();
-      sender.stop();
+      long publisherErrorsBefore;
+      JsonObject window;
+      JsonObject serverStats;
+      try {
+        ctx.sleep(Math.min(1.0, stepSeconds / 4));
+        publisherErrorsBefore = publisherEvents.errors();
+        meter.startWindow();
+        ServerWindow server = new ServerWindow(t.pids());
+        ctx.sleep(stepSeconds);
+        window = meter.endWindow();
+        serverStats = server.end();
+      } finally {
+        sender.stop();
+      }
       double expected = rate * subscribers.size();
       JsonObject summary =
           Summary.of(
@@ -156,7 +166,9 @@ final class HotKeyScenario implements Scenario {
               window,
               serverStats,
               window.getLong("deliveries"));
-      summary.put("errors", summary.getLong("errors") + publisherEvents.errors());
+      // the publisher's errors in this step's window only
+      summary.put(
+          "errors", summary.getLong("errors") + publisherEvents.errors() - publisherErrorsBefore);
       JsonObject step =
           new JsonObject()
               .put("x", Meter.round(rate))
