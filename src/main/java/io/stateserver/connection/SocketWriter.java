@@ -2,6 +2,7 @@ package io.stateserver.connection;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.EventExecutor;
@@ -15,10 +16,10 @@ import io.vertx.core.buffer.Buffer;
  *
  * <p><b>Frames.</b> {@link #write} encodes the JSON as a text frame ({@link TextFrames#encode})
  * straight into the channel, past Vert.x's per-frame machinery (its outbound queue, a frame object
- * and Netty's frame encoder): a change goes to thousands of sockets, and that path was a tenth of
- * the event loops' CPU in a fan-out (docs/performance.md, tuning log 17). Flow control is the
- * channel's own ({@link #isWritable}, {@link #onWritable}); nothing is written after Vert.x sent a
- * close frame, which passes through here.
+ * and Netty's frame encoder): a change goes to thousands of sockets, and that path had 12.9% of the
+ * event loops' CPU in a fan-out, this one 8.2% (docs/performance.md, tuning log 17). Flow control
+ * is the channel's own ({@link #isWritable}, {@link #onWritable}); nothing is written after Vert.x
+ * sent a close frame, which passes through here.
  *
  * <p><b>Flushes.</b> Netty's {@link FlushConsolidationHandler}, except that a flush outside a read
  * goes out at once when nothing is queued on the event loop. Netty's handler always lets it wait
@@ -35,6 +36,7 @@ import io.vertx.core.buffer.Buffer;
 final class SocketWriter extends FlushConsolidationHandler {
   private final boolean consolidate;
   private ChannelHandlerContext ctx;
+  private ChannelPromise quietPromise;
   private Runnable onWritable;
   private boolean reading;
   private boolean holding;
@@ -46,25 +48,30 @@ final class SocketWriter extends FlushConsolidationHandler {
    * @param consolidate false to send every flush at once
    */
   SocketWriter(int flushAfterWrites, boolean consolidate) {
-    super(flushAfterWrites, true);
+    // Netty's handler with consolidateWhenNoReadInProgress=false flushes at once outside a read
+    super(flushAfterWrites, consolidate);
     this.consolidate = consolidate;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    // As Vert.x writes: a failed write (the channel closed under queued frames) is not an
+    // exception for the pipeline; the pipeline's own void promise would report each frame.
+    this.quietPromise = new VoidChannelPromise(ctx.channel(), false);
     super.handlerAdded(ctx);
   }
 
   /**
-   * Writes {@code utf8Json} as one text frame, flushed at once or, between {@link #hold} and {@link
-   * #release}, on release. Dropped once a close frame has gone out.
+   * Writes {@code utf8Json} as one text frame and flushes it as {@link
+   * #flush(ChannelHandlerContext)} does, or, between {@link #hold} and {@link #release}, on
+   * release. Dropped once a close frame has gone out.
    */
   void write(Buffer utf8Json) {
     if (closing) {
       return;
     }
-    ctx.write(TextFrames.encode(ctx.alloc(), utf8Json), ctx.voidPromise());
+    ctx.write(TextFrames.encode(ctx.alloc(), utf8Json), quietPromise);
     if (holding) {
       held = true;
     } else {
@@ -95,11 +102,13 @@ final class SocketWriter extends FlushConsolidationHandler {
   public void flush(ChannelHandlerContext ctx) throws Exception {
     if (holding) {
       held = true;
-    } else if (reading || (consolidate && !nothingQueued(ctx.executor()))) {
-      // Netty's handler: at the end of the read, or after the queued tasks
-      super.flush(ctx);
-    } else {
+    } else if (!ctx.channel().isWritable()
+        || (consolidate && !reading && nothingQueued(ctx.executor()))) {
+      // a full channel waits for nothing; nor does a flush when no other work is queued
       ctx.flush();
+    } else {
+      // Netty's handler: at the end of the read, or (consolidating) after the queued tasks
+      super.flush(ctx);
     }
   }
 

@@ -37,7 +37,8 @@ final class TextFrames {
    * frames are never masked), header and payload in one buffer, so that it leaves in one piece.
    */
   static ByteBuf encode(ByteBufAllocator alloc, Buffer utf8Json) {
-    int length = utf8Json.length();
+    ByteBuf payload = ((BufferInternal) utf8Json).getByteBuf();
+    int length = payload.readableBytes();
     int header = length < LENGTH_16 ? 2 : length <= 0xFFFF ? 4 : 10;
     ByteBuf frame = alloc.ioBuffer(header + length);
     frame.writeByte(FIN_TEXT);
@@ -50,7 +51,7 @@ final class TextFrames {
       frame.writeByte(LENGTH_64);
       frame.writeLong(length);
     }
-    frame.writeBytes(((BufferInternal) utf8Json).getByteBuf());
+    frame.writeBytes(payload);
     return frame;
   }
 
@@ -66,7 +67,7 @@ final class TextFrames {
    */
   static SocketWriter install(ServerWebSocket ws, boolean consolidateFlushes) {
     if (!(ws instanceof WebSocketInternal internal)) {
-      log.warn("cannot install the socket writer [socket: {}]", ws.getClass().getName());
+      log.error("cannot install the socket writer [socket: {}]", ws.getClass().getName());
       return null;
     }
     SocketWriter writer = new SocketWriter(FLUSH_AFTER_WRITES, consolidateFlushes);
@@ -75,7 +76,7 @@ final class TextFrames {
       vertxHandler.pipeline().addBefore(vertxHandler.name(), WRITER, writer);
       return writer;
     } catch (RuntimeException e) {
-      log.warn("cannot install the socket writer [cause: {}]", String.valueOf(e));
+      log.error("cannot install the socket writer [cause: {}]", String.valueOf(e));
       return null;
     }
   }

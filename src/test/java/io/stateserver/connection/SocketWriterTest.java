@@ -11,6 +11,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -128,5 +130,34 @@ class SocketWriterTest {
     assertThat(writer.isWritable()).isTrue();
     assertThat(writable).as("told once the bytes left").hasValue(1);
     assertThat(sentFrames()).isEqualTo(1);
+  }
+
+  @Test
+  void aFrameThatFillsTheChannelIsFlushedAtOnceEvenWhenConsolidating() {
+    SocketWriter writer = install(true);
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(16, 32));
+    writer.write(Buffer.buffer("x".repeat(64)));
+    assertThat(sentFrames()).as("sent without waiting for the queued tasks").isEqualTo(1);
+  }
+
+  @Test
+  void framesStillUnsentWhenTheChannelClosesAreNotPipelineErrors() {
+    SocketWriter writer = new SocketWriter(TextFrames.FLUSH_AFTER_WRITES, false);
+    List<Throwable> errors = new ArrayList<>();
+    channel =
+        new EmbeddedChannel(
+            writer,
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                errors.add(cause);
+              }
+            });
+    writer.hold();
+    for (int i = 0; i < 3; i++) {
+      writer.write(Buffer.buffer("unsent"));
+    }
+    channel.close();
+    assertThat(errors).isEmpty();
   }
 }
