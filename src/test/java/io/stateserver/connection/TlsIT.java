@@ -19,6 +19,8 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -111,6 +113,68 @@ class TlsIT {
     try {
       assertThat(ws.isSsl()).isTrue();
       assertThat(hello.get(20, TimeUnit.SECONDS).getString("type")).isEqualTo("hello");
+    } finally {
+      SyncClient.await(ws.close());
+      client.close();
+    }
+  }
+
+  /**
+   * Frames written straight into the channel (SocketWriter) pass the TLS handler intact: a reply
+   * over 65,535 bytes (a 64-bit length in its header) and a pipelined burst whose replies fill the
+   * channel, all in order.
+   */
+  @Test
+  void largeFramesAndABurstOfRepliesArriveIntactOverWss(Vertx vertx) throws Exception {
+    WebSocketClient client =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setSsl(true)
+                .setVerifyHost(true)
+                .setMaxFrameSize(1 << 20)
+                .setMaxMessageSize(1 << 20)
+                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+    String big = "x".repeat(65_000);
+    int burst = 300;
+    CompletableFuture<JsonObject> bigReply = new CompletableFuture<>();
+    CompletableFuture<List<Long>> burstIds = new CompletableFuture<>();
+    List<Long> seen = new ArrayList<>();
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(
+        t -> {
+          JsonObject frame = new JsonObject(t);
+          if (!"reply".equals(frame.getString("type"))) {
+            return;
+          }
+          long id = frame.getLong("id");
+          if (id == 1) {
+            bigReply.complete(frame);
+          } else if (id >= 100) {
+            seen.add(id);
+            if (seen.size() == burst) {
+              burstIds.complete(seen);
+            }
+          }
+        });
+    SyncClient.await(ws.connect(wsOptions(server.adminToken())));
+    try {
+      SyncClient.await(
+          ws.writeTextMessage(
+              SyncClient.request("set", "key", "tls/big", "value", big).put("id", 0).encode()));
+      SyncClient.await(
+          ws.writeTextMessage(SyncClient.request("get", "key", "tls/big").put("id", 1).encode()));
+      for (int i = 0; i < burst; i++) {
+        ws.writeTextMessage(
+            SyncClient.request("get", "key", "tls/big").put("id", 100 + i).encode());
+      }
+      JsonObject reply = bigReply.get(20, TimeUnit.SECONDS);
+      assertThat(reply.getBoolean("ok")).isTrue();
+      assertThat(reply.getString("value")).isEqualTo(big);
+      assertThat(burstIds.get(60, TimeUnit.SECONDS))
+          .as("every reply of the burst, in request order")
+          .isSorted()
+          .doesNotHaveDuplicates()
+          .hasSize(burst);
     } finally {
       SyncClient.await(ws.close());
       client.close();
