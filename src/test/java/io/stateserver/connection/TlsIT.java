@@ -97,14 +97,17 @@ class TlsIT {
         .addHeader("Authorization", "Bearer " + token);
   }
 
+  /** Client options that trust the test certificate and check the host name. */
+  private static WebSocketClientOptions trusting() {
+    return new WebSocketClientOptions()
+        .setSsl(true)
+        .setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString()));
+  }
+
   @Test
   void aClientTrustingTheCertificateTalksOverWss(Vertx vertx) throws Exception {
-    WebSocketClient client =
-        vertx.createWebSocketClient(
-            new WebSocketClientOptions()
-                .setSsl(true)
-                .setVerifyHost(true)
-                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+    WebSocketClient client = vertx.createWebSocketClient(trusting());
     CompletableFuture<JsonObject> hello = new CompletableFuture<>();
     // The handler before connecting, so that the hello cannot arrive without one.
     ClientWebSocket ws = client.webSocket();
@@ -127,13 +130,7 @@ class TlsIT {
   @Test
   void largeFramesAndABurstOfRepliesArriveIntactOverWss(Vertx vertx) throws Exception {
     WebSocketClient client =
-        vertx.createWebSocketClient(
-            new WebSocketClientOptions()
-                .setSsl(true)
-                .setVerifyHost(true)
-                .setMaxFrameSize(1 << 20)
-                .setMaxMessageSize(1 << 20)
-                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+        vertx.createWebSocketClient(trusting().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
     String big = "x".repeat(65_000);
     int burst = 300;
     CompletableFuture<JsonObject> bigReply = new CompletableFuture<>();
