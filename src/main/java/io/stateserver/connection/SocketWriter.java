@@ -45,7 +45,7 @@ final class SocketWriter extends FlushConsolidationHandler {
 
   /**
    * @param flushAfterWrites how many flushes may wait for the queued tasks before one goes out
-   * @param consolidate false to send every flush at once
+   * @param consolidate false to send a flush at once, or at the end of the read in progress
    */
   SocketWriter(int flushAfterWrites, boolean consolidate) {
     // Netty's handler with consolidateWhenNoReadInProgress=false flushes at once outside a read
