@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,13 +48,19 @@ class FlushConsolidationIT {
     }
   }
 
-  /** Starts a WebSocket server that hands each accepted socket to {@code onSocket}; its port. */
-  private static int serve(Vertx vertx, Consumer<ServerWebSocket> onSocket) throws Exception {
+  /**
+   * Starts a WebSocket server that installs a consolidating {@link SocketWriter} on each accepted
+   * socket and hands both to {@code onSocket}; its port.
+   */
+  private static int serve(Vertx vertx, BiConsumer<ServerWebSocket, SocketWriter> onSocket)
+      throws Exception {
     HttpServer server =
         vertx
             .createHttpServer()
             // as ConnectionVerticle does: the socket is used once the upgrade is answered
-            .webSocketHandshakeHandler(hs -> hs.accept().onSuccess(onSocket::accept))
+            .webSocketHandshakeHandler(
+                hs ->
+                    hs.accept().onSuccess(ws -> onSocket.accept(ws, TextFrames.install(ws, true))))
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     return server.actualPort();
@@ -92,8 +99,7 @@ class FlushConsolidationIT {
     int port =
         serve(
             vertx,
-            ws -> {
-              SocketWriter writer = TextFrames.install(ws, true);
+            (ws, writer) -> {
               Context context = Vertx.currentContext();
               // Both tasks are queued before the first one writes, as consecutive fan-out
               // messages are: the first frame's flush must wait behind the second task.
@@ -124,8 +130,7 @@ class FlushConsolidationIT {
     int port =
         serve(
             vertx,
-            ws -> {
-              SocketWriter writer = TextFrames.install(ws, true);
+            (ws, writer) -> {
               // a timer, not a queued task: when it fires, nothing else waits on the loop
               vertx.setTimer(
                   50,
@@ -155,8 +160,7 @@ class FlushConsolidationIT {
     int port =
         serve(
             vertx,
-            ws -> {
-              SocketWriter writer = TextFrames.install(ws, true);
+            (ws, writer) -> {
               vertx.setTimer(
                   50,
                   t -> {
@@ -188,8 +192,7 @@ class FlushConsolidationIT {
     int port =
         serve(
             vertx,
-            ws -> {
-              SocketWriter writer = TextFrames.install(ws, true);
+            (ws, writer) -> {
               Context context = Vertx.currentContext();
               context.runOnContext(
                   v -> {
