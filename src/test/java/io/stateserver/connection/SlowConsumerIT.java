@@ -1,165 +1,22 @@
 package io.stateserver.connection;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.support.SharedServer;
-import io.stateserver.support.TestClient;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.stateserver.support.TestServer;
+import io.vertx.core.http.WebSocketClientOptions;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/**
- * PROTOCOL.md section 3: a subscriber that stops reading holds at most one pending change per key
- * it follows (conflation), never slows the others, and catches up with the newest version of every
- * key, versions strictly increasing, once it reads again.
- */
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
-class SlowConsumerIT {
-  private static final int KEYS = 10;
-  private static final int WRITES = 20_000;
+/** {@link SlowConsumerScenario} over plain WebSocket. */
+class SlowConsumerIT extends SlowConsumerScenario {
 
-  /** 20000 writes of ~2 KB: far more than the socket buffers of a reader that stopped reading. */
-  private static final String PAD = "x".repeat(2000);
+  @RegisterExtension static final SharedServer server = new SharedServer(UNLIMITED_RATES);
 
-  // The writer pipelines all its writes; rate limits are not what this test is about.
-  @RegisterExtension
-  static final SharedServer server =
-      new SharedServer(
-          "--limits.rate.messagesPerSecond=1000000",
-          "--limits.rate.burst=1000000",
-          "--limits.rate.bytesPerSecond=2000000000");
-
-  @Test
-  void aReaderThatStopsReadingIsConflatedAndDoesNotSlowTheOthers(
-      Vertx vertx, VertxTestContext ctx) {
-    ServerMetrics metrics = server.server().metrics();
-    AtomicReference<TestClient> writer = new AtomicReference<>();
-    AtomicReference<TestClient> slow = new AtomicReference<>();
-    AtomicReference<TestClient> fast = new AtomicReference<>();
-    Map<String, Long> finalVersions = new HashMap<>();
-    AtomicLong maxPendingChanges = new AtomicLong();
-    AtomicLong maxPendingBytes = new AtomicLong();
-    long sampler =
-        vertx.setPeriodic(
-            10,
-            id -> {
-              maxPendingChanges.accumulateAndGet(metrics.outboundChangesPending(), Math::max);
-              maxPendingBytes.accumulateAndGet(metrics.outboundBytesPending(), Math::max);
-            });
-
-    Future.all(connect(vertx), connect(vertx), connect(vertx))
-        .compose(
-            all -> {
-              writer.set(all.resultAt(0));
-              slow.set(all.resultAt(1));
-              fast.set(all.resultAt(2));
-              return Future.all(
-                  slow.get().request("sub", "pattern", "load/#"),
-                  fast.get().request("sub", "pattern", "load/#"));
-            })
-        .compose(
-            subs -> {
-              slow.get().socket().pause();
-              // Without an id a successful write gets no reply, so nothing piles up client-side.
-              for (int i = 0; i < WRITES; i++) {
-                writer
-                    .get()
-                    .sendRaw(
-                        new JsonObject()
-                            .put("op", "set")
-                            .put("key", key(i % KEYS))
-                            .put("value", new JsonObject().put("i", i).put("pad", PAD))
-                            .encode());
-              }
-              // Replies come in request order, and a list waits for the connection's writes.
-              return writer.get().request("list", "pattern", "load/#");
-            })
-        .compose(
-            list -> {
-              ctx.verify(
-                  () -> {
-                    assertThat(list.getBoolean("ok")).isTrue();
-                    // no write failed (a failure is sent even without an id)
-                    assertThat(writer.get().frames())
-                        .noneMatch(f -> Boolean.FALSE.equals(f.getBoolean("ok")));
-                  });
-              list.getJsonArray("entries").stream()
-                  .map(JsonObject.class::cast)
-                  .forEach(e -> finalVersions.put(e.getString("key"), e.getLong("version")));
-              ctx.verify(() -> assertThat(finalVersions).hasSize(KEYS));
-              // the reading subscriber gets every newest version while the other one is stuck
-              return Future.all(
-                  finalVersions.entrySet().stream()
-                      .map(e -> fast.get().change(e.getKey(), e.getValue()))
-                      .toList());
-            })
-        .compose(
-            caughtUp -> {
-              ctx.verify(
-                  () -> {
-                    // the stuck reader holds pending changes, one per key at most
-                    assertThat(metrics.outboundChangesPending()).isBetween(1L, (long) KEYS);
-                    assertThat(maxPendingChanges.get()).isLessThanOrEqualTo(2L * KEYS);
-                    // tens of megabytes were written; what waits is a few frames per key
-                    assertThat(maxPendingBytes.get()).isLessThan(2L * KEYS * 8 * 1024);
-                  });
-              slow.get().socket().resume();
-              return Future.all(
-                  finalVersions.entrySet().stream()
-                      .map(e -> slow.get().change(e.getKey(), e.getValue()))
-                      .toList());
-            })
-        .onComplete(
-            ctx.succeeding(
-                done ->
-                    ctx.verify(
-                        () -> {
-                          vertx.cancelTimer(sampler);
-                          assertStrictlyIncreasingPerKey(slow.get().changes(), finalVersions);
-                          assertStrictlyIncreasingPerKey(fast.get().changes(), finalVersions);
-                          // the slow reader skipped intermediate versions
-                          assertThat(slow.get().changes()).hasSizeLessThan(WRITES);
-                          ctx.completeNow();
-                        })));
+  @Override
+  TestServer server() {
+    return server.get();
   }
 
-  private static void assertStrictlyIncreasingPerKey(
-      List<JsonObject> changes, Map<String, Long> finalVersions) {
-    Map<String, List<Long>> byKey = new HashMap<>();
-    for (JsonObject c : changes) {
-      byKey.computeIfAbsent(c.getString("key"), k -> new ArrayList<>()).add(c.getLong("version"));
-    }
-    assertThat(byKey.keySet()).isEqualTo(finalVersions.keySet());
-    byKey.forEach(
-        (key, versions) -> {
-          assertThat(versions).as("versions of %s", key).isSorted().doesNotHaveDuplicates();
-          assertThat(versions.get(versions.size() - 1))
-              .as("last version of %s", key)
-              .isEqualTo(finalVersions.get(key));
-        });
-  }
-
-  private static String key(int i) {
-    return "load/k" + i;
-  }
-
-  private static Future<TestClient> connect(Vertx vertx) {
-    return TestClient.connect(vertx, server.port(), server.adminToken())
-        .compose(c -> c.hello().map(c));
+  @Override
+  WebSocketClientOptions clientOptions() {
+    return new WebSocketClientOptions();
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestCertificate;
 import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
@@ -17,8 +18,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,50 +35,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class TlsIT {
-  private static Path dir;
-  private static Path cert;
+  private static TestCertificate certificate;
   private static TestServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("state-server-tls");
-    cert = dir.resolve("cert.pem");
-    Path key = dir.resolve("key.pem");
+    certificate = TestCertificate.create().orElse(null);
     Assumptions.assumeTrue(
-        selfSign(cert, key), "openssl is not available: cannot make a test certificate");
-    server = TestServer.start("--http.tls.certFile=" + cert, "--http.tls.keyFile=" + key);
-  }
-
-  /** A P-256 certificate for 127.0.0.1 and localhost, valid for a day. */
-  private static boolean selfSign(Path cert, Path key) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("openssl.log").toFile());
-    try {
-      Process p = pb.start();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.size(cert) > 0;
-    } catch (java.io.IOException noOpenssl) {
-      return false;
-    }
+        certificate != null, "openssl is not available: cannot make a test certificate");
+    server = TestServer.start(certificate.serverFlags());
   }
 
   @AfterAll
@@ -97,12 +61,8 @@ class TlsIT {
         .addHeader("Authorization", "Bearer " + token);
   }
 
-  /** Client options that trust the test certificate and check the host name. */
   private static WebSocketClientOptions trusting() {
-    return new WebSocketClientOptions()
-        .setSsl(true)
-        .setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString()));
+    return certificate.trustingClient();
   }
 
   @Test
@@ -185,7 +145,7 @@ class TlsIT {
             new HttpClientOptions()
                 .setSsl(true)
                 .setVerifyHost(true)
-                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())));
+                .setTrustOptions(new PemTrustOptions().addCertPath(certificate.cert().toString())));
     int status =
         SyncClient.await(
             http.request(

@@ -49,9 +49,18 @@ public final class TestClient {
   }
 
   public static Future<TestClient> connect(Vertx vertx, int port, String token, String query) {
+    return connect(vertx, new WebSocketClientOptions(), port, token, query);
+  }
+
+  /**
+   * Connects with {@code options} (TLS, for instance); the frame and message limits are raised so
+   * that the server's largest frames fit.
+   */
+  public static Future<TestClient> connect(
+      Vertx vertx, WebSocketClientOptions clientOptions, int port, String token, String query) {
     WebSocketClient client =
         vertx.createWebSocketClient(
-            new WebSocketClientOptions()
+            new WebSocketClientOptions(clientOptions)
                 .setMaxFrameSize(4 * 1024 * 1024)
                 .setMaxMessageSize(16 * 1024 * 1024));
     WebSocketConnectOptions options =
