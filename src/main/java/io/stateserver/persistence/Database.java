@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +57,41 @@ public final class Database {
                               vertx,
                               pool,
                               dialect,
-                              new WriterConnection(vertx, db.url(), db.user(), db.password()),
+                              new WriterConnection(
+                                  vertx,
+                                  db.url(),
+                                  db.user(),
+                                  db.password(),
+                                  dialect.syncAfterCommit()),
                               db.maxBatch()))
                   .recover(e -> pool.close().transform(closed -> Future.failedFuture(e)));
             })
+        .compose(Database::checkWriter)
         .onSuccess(
             database -> log.info("database open [dialect: {}, pool: {}]", dialect, db.poolSize()));
+  }
+
+  /**
+   * Opens the writer connection and runs its sync once, so that a database it cannot use (on H2, a
+   * user without the admin right that {@code CHECKPOINT SYNC} needs) stops the start instead of
+   * failing every write.
+   */
+  private static Future<Database> checkWriter(Database database) {
+    return database
+        .writer
+        .inTransaction(c -> null)
+        .map(database)
+        .recover(
+            e ->
+                database
+                    .close()
+                    .transform(
+                        closed ->
+                            Future.failedFuture(
+                                new SQLException(
+                                    "the writer connection cannot commit durably: "
+                                        + e.getMessage(),
+                                    e))));
   }
 
   public Pool pool() {

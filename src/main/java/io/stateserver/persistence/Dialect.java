@@ -1,26 +1,41 @@
 package io.stateserver.persistence;
 
+import java.util.Optional;
+
 /** The SQL databases the server runs on, with what differs between them. */
 public enum Dialect {
   // H2 reads the array type name "TEXT" as CLOB, PostgreSQL's key column is TEXT.
-  H2("h2", SqlStatements.H2_INSERT_TOMBSTONE, SqlStatements.H2_RENEW_NODE_LEASE, "VARCHAR"),
+  H2(
+      "h2",
+      SqlStatements.H2_INSERT_TOMBSTONE,
+      SqlStatements.H2_RENEW_NODE_LEASE,
+      "VARCHAR",
+      SqlStatements.H2_SYNC_TO_DISK),
+  // PostgreSQL's commit is durable by itself (synchronous_commit, on by default).
   POSTGRES(
       "postgresql",
       SqlStatements.POSTGRES_INSERT_TOMBSTONE,
       SqlStatements.POSTGRES_RENEW_NODE_LEASE,
-      "text");
+      "text",
+      null);
 
   private final String migrationFolder;
   private final String insertTombstone;
   private final String renewNodeLease;
   private final String keyArrayType;
+  private final String syncAfterCommit;
 
   Dialect(
-      String migrationFolder, String insertTombstone, String renewNodeLease, String keyArrayType) {
+      String migrationFolder,
+      String insertTombstone,
+      String renewNodeLease,
+      String keyArrayType,
+      String syncAfterCommit) {
     this.migrationFolder = migrationFolder;
     this.insertTombstone = insertTombstone;
     this.renewNodeLease = renewNodeLease;
     this.keyArrayType = keyArrayType;
+    this.syncAfterCommit = syncAfterCommit;
   }
 
   /**
@@ -51,6 +66,14 @@ public enum Dialect {
    */
   String insertTombstone() {
     return insertTombstone;
+  }
+
+  /**
+   * The statement that makes committed transactions survive a power loss, run after each commit of
+   * the writer connection and before anything is acknowledged; empty when a commit already does.
+   */
+  Optional<String> syncAfterCommit() {
+    return Optional.ofNullable(syncAfterCommit);
   }
 
   /** Inserts or updates a node's lease. Parameters: node, lease until. */

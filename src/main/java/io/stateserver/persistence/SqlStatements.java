@@ -124,6 +124,13 @@ final class SqlStatements {
   static final String H2_RENEW_NODE_LEASE =
       "MERGE INTO node_lease (node_id, lease_until) KEY (node_id) VALUES (?, ?)";
 
+  /**
+   * Forces H2's file to the disk. H2 writes each commit to its file (WRITE_DELAY=0) but never asks
+   * the operating system to sync it, so without this a power loss or an OS crash could take
+   * acknowledged writes with it. Needs an admin user (the embedded database's creator is one).
+   */
+  static final String H2_SYNC_TO_DISK = "CHECKPOINT SYNC";
+
   static final String POSTGRES_RENEW_NODE_LEASE =
       "INSERT INTO node_lease (node_id, lease_until) VALUES (?, ?)"
           + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until";

@@ -6,6 +6,8 @@ import io.vertx.core.WorkerExecutor;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,9 @@ final class WriterConnection {
   private static final Logger log = LoggerFactory.getLogger(WriterConnection.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
+  /** SQL state of a failed sync after a commit: PostgreSQL's {@code io_error}, never retried. */
+  static final String SYNC_FAILED = "58030";
+
   /** Work done with the connection, on the writer thread. */
   @FunctionalInterface
   interface Work<T> {
@@ -34,14 +39,21 @@ final class WriterConnection {
   private final String url;
   private final String user;
   private final String password;
+  private final String syncAfterCommit;
   private final WorkerExecutor executor;
   private Connection connection; // confined to the executor's thread
   private volatile boolean closed;
 
-  WriterConnection(Vertx vertx, String url, String user, String password) {
+  /**
+   * @param syncAfterCommit run after the work committed and before its future completes (see {@link
+   *     Dialect#syncAfterCommit()}), so that a write is acknowledged only once it is on disk
+   */
+  WriterConnection(
+      Vertx vertx, String url, String user, String password, Optional<String> syncAfterCommit) {
     this.url = url;
     this.user = user;
     this.password = password;
+    this.syncAfterCommit = syncAfterCommit.orElse(null);
     // One thread: every task runs in submission order, and the connection is never shared. Tasks
     // are submitted unordered on purpose: an ordered task would join the calling context's
     // queue of blocking tasks, and every other blocking task of that context (the JDBC pool's,
@@ -63,13 +75,33 @@ final class WriterConnection {
         () -> {
           Connection c = open();
           try {
-            return work.run(c);
+            T result = work.run(c);
+            syncToDisk(c);
+            return result;
           } catch (SQLException | RuntimeException e) {
             rollbackOrDiscard(c);
             throw e;
           }
         },
         false);
+  }
+
+  /**
+   * One sync per transaction, and so per group commit: its cost is shared by every write of the
+   * batch. Should it fail, the writes may be committed but are not acknowledged, which the protocol
+   * allows (the client sees an error and can read the key). The failure carries SQL state {@code
+   * 58030} (I/O error) whatever H2 reported, so that no caller takes it for a lost race and runs
+   * the committed transaction again ({@link Rows#isTransient}).
+   */
+  private void syncToDisk(Connection c) throws SQLException {
+    if (syncAfterCommit == null) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute(syncAfterCommit);
+    } catch (SQLException e) {
+      throw new SQLException("the commit could not be synced to the disk", SYNC_FAILED, e);
+    }
   }
 
   private Connection open() throws SQLException {
