@@ -46,7 +46,8 @@ public final class ConfigLoader {
    * writes the server had already acknowledged as durable. The default file lock keeps a second
    * process from opening the same database.
    */
-  static final String H2_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+  public static final String H2_OPTIONS =
+      ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 
   private static final String TR = "limits.tokenRequests.";
 

@@ -89,9 +89,20 @@ public final class Database {
                         closed ->
                             Future.failedFuture(
                                 new SQLException(
-                                    "the writer connection cannot commit durably: "
-                                        + e.getMessage(),
+                                    (database.dialect.syncAfterCommit().isPresent()
+                                            ? "the writer connection cannot commit and sync: "
+                                            : "the writer connection cannot commit: ")
+                                        + rootMessage(e),
                                     e))));
+  }
+
+  /** The message of the innermost cause: the database's own words, not our wrappers'. */
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return String.valueOf(root.getMessage());
   }
 
   public Pool pool() {

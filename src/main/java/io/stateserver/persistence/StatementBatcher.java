@@ -46,10 +46,17 @@ final class StatementBatcher {
     return writer
         .inTransaction(c -> run(c, batch))
         .<List<Future<Integer>>>map(counts -> counts.stream().map(Future::succeededFuture).toList())
-        .recover(failure -> batch.size() == 1 ? Future.failedFuture(failure) : oneByOne(batch));
+        .recover(
+            failure ->
+                batch.size() == 1 || WriterConnection.committedButNotSynced(failure)
+                    ? Future.failedFuture(failure)
+                    : oneByOne(batch));
   }
 
-  /** After a failed batch: every statement in a transaction of its own. */
+  /**
+   * After a batch that failed before its commit: every statement in a transaction of its own, so
+   * that one bad statement fails alone. Never after a failed sync: the batch committed.
+   */
   private Future<List<Future<Integer>>> oneByOne(List<Op> batch) {
     List<Future<Integer>> results = new ArrayList<>(batch.size());
     for (Op op : batch) {

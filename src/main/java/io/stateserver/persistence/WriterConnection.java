@@ -30,6 +30,14 @@ final class WriterConnection {
   /** SQL state of a failed sync after a commit: PostgreSQL's {@code io_error}, never retried. */
   static final String SYNC_FAILED = "58030";
 
+  /**
+   * True when a task failed after its transaction committed (the sync failed): its statements must
+   * not run again, or they would apply twice.
+   */
+  static boolean committedButNotSynced(Throwable failure) {
+    return SYNC_FAILED.equals(Rows.sqlState(failure));
+  }
+
   /** Work done with the connection, on the writer thread. */
   @FunctionalInterface
   interface Work<T> {
@@ -99,6 +107,8 @@ final class WriterConnection {
     }
     try (Statement s = c.createStatement()) {
       s.execute(syncAfterCommit);
+      // The sync opened a transaction of its own in manual-commit mode; end it.
+      c.commit();
     } catch (SQLException e) {
       throw new SQLException("the commit could not be synced to the disk", SYNC_FAILED, e);
     }

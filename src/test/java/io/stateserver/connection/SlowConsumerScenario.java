@@ -30,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * to pass through the TLS handler.
  */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
 abstract class SlowConsumerScenario {
   private static final int KEYS = 10;
   private static final int WRITES = 20_000;
@@ -49,7 +48,10 @@ abstract class SlowConsumerScenario {
 
   abstract WebSocketClientOptions clientOptions();
 
+  // On the method: Vert.x's @Timeout is not inherited, so on this class the subclasses would not
+  // see it and would get the default 30 s.
   @Test
+  @Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
   void aReaderThatStopsReadingIsConflatedAndDoesNotSlowTheOthers(
       Vertx vertx, VertxTestContext ctx) {
     ServerMetrics metrics = server().server().metrics();

@@ -5,7 +5,6 @@ import io.stateserver.support.TestServer;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -19,9 +18,7 @@ class SlowConsumerTlsIT extends SlowConsumerScenario {
 
   @BeforeAll
   static void start() throws Exception {
-    certificate = TestCertificate.create().orElse(null);
-    Assumptions.assumeTrue(
-        certificate != null, "openssl is not available: cannot make a test certificate");
+    certificate = TestCertificate.createOrSkip();
     server =
         TestServer.start(
             Stream.of(UNLIMITED_RATES, certificate.serverFlags())

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,9 +39,7 @@ class TlsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    certificate = TestCertificate.create().orElse(null);
-    Assumptions.assumeTrue(
-        certificate != null, "openssl is not available: cannot make a test certificate");
+    certificate = TestCertificate.createOrSkip();
     server = TestServer.start(certificate.serverFlags());
   }
 

@@ -2,7 +2,9 @@ package io.stateserver.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.config.ConfigLoader;
 import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.ErrorCode;
 import io.stateserver.state.WriteCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +16,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -35,17 +38,29 @@ class H2DurableCommitIT {
 
   @AfterEach
   void close(VertxTestContext ctx) {
+    SyncCountingFiles.failOneForceAfter(-1);
     (database == null ? Future.succeededFuture() : database.close())
         .onComplete(ctx.succeedingThenComplete());
   }
 
-  private ServerConfig.Db countedH2(String user, String password) {
+  /** With the options of the default embedded database, as the server runs it. */
+  private ServerConfig.Db countedH2() {
+    return countedH2(ConfigLoader.H2_OPTIONS, null, null);
+  }
+
+  private ServerConfig.Db countedH2(String options, String user, String password) {
     return new ServerConfig.Db(
-        SyncCountingFiles.urlPrefix() + tmp.resolve("db") + ";LOCK_TIMEOUT=20000",
-        user,
-        password,
-        4,
-        500);
+        SyncCountingFiles.urlPrefix() + tmp.resolve("db") + options, user, password, 4, 500);
+  }
+
+  /** A state store on a new database on the counting file system, opened by its owner. */
+  private Future<StateStore> openStore(Vertx vertx) {
+    return Database.open(vertx, countedH2())
+        .map(
+            db -> {
+              database = db;
+              return new StateStore(vertx, db, 500, 65536);
+            });
   }
 
   private static WriteCommand.Set set(String key, String value) {
@@ -54,11 +69,9 @@ class H2DurableCommitIT {
 
   @Test
   void aWriteIsForcedToTheDiskBeforeItIsAcknowledged(Vertx vertx, VertxTestContext ctx) {
-    Database.open(vertx, countedH2(null, null))
+    openStore(vertx)
         .compose(
-            db -> {
-              database = db;
-              StateStore store = new StateStore(vertx, db, 500, 65536);
+            store -> {
               long before = SyncCountingFiles.forces();
               return store
                   .submit(set("durable/a", "1"))
@@ -69,7 +82,7 @@ class H2DurableCommitIT {
                 forcedBeforeTheReply ->
                     ctx.verify(
                         () -> {
-                          assertThat(forcedBeforeTheReply).isPositive();
+                          assertThat(forcedBeforeTheReply).isEqualTo(1);
                           ctx.completeNow();
                         })));
   }
@@ -77,11 +90,9 @@ class H2DurableCommitIT {
   @Test
   void aGroupCommitSyncsOncePerTransactionNotPerWrite(Vertx vertx, VertxTestContext ctx) {
     int writes = 300;
-    Database.open(vertx, countedH2(null, null))
+    openStore(vertx)
         .compose(
-            db -> {
-              database = db;
-              StateStore store = new StateStore(vertx, db, 500, 65536);
+            store -> {
               long forcesBefore = SyncCountingFiles.forces();
               long transactionsBefore = store.transactionsCommitted();
               List<Future<?>> all =
@@ -109,10 +120,86 @@ class H2DurableCommitIT {
                         })));
   }
 
+  /** The commit happened; only the disk's confirmation is missing. */
+  @Test
+  void aWriteWhoseSyncFailedIsCommittedOnceAndNotAcknowledged(Vertx vertx, VertxTestContext ctx) {
+    openStore(vertx)
+        .compose(
+            store -> {
+              SyncCountingFiles.failOneForceAfter(0);
+              return store
+                  .submit(set("durable/unsynced", "1"))
+                  .compose(
+                      unsynced ->
+                          store
+                              .submit(set("durable/unsynced", "2"))
+                              .map(next -> List.of(unsynced, next)));
+            })
+        .onComplete(
+            ctx.succeeding(
+                outcomes ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(outcomes.get(0).succeeded()).isFalse();
+                          assertThat(outcomes.get(0).error().code())
+                              .isEqualTo(ErrorCode.UNAVAILABLE);
+                          // committed once, not retried: the next write makes version 2
+                          assertThat(outcomes.get(1).succeeded()).isTrue();
+                          assertThat(outcomes.get(1).entry().version()).isEqualTo(2);
+                          ctx.completeNow();
+                        })));
+  }
+
+  /**
+   * Session statements are group-committed too, and a failed batch is normally split and run again
+   * statement by statement; not when only its sync failed, because it committed.
+   */
+  @Test
+  void aSessionBatchWhoseSyncFailedIsNotRunAgain(Vertx vertx, VertxTestContext ctx) {
+    String insert = "INSERT INTO node_lease (node_id, lease_until) VALUES (?, ?)";
+    openStore(vertx)
+        .compose(
+            store -> {
+              StatementBatcher batcher = database.batcher();
+              // The first statement takes the writer; the next two queue behind it and are
+              // committed together, and that batch's sync fails.
+              SyncCountingFiles.failOneForceAfter(1);
+              Future<Integer> first = batcher.submit(insert, "node-a", 1L);
+              Future<Integer> second = batcher.submit(insert, "node-b", 1L);
+              Future<Integer> third = batcher.submit(insert, "node-c", 1L);
+              return Future.join(first, second, third)
+                  .transform(done -> Future.succeededFuture(List.of(first, second, third)));
+            })
+        .compose(
+            results ->
+                database
+                    .pool()
+                    .query("SELECT COUNT(*) FROM node_lease WHERE node_id LIKE 'node-_'")
+                    .execute()
+                    .map(rows -> Map.entry(results, rows.iterator().next().getLong(0))))
+        .onComplete(
+            ctx.succeeding(
+                outcome ->
+                    ctx.verify(
+                        () -> {
+                          List<Future<Integer>> results = outcome.getKey();
+                          assertThat(results.get(0).succeeded()).isTrue();
+                          for (Future<Integer> unsynced : results.subList(1, 3)) {
+                            assertThat(unsynced.failed()).isTrue();
+                            // run again, an insert would fail with a unique violation (23505)
+                            assertThat(Rows.sqlState(unsynced.cause()))
+                                .isEqualTo(WriterConnection.SYNC_FAILED);
+                          }
+                          assertThat(outcome.getValue()).isEqualTo(3L);
+                          ctx.completeNow();
+                        })));
+  }
+
   @Test
   void aUserWithoutTheRightToSyncCannotOpenTheDatabase(Vertx vertx, VertxTestContext ctx)
       throws Exception {
-    ServerConfig.Db owner = countedH2(null, null);
+    // Without the default options: setting WRITE_DELAY needs the admin right as well.
+    ServerConfig.Db owner = countedH2("", null, null);
     // The database is made and migrated by its owner, then shared with a user who is no admin.
     Database.open(vertx, owner)
         .compose(Database::close)
@@ -127,13 +214,15 @@ class H2DurableCommitIT {
                       }
                       return null;
                     }))
-        .compose(v -> Database.open(vertx, countedH2("device", "pw")))
+        .compose(v -> Database.open(vertx, countedH2("", "device", "pw")))
         .onComplete(
             ctx.failing(
                 e ->
                     ctx.verify(
                         () -> {
-                          assertThat(e).hasMessageContaining("cannot commit durably");
+                          assertThat(e)
+                              .hasMessageContaining("cannot commit and sync")
+                              .hasMessageContaining("Admin rights");
                           ctx.completeNow();
                         })));
   }

@@ -11,13 +11,15 @@ import org.h2.store.fs.FilePathWrapper;
 
 /**
  * An H2 file system ({@code jdbc:h2:synccount:/path/db}) over the real disk that counts the times
- * H2 forces a file to the disk, so that a test can see a sync happen. Everything else goes straight
- * to the disk. Public with a public constructor, because H2 makes an instance per path by
- * reflection.
+ * H2 forces a file to the disk, so that a test can see a sync happen, and can make one fail.
+ * Everything else goes straight to the disk. Public with a public constructor, because H2 makes an
+ * instance per path by reflection.
  */
 public final class SyncCountingFiles extends FilePathWrapper {
   static final String SCHEME = "synccount";
   private static final AtomicLong FORCES = new AtomicLong();
+  // forces still to pass before the next one fails; negative: none fails
+  private static final AtomicLong PASS_BEFORE_FAILURE = new AtomicLong(-1);
 
   static {
     FilePath.register(new SyncCountingFiles());
@@ -34,6 +36,14 @@ public final class SyncCountingFiles extends FilePathWrapper {
   /** How many times any file of this file system was forced to the disk. */
   static long forces() {
     return FORCES.get();
+  }
+
+  /**
+   * Makes one force fail with an I/O error, as a failing disk would, after {@code passing} more
+   * forces succeeded.
+   */
+  static void failOneForceAfter(long passing) {
+    PASS_BEFORE_FAILURE.set(passing);
   }
 
   @Override
@@ -55,6 +65,10 @@ public final class SyncCountingFiles extends FilePathWrapper {
 
     @Override
     public void force(boolean metaData) throws IOException {
+      if (PASS_BEFORE_FAILURE.getAndDecrement() == 0) {
+        throw new IOException("injected: the disk did not confirm the sync");
+      }
+      PASS_BEFORE_FAILURE.compareAndSet(-2, -1);
       channel.force(metaData);
       FORCES.incrementAndGet();
     }

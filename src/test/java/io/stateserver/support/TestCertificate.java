@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A self-signed P-256 certificate for 127.0.0.1 and localhost, valid for a day, made by {@code
@@ -48,6 +49,14 @@ public record TestCertificate(Path cert, Path key) {
     } catch (IOException noOpenssl) {
       return Optional.empty();
     }
+  }
+
+  /** A new certificate, or the calling test class is skipped when openssl cannot make one. */
+  public static TestCertificate createOrSkip() throws IOException, InterruptedException {
+    Optional<TestCertificate> made = create();
+    Assumptions.assumeTrue(
+        made.isPresent(), "openssl is not available: cannot make a test certificate");
+    return made.get();
   }
 
   /** The server flags that serve HTTPS and WSS with this certificate. */
