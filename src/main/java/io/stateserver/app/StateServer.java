@@ -212,7 +212,7 @@ public final class StateServer {
                         vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions)),
                         vertx.deployVerticle(
                             new RegistryVerticle(
-                                () -> persistence.database().pool(),
+                                () -> persistence.database(),
                                 config,
                                 denyList,
                                 new SecretHasher(),

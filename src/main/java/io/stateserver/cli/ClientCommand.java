@@ -70,7 +70,7 @@ public final class ClientCommand {
     try {
       database = await(Database.open(vertx, config.db()));
       ClientService clients =
-          new ClientService(vertx, database.pool(), new SecretHasher(), config.roles());
+          new ClientService(vertx, database, new SecretHasher(), config.roles());
       out.println(await(execute(request, clients)));
       return ExitCodes.OK;
     } catch (ExecutionException e) {

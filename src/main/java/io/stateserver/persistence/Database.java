@@ -105,6 +105,17 @@ public final class Database {
     return String.valueOf(root.getMessage());
   }
 
+  /**
+   * Completes once everything committed so far is on the disk: for writes made through the pool,
+   * which commit by themselves (the client registry's). Nothing to do on PostgreSQL, whose commits
+   * are durable; on H2 the writer connection runs its sync, in turn with the state writes.
+   */
+  public Future<Void> syncToDisk() {
+    return dialect.syncAfterCommit().isEmpty()
+        ? Future.succeededFuture()
+        : writer.inTransaction(c -> null).mapEmpty();
+  }
+
   public Pool pool() {
     return pool;
   }

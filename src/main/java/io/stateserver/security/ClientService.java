@@ -1,11 +1,11 @@
 package io.stateserver.security;
 
 import io.stateserver.config.ServerConfig;
+import io.stateserver.persistence.Database;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,16 +25,21 @@ public final class ClientService {
   static final int MAX_ROLE_CHARS = 64;
 
   private final Vertx vertx;
+  private final Database database;
   private final ClientRegistry registry;
   private final RevocationStore revocations;
   private final SecretHasher hasher;
   private final Map<String, ServerConfig.RoleRules> knownRoles;
 
   public ClientService(
-      Vertx vertx, Pool pool, SecretHasher hasher, Map<String, ServerConfig.RoleRules> roles) {
+      Vertx vertx,
+      Database database,
+      SecretHasher hasher,
+      Map<String, ServerConfig.RoleRules> roles) {
     this.vertx = vertx;
-    this.registry = new ClientRegistry(pool);
-    this.revocations = new RevocationStore(pool);
+    this.database = database;
+    this.registry = new ClientRegistry(database.pool());
+    this.revocations = new RevocationStore(database.pool());
     this.hasher = hasher;
     this.knownRoles = roles;
   }
@@ -52,6 +57,7 @@ public final class ClientService {
     String secret = SecretHasher.randomSecret();
     return hash(secret)
         .compose(hash -> registry.insert(id, checkedRoles, hash, System.currentTimeMillis()))
+        .compose(this::onDisk)
         .map(info -> new RegistryOp.ClientSecret(id, secret))
         .onSuccess(s -> log.info("client registered [id: {}, roles: {}]", id, checkedRoles));
   }
@@ -92,6 +98,14 @@ public final class ClientService {
                     }));
   }
 
+  /**
+   * Passes {@code result} on once the change is on the disk: an operator who was told a client is
+   * disabled or a token revoked must not see it undone by a power loss.
+   */
+  private <T> Future<T> onDisk(T result) {
+    return database.syncToDisk().map(result);
+  }
+
   /** Replaces a hash made with an older, weaker work factor, now that the secret is known. */
   private void rehashIfWeak(ClientRegistry.StoredClient stored, String secret) {
     if (hasher.needsRehash(stored.secretHash())) {
@@ -113,6 +127,7 @@ public final class ClientService {
     }
     return registry
         .setEnabled(clientId, enabled, System.currentTimeMillis())
+        .compose(this::onDisk)
         .onSuccess(v -> log.info("client {} [id: {}]", enabled ? "enabled" : "disabled", clientId));
   }
 
@@ -124,6 +139,7 @@ public final class ClientService {
     String secret = SecretHasher.randomSecret();
     return hash(secret)
         .compose(h -> registry.setSecretHash(clientId, h, System.currentTimeMillis()))
+        .compose(this::onDisk)
         .map(v -> new RegistryOp.ClientSecret(clientId, secret))
         .onSuccess(s -> log.info("client secret rotated [id: {}]", clientId));
   }
@@ -139,6 +155,7 @@ public final class ClientService {
     }
     return revocations
         .revoke(jti, expiresAt)
+        .compose(this::onDisk)
         .onSuccess(v -> log.info("token revoked [jti: {}]", jti));
   }
 

@@ -3,6 +3,7 @@ package io.stateserver.security;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.config.ServerConfig;
+import io.stateserver.persistence.Database;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.ratelimit.TokenRequestLimiter;
@@ -10,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -32,7 +32,7 @@ public final class RegistryVerticle extends VerticleBase {
   static final long REFRESH_MS = 5_000;
   private static final long EVICT_MS = 60_000;
 
-  private final Supplier<Pool> pool;
+  private final Supplier<Database> database;
   private final ServerConfig config;
   private final DenyList denyList;
   private final SecretHasher hasher;
@@ -45,13 +45,13 @@ public final class RegistryVerticle extends VerticleBase {
   private boolean refreshing;
 
   /**
-   * @param pool the database pool, available once the persistence verticle has started
+   * @param database the database, available once the persistence verticle has started
    * @param issuer signs the tokens of {@code POST /v1/token} (built at start-up, off the event
    *     loop)
    * @param onRateLimited told the {@code RejectionKind} of every refused token request (metrics)
    */
   public RegistryVerticle(
-      Supplier<Pool> pool,
+      Supplier<Database> database,
       ServerConfig config,
       DenyList denyList,
       SecretHasher hasher,
@@ -59,7 +59,7 @@ public final class RegistryVerticle extends VerticleBase {
       Consumer<String> onRateLimited) {
     this.issuer = issuer;
     this.onRateLimited = onRateLimited;
-    this.pool = pool;
+    this.database = database;
     this.config = config;
     this.denyList = denyList;
     this.hasher = hasher;
@@ -68,7 +68,7 @@ public final class RegistryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    clients = new ClientService(vertx, pool.get(), hasher, config.roles());
+    clients = new ClientService(vertx, database.get(), hasher, config.roles());
     var bus = vertx.eventBus();
     var requests = bus.<RegistryOp>localConsumer(Addresses.REGISTRY, this::onRequest);
     var changes = bus.<AccessChange>consumer(Addresses.ACCESS_CHANGES, m -> onChange(m.body()));

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stateserver.config.ConfigLoader;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.protocol.ErrorCode;
+import io.stateserver.security.ClientService;
+import io.stateserver.security.RevocationStore;
+import io.stateserver.security.SecretHasher;
 import io.stateserver.state.WriteCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,9 +18,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +198,47 @@ class H2DurableCommitIT {
                           assertThat(outcome.getValue()).isEqualTo(3L);
                           ctx.completeNow();
                         })));
+  }
+
+  /**
+   * Registry changes commit through the pool, not the writer connection; they are synced before the
+   * reply too, so that a disabled client or a revoked token stays so after a power loss.
+   */
+  @Test
+  void registryChangesAreOnTheDiskBeforeTheirReplies(Vertx vertx, VertxTestContext ctx) {
+    List<Long> forcedBeforeEachReply = new ArrayList<>();
+    openStore(vertx)
+        .compose(
+            store -> {
+              ClientService clients =
+                  new ClientService(
+                      vertx,
+                      database,
+                      new SecretHasher(),
+                      Map.of("device", new ServerConfig.RoleRules(List.of("#"), List.of("#"))));
+              return counted(() -> clients.register("pi-1", List.of("device")))
+                  .map(forcedBeforeEachReply::add)
+                  .compose(v -> counted(() -> clients.setEnabled("pi-1", false)))
+                  .map(forcedBeforeEachReply::add)
+                  .compose(v -> counted(() -> clients.rotateSecret("pi-1")))
+                  .map(forcedBeforeEachReply::add)
+                  .compose(v -> counted(() -> clients.revoke("jti-1", RevocationStore.NEVER)))
+                  .map(forcedBeforeEachReply::add);
+            })
+        .onComplete(
+            ctx.succeeding(
+                done ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(forcedBeforeEachReply).hasSize(4).allMatch(n -> n >= 1);
+                          ctx.completeNow();
+                        })));
+  }
+
+  /** How many syncs happened between starting {@code operation} and its completion. */
+  private static Future<Long> counted(Supplier<Future<?>> operation) {
+    long before = SyncCountingFiles.forces();
+    return operation.get().map(result -> SyncCountingFiles.forces() - before);
   }
 
   @Test

@@ -60,8 +60,7 @@ class ClientServiceIT {
   private static void exercise(Vertx vertx, ServerConfig.Db db) throws Exception {
     Database database = await(Database.open(vertx, db));
     try {
-      ClientService clients =
-          new ClientService(vertx, database.pool(), new SecretHasher(1_000), ROLES);
+      ClientService clients = new ClientService(vertx, database, new SecretHasher(1_000), ROLES);
 
       String secret = await(clients.register("pi-1", List.of("device"))).secret();
       assertThat(await(clients.authenticate("pi-1", secret)).roles()).containsExactly("device");
