@@ -24,7 +24,9 @@ import java.util.Map;
  */
 public final class ConflatingQueue {
   private final int maxPendingReplies;
-  private final ArrayDeque<Object> order = new ArrayDeque<>(); // Buffer (reply) or PendingChange
+  // Buffer (reply) or PendingChange. Tiny at first: most devices' queues stay empty for days, and
+  // the default 16 slots would cost every idle connection 64 bytes more.
+  private final ArrayDeque<Object> order = new ArrayDeque<>(1);
   private final Map<String, PendingChange> changesByKey = new HashMap<>();
   private int pendingReplies;
   private long pendingBytes;

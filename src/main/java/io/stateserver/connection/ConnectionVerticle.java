@@ -170,6 +170,7 @@ public final class ConnectionVerticle extends VerticleBase {
                           ws.close(CloseCodes.GOING_AWAY, "server error");
                           return;
                         }
+                        UpgradeLeftovers.release(ws);
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,

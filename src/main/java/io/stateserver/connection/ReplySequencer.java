@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * has been released. Single-threaded (the connection's event loop).
  */
 final class ReplySequencer {
-  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+  // tiny at first (grows on demand): an idle connection has no request in flight
+  private final ArrayDeque<Slot> slots = new ArrayDeque<>(1);
   private final Consumer<Buffer> sink;
 
   ReplySequencer(Consumer<Buffer> sink) {

@@ -10,7 +10,8 @@ import java.util.ArrayDeque;
 public final class RejectionWindow {
   private final int maxRejections;
   private final long windowNanos;
-  private final ArrayDeque<Long> rejections = new ArrayDeque<>();
+  // tiny at first (grows on demand): there is one window per connection, and most see no rejection
+  private final ArrayDeque<Long> rejections = new ArrayDeque<>(1);
 
   public RejectionWindow(int maxRejections, long windowMs) {
     this.maxRejections = maxRejections;
