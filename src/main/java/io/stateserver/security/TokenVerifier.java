@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,9 +79,8 @@ public final class TokenVerifier {
 
   /** The verified identity, or a failure with {@link ErrorCode#UNAUTHORIZED}. */
   public Future<Principal> verify(String token) {
-    JsonObject payload;
     try {
-      payload = precheck(token);
+      precheck(token);
     } catch (StateException e) {
       return Future.failedFuture(e);
     }
@@ -95,7 +95,8 @@ public final class TokenVerifier {
         .compose(
             user -> {
               try {
-                Principal principal = principalOf(payload);
+                // the payload as the provider decoded it, so that it is decoded only once
+                Principal principal = principalOf(claimsOf(user));
                 if (denyList.denies(principal)) {
                   return Future.failedFuture(
                       new StateException(ErrorCode.FORBIDDEN, "access revoked"));
@@ -107,8 +108,8 @@ public final class TokenVerifier {
             });
   }
 
-  /** Parses the token and checks its algorithm before any key is tried; returns the payload. */
-  private JsonObject precheck(String token) {
+  /** Parses the token's header and checks its algorithm before any key is tried. */
+  private void precheck(String token) {
     if (token == null || token.isBlank()) {
       throw refuse("missing token");
     }
@@ -130,7 +131,14 @@ public final class TokenVerifier {
     if (kid != null && !(kid instanceof String id && alg.equals(provider.keyIds().get(id)))) {
       throw refuse("token key id not accepted [" + truncate(kid) + "]");
     }
-    return decodePart(parts[1]);
+  }
+
+  /** The verified token's claims, as vertx-auth-jwt keeps them in the user's attributes. */
+  private static JsonObject claimsOf(User user) {
+    if (!(user.attributes().getValue("accessToken") instanceof JsonObject claims)) {
+      throw refuse("token has no claims");
+    }
+    return claims;
   }
 
   private static JsonObject decodePart(String part) {
