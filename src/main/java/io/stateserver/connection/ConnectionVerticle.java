@@ -13,9 +13,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,10 +187,8 @@ public final class ConnectionVerticle extends VerticleBase {
   }
 
   private void onChange(EncodedChange change) {
-    Set<ClientConnection> targets = new HashSet<>();
-    ctx.index().collect(change.key(), targets);
     int delivered = 0;
-    for (ClientConnection c : targets) {
+    for (ClientConnection c : ctx.index().matching(change.key())) {
       if (c.onChange(change)) {
         delivered++;
       }

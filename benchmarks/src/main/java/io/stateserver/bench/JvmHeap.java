@@ -13,7 +13,11 @@ import java.util.regex.Pattern;
  * this shows what it keeps. Not a JVM (Mosquitto, NATS): -1.
  */
 final class JvmHeap {
-  private static final Pattern USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+  // JDK 17: "garbage-first heap   total 131072K, used 50731K";
+  // JDK 25 (and other newer ones): "garbage-first heap   total reserved 2097152K, committed
+  // 131072K, used 50731K"
+  private static final Pattern USED =
+      Pattern.compile("heap\\s+total (?:reserved )?\\d+K, (?:committed \\d+K, )?used (\\d+)K");
 
   private JvmHeap() {}
 
