@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Together about 2.4 KiB of live heap per idle connection (S1, tuning log 21). The headers are
  * cleared through the public API. The factory is released through reflection, the one way to reach
- * it; if a Vert.x version renames the field, that part is skipped with one warning at start (the
- * server works the same, with the memory kept), and {@code UpgradeLeftoversTest} fails.
+ * it; if a Vert.x version renames the field, that part is skipped with one warning at the first
+ * connection (the server works the same, with the memory kept), and {@code UpgradeLeftoversTest}
+ * fails.
  */
 final class UpgradeLeftovers {
   private static final Logger log = LoggerFactory.getLogger(UpgradeLeftovers.class);
