@@ -57,7 +57,11 @@ class UpgradeLeftoversTest {
     server.listen(0, "127.0.0.1").onComplete(ctx.succeedingThenComplete());
   }
 
-  private WebSocket connect(Vertx vertx) throws Exception {
+  /** Starts the server, connects one client with a bearer token and waits for the accept. */
+  private WebSocket startAndConnect(Vertx vertx, boolean release, VertxTestContext started)
+      throws Exception {
+    startServer(vertx, release, started);
+    assertThat(started.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     WebSocketConnectOptions options =
         new WebSocketConnectOptions()
             .setHost("127.0.0.1")
@@ -103,9 +107,7 @@ class UpgradeLeftoversTest {
   @Test
   void anAcceptedSocketKeepsNeitherTheUpgradeNorItsToken(Vertx vertx, VertxTestContext started)
       throws Throwable {
-    startServer(vertx, true, started);
-    assertThat(started.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
-    WebSocket client = connect(vertx);
+    WebSocket client = startAndConnect(vertx, true, started);
     ServerWebSocket ws = accepted.get();
 
     assertThat(ws.headers().isEmpty()).as("the upgrade's headers, token included").isTrue();
@@ -127,9 +129,7 @@ class UpgradeLeftoversTest {
   @Test
   void withoutTheReleaseVertxKeepsTheUpgradeForTheSocketsLife(Vertx vertx, VertxTestContext started)
       throws Throwable {
-    startServer(vertx, false, started);
-    assertThat(started.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
-    WebSocket client = connect(vertx);
+    WebSocket client = startAndConnect(vertx, false, started);
     ServerWebSocket ws = accepted.get();
 
     assertThat(ws.headers().get("Authorization")).isEqualTo("Bearer " + TOKEN);
