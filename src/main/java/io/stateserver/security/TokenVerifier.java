@@ -84,9 +84,7 @@ public final class TokenVerifier {
     } catch (StateException e) {
       return Future.failedFuture(e);
     }
-    return provider
-        .auth()
-        .authenticate(new TokenCredentials(token))
+    return authenticate(token)
         .recover(
             cause -> {
               log.debug("token refused [reason: {}]", cause.getMessage());
@@ -106,6 +104,19 @@ public final class TokenVerifier {
                 return Future.failedFuture(e);
               }
             });
+  }
+
+  /**
+   * The provider's verdict as a future, always: vertx-auth-jwt reads {@code exp}, {@code nbf} and
+   * {@code iat} of a validly signed token with {@code getLong} outside its own error handling, so a
+   * claim like {@code "exp": "soon"} throws instead of failing the future.
+   */
+  private Future<User> authenticate(String token) {
+    try {
+      return provider.auth().authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** Parses the token's header and checks its algorithm before any key is tried. */

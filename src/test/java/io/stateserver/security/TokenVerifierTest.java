@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
@@ -276,10 +278,37 @@ class TokenVerifierTest {
     expectRefusal(ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "roles");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"exp", "nbf", "iat"})
+  void refusesASignedTokenWhoseTimeClaimIsNotANumber(
+      String claim, Vertx vertx, VertxTestContext ctx) {
+    String token = sign(vertx, SECRET, validClaims().put(claim, "soon"));
+
+    Future<Principal> result;
+    try {
+      result = new TokenVerifier(vertx, plainJwt()).verify(token);
+    } catch (RuntimeException e) {
+      // vertx-auth-jwt reads the time claims with getLong, outside its own error handling
+      ctx.failNow(new AssertionError("verify threw instead of refusing", e));
+      return;
+    }
+    expectRefusal(ctx, result, "token");
+  }
+
   @Test
   void refusesMalformedAndMissingTokens(Vertx vertx, VertxTestContext ctx) {
     TokenVerifier verifier = new TokenVerifier(vertx, plainJwt());
-    List<String> bad = List.of("", "abc", "a.b.c", "a.b", b64("{}") + "." + b64("[1]") + ".x");
+    String hs256 = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+    List<String> bad =
+        List.of(
+            "",
+            "abc",
+            "a.b.c",
+            "a.b",
+            b64("{}") + "." + b64("[1]") + ".x",
+            // an accepted header, then a payload that is no JSON object
+            hs256 + "." + b64("[1]") + ".x",
+            hs256 + "." + b64("not json") + ".x");
 
     Future<Void> all = Future.succeededFuture();
     for (String token : bad) {
