@@ -25,7 +25,7 @@ import java.util.Map;
 public final class ConflatingQueue {
   private final int maxPendingReplies;
   // Buffer (reply) or PendingChange. Tiny at first: most devices' queues stay empty for days, and
-  // the default 16 slots would cost every idle connection 64 bytes more.
+  // the default 17 slots would cost every idle connection 64 bytes more.
   private final ArrayDeque<Object> order = new ArrayDeque<>(1);
   private final Map<String, PendingChange> changesByKey = new HashMap<>();
   private int pendingReplies;

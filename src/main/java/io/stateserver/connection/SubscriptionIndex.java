@@ -1,9 +1,7 @@
 package io.stateserver.connection;
 
 import io.stateserver.protocol.KeyPattern;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,63 +96,44 @@ public final class SubscriptionIndex<T> {
   }
 
   /**
-   * Every subscriber with at least one pattern that matches {@code key} (a valid key), once each,
-   * in a new list. Patterns whose first segment is a wildcard are skipped for keys beginning with
-   * {@code $}.
-   *
-   * <p>A change fans out to every subscriber of its key, thousands for a hot key, at hundreds of
-   * changes a second. So the subscribers are copied straight into a list when they all come from
-   * one pattern's set (the usual case: everybody follows the key itself, or one pattern), and go
-   * through a set that removes duplicates only when several patterns match (a subscriber may hold
-   * more than one of them). The copy matters too: a subscriber may unsubscribe while the change is
-   * being delivered.
+   * Adds to {@code out} every subscriber with at least one pattern that matches {@code key} (a
+   * valid key). A subscriber with several matching patterns is added once, since {@code out} is a
+   * set. Patterns whose first segment is a wildcard are skipped for keys beginning with {@code $}.
    */
-  public List<T> matching(String key) {
+  public void collect(String key, Set<T> out) {
     if (size == 0) {
-      return List.of();
+      return;
     }
-    List<Map<T, Integer>> matched = new ArrayList<>(2);
     if (!key.startsWith("$")) {
-      collect(root, key, 0, matched);
-    } else {
-      // '$' keys: at the top level only the literal child applies, never '+' or '#'.
-      int end = segmentEnd(key, 0);
-      Node<T> child = root.literal(key, 0, end);
-      if (child != null) {
-        collect(child, key, end + 1, matched);
-      }
+      collect(root, key, 0, out);
+      return;
     }
-    if (matched.isEmpty()) {
-      return List.of();
+    // '$' keys: at the top level only the literal child applies, never '+' or '#'.
+    int end = segmentEnd(key, 0);
+    Node<T> child = root.literal(key, 0, end);
+    if (child != null) {
+      collect(child, key, end + 1, out);
     }
-    if (matched.size() == 1) {
-      return new ArrayList<>(matched.get(0).keySet());
-    }
-    Set<T> distinct = new LinkedHashSet<>();
-    for (Map<T, Integer> subscribers : matched) {
-      distinct.addAll(subscribers.keySet());
-    }
-    return new ArrayList<>(distinct);
   }
 
   /** Collects below {@code node}, where {@code pos} starts the key's next segment. */
-  private void collect(Node<T> node, String key, int pos, List<Map<T, Integer>> matched) {
+  private void collect(Node<T> node, String key, int pos, Set<T> out) {
     if (node.multi != null) {
-      matched.add(node.multi);
+      out.addAll(node.multi.keySet());
     }
     if (pos > key.length()) {
       if (node.exact != null) {
-        matched.add(node.exact);
+        out.addAll(node.exact.keySet());
       }
       return;
     }
     int end = segmentEnd(key, pos);
     Node<T> literal = node.literal(key, pos, end);
     if (literal != null) {
-      collect(literal, key, end + 1, matched);
+      collect(literal, key, end + 1, out);
     }
     if (node.single != null) {
-      collect(node.single, key, end + 1, matched);
+      collect(node.single, key, end + 1, out);
     }
   }
 

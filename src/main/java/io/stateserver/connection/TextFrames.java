@@ -14,9 +14,8 @@ import org.slf4j.LoggerFactory;
  * WebSocket text frames written straight into the channel: {@link #install} puts a {@link
  * SocketWriter} into an accepted socket's pipeline, {@link #encode} is the frame encoding it
  * writes. The public API builds text frames only from Strings, and Vert.x's write path costs more
- * per frame than the frame itself; a change frame goes to thousands of sockets. With {@link
- * UpgradeLeftovers}, this is the only place that touches Vert.x internals (also in {@link
- * #closeNow}).
+ * per frame than the frame itself; a change frame goes to thousands of sockets. This class (also in
+ * {@link #closeNow}) and {@link UpgradeLeftovers} are the only ones that touch Vert.x internals.
  */
 final class TextFrames {
   /** How many flushes may wait for the event loop's queued tasks before one goes out anyway. */

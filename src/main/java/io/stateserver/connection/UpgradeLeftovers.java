@@ -29,27 +29,34 @@ import org.slf4j.LoggerFactory;
 final class UpgradeLeftovers {
   private static final Logger log = LoggerFactory.getLogger(UpgradeLeftovers.class);
   private static final Field FACTORY = factoryField();
+  // Turned off for good after the first refused write, e.g. on a JDK that denies changing final
+  // fields (JEP 500); then the memory stays, as on a Vert.x version without the field.
+  private static volatile boolean releasing = FACTORY != null;
 
   private UpgradeLeftovers() {}
 
   /** Releases the upgrade's leftovers of a socket that has just been accepted. */
   static void release(ServerWebSocket ws) {
     ws.headers().clear();
-    if (FACTORY != null && ws instanceof WebSocketInternal internal) {
+    if (releasing && ws instanceof WebSocketInternal internal) {
       ChannelHandler handler = internal.channelHandlerContext().handler();
       if (handler instanceof VertxHandler<?>) {
         try {
           FACTORY.set(handler, null);
         } catch (IllegalAccessException | RuntimeException e) {
-          log.debug("cannot release the upgrade's connection factory [cause: {}]", e.toString());
+          releasing = false;
+          log.warn(
+              "the upgraded http connection stays with every websocket (about 2.4 KiB each)"
+                  + " [cause: {}]",
+              e.toString());
         }
       }
     }
   }
 
-  /** Whether the upgraded HTTP connection can be released on this Vert.x version. */
+  /** Whether the upgraded HTTP connection is released on this Vert.x version and JDK. */
   static boolean releasesConnection() {
-    return FACTORY != null;
+    return releasing;
   }
 
   private static Field factoryField() {
@@ -59,7 +66,7 @@ final class UpgradeLeftovers {
       return field;
     } catch (ReflectiveOperationException | RuntimeException e) {
       log.warn(
-          "the upgraded http connection stays with every websocket (about 2 KiB each)"
+          "the upgraded http connection stays with every websocket (about 2.4 KiB each)"
               + " [cause: {}]",
           e.toString());
       return null;
