@@ -172,6 +172,7 @@ public final class ConnectionVerticle extends VerticleBase {
                           return;
                         }
                         UpgradeLeftovers.release(ws);
+                        DirectControlWrites.apply(ws);
                         ClientConnection c =
                             new ClientConnection(
                                 ctx,

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * SocketWriter} into an accepted socket's pipeline, {@link #encode} is the frame encoding it
  * writes. The public API builds text frames only from Strings, and Vert.x's write path costs more
  * per frame than the frame itself; a change frame goes to thousands of sockets. This class (also in
- * {@link #closeNow}) and {@link UpgradeLeftovers} are the only ones that touch Vert.x internals.
+ * {@link #closeNow}), {@link UpgradeLeftovers} and {@link DirectControlWrites} are the only ones
+ * that touch Vert.x internals.
  */
 final class TextFrames {
   /** How many flushes may wait for the event loop's queued tasks before one goes out anyway. */
