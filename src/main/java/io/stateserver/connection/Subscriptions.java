@@ -38,12 +38,14 @@ final class Subscriptions {
 
   private final SubscriptionIndex<ClientConnection> index;
   private final ClientConnection owner;
-  private final Map<String, Sub> byId = new LinkedHashMap<>();
-  private final Map<KeyPattern, Integer> patternRefs = new HashMap<>();
+  // The maps start with two buckets instead of sixteen: a device typically holds one
+  // subscription to one key for days, and every idle connection would pay for the empty buckets.
+  private final Map<String, Sub> byId = new LinkedHashMap<>(2);
+  private final Map<KeyPattern, Integer> patternRefs = new HashMap<>(2);
   // The last version given per key; a one-element array so that a delivery updates it in place
   // with a single hash lookup (this runs once per subscriber per change).
-  private final Map<String, long[]> lastSent = new HashMap<>();
-  private final Map<String, EncodedChange> held = new LinkedHashMap<>();
+  private final Map<String, long[]> lastSent = new HashMap<>(2);
+  private final Map<String, EncodedChange> held = new LinkedHashMap<>(2);
   private int pending;
   private long nextId;
 
