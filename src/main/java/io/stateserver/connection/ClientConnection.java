@@ -48,6 +48,8 @@ final class ClientConnection {
   private static final int SCAN_CHUNK = 1000;
 
   private final ConnectionContext ctx;
+  // Written to (write*, writePing, close) only on this connection's event loop: see
+  // DirectControlWrites.
   private final ServerWebSocket ws;
   private final Context context;
   private final EventBus bus;
@@ -69,6 +71,7 @@ final class ClientConnection {
   private boolean paused;
   private boolean takenOver;
   private long expiryTimer = -1;
+  private long closeDeadline = -1;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
 
@@ -640,6 +643,7 @@ final class ClientConnection {
           }
           writer.write(Frames.goaway(reason, reconnectMs, null));
           ws.close(CloseCodes.GOING_AWAY, reason).onComplete(ar -> done.complete());
+          armCloseDeadline();
         });
     return done.future();
   }
@@ -674,6 +678,31 @@ final class ClientConnection {
     if (!ws.isClosed()) {
       ws.close(code, reason);
     }
+    armCloseDeadline();
+  }
+
+  /**
+   * Ends a close that the peer never lets finish. Vert.x waits for the close frame to be written
+   * before it starts its own closing timeout, and a client that stopped reading (a hung device
+   * whose kernel still acknowledges) never takes that frame: without this, the idle timeout, a
+   * token's expiry or a drain would leave its connection open forever. After {@code pingTimeoutMs}
+   * (the time a silent client is given anyway) the TCP connection is closed under Vert.x, which
+   * then reports the socket closed as usual.
+   */
+  private void armCloseDeadline() {
+    if (closed || closeDeadline >= 0) {
+      return;
+    }
+    closeDeadline =
+        ctx.vertx()
+            .setTimer(
+                Math.max(1, ctx.config().http().pingTimeoutMs()),
+                id -> {
+                  if (!closed) {
+                    log.debug("close did not finish, dropping [connection: {}]", connectionId);
+                    writer.abort();
+                  }
+                });
   }
 
   private void onClosed() {
@@ -687,6 +716,9 @@ final class ClientConnection {
     reportQueue();
     if (expiryTimer >= 0) {
       ctx.vertx().cancelTimer(expiryTimer);
+    }
+    if (closeDeadline >= 0) {
+      ctx.vertx().cancelTimer(closeDeadline);
     }
     subscriptions.clear();
     if (sessionId == null) {

@@ -70,7 +70,8 @@ public final class ConnectionVerticle extends VerticleBase {
             // (S1: 15 KiB of live heap per connection instead of 20, tuning log 19). Since
             // UpgradeLeftovers lets the upgraded HTTP connection go, that saving is needed only
             // where the release cannot run; the direct write still saves a queue hop per response.
-            // An off-loop write now fails loudly with IllegalStateException.
+            // An off-loop write now fails loudly with IllegalStateException (for HTTP; for
+            // WebSocket frames the same rule holds without the check: DirectControlWrites).
             .setStrictThreadMode(true);
     handshakeDeadline = new HandshakeDeadline(vertx, ctx.config().http().handshakeTimeoutMs());
     Router router = routerFactory.apply(ctx);

@@ -20,7 +20,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The queue is swapped for Vert.x's own direct one through reflection, right after accept,
  * before anything was written through it. If a Vert.x version lacks either piece, or a JDK refuses
- * the write, the socket keeps its queue and the server logs one warning.
+ * the write, the socket keeps its queue and the server logs a warning.
+ *
+ * <p>The rule this rests on: {@code ws.write*}, {@code writePing} and {@code close} only on the
+ * socket's event loop. Vert.x checks that for HTTP responses in strict mode, but not for a
+ * WebSocket (only an {@code assert}, which the tests run with): a write from another thread would
+ * still reach the channel, but could miss its flush.
  */
 final class DirectControlWrites {
   private static final Logger log = LoggerFactory.getLogger(DirectControlWrites.class);
@@ -43,9 +48,12 @@ final class DirectControlWrites {
       return false;
     }
     VertxConnection connection = handler.getConnection();
-    if (connection == null || connection.writeQueueFull()) {
+    if (connection == null) {
       return false;
     }
+    // Nothing can be waiting in the old queue: Vert.x accepts the socket and completes the accept
+    // future, whose callback calls this, in one event-loop task, and writes nothing through the
+    // queue in between (the 101 response goes out through the HTTP connection).
     try {
       QUEUE.set(connection, DIRECT.newInstance(connection));
       return true;

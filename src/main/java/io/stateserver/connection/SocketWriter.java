@@ -63,6 +63,18 @@ final class SocketWriter extends FlushConsolidationHandler {
   }
 
   /**
+   * Closes the TCP connection from this handler's place in the pipeline, below Vert.x's handler, so
+   * that Vert.x's closing handshake (which waits for its close frame to be written) is not in the
+   * way; Vert.x sees the channel close and reports the socket closed. Frames not yet written are
+   * dropped.
+   */
+  void abort() {
+    if (ctx != null) {
+      ctx.close();
+    }
+  }
+
+  /**
    * Writes {@code utf8Json} as one text frame and flushes it as {@link
    * #flush(ChannelHandlerContext)} does, or, between {@link #hold} and {@link #release}, on
    * release. Dropped once a close frame has gone out.

@@ -131,6 +131,11 @@ public final class ServerMetrics {
     }
   }
 
+  /** Open client connections of this node. */
+  public int connections() {
+    return connections.get();
+  }
+
   /** Change frames waiting in the outbound queues of all connections of this node. */
   public long outboundChangesPending() {
     return outboundChangesPending.get();

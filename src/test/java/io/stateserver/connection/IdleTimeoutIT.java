@@ -7,6 +7,7 @@ import io.stateserver.support.SharedServer;
 import io.stateserver.support.SilentWebSocket;
 import io.stateserver.support.SyncClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
@@ -53,6 +54,41 @@ class IdleTimeoutIT {
         .as("the server closed with a close frame")
         .isEqualTo(SilentWebSocket.CLOSE);
     assertThat(last.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
+  }
+
+  @Test
+  void aClientThatStopsReadingIsClosedAllTheSame(Vertx vertx) throws Exception {
+    int before = server.server().metrics().connections();
+    try (SyncClient writer =
+        SyncClient.connect(vertx, server.port(), server.token("stalled-1", "device"))) {
+      // 3.6 MB of state, so that the snapshot of one subscription fills the kernel's buffers
+      String value = "x".repeat(60_000);
+      for (int i = 0; i < 60; i++) {
+        JsonObject reply = writer.call("set", "key", "devices/stalled-1/k" + i, "value", value);
+        assertThat(reply.getBoolean("ok")).as("set %s: %s", i, reply).isTrue();
+      }
+      try (SilentWebSocket stalled =
+          SilentWebSocket.connect(server.port(), server.token("stalled-1", "device"), 4096)) {
+        assertThat(stalled.next().text()).contains("\"hello\"");
+        stalled.sendText("{\"op\":\"sub\",\"id\":1,\"pattern\":\"devices/stalled-1/#\"}");
+        // From here on the stalled client reads nothing, so neither the server's ping nor,
+        // after the idle timeout, its close frame can leave. Vert.x alone would wait for ever.
+        waitFor(
+            () -> server.server().metrics().connections() == before + 1,
+            "the stalled connection closed while its client read nothing");
+      }
+    }
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(20);
+    }
   }
 
   @Test

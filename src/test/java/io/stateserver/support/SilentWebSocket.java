@@ -43,7 +43,20 @@ public final class SilentWebSocket implements AutoCloseable {
 
   /** Upgrades {@code /v1/ws} with a bearer token; fails unless the server answers 101. */
   public static SilentWebSocket connect(int port, String token) throws IOException {
-    Socket socket = new Socket("127.0.0.1", port);
+    return connect(port, token, 0);
+  }
+
+  /**
+   * As {@link #connect(int, String)}, with a small socket receive buffer when {@code
+   * receiveBufferBytes} is positive: a client that stops reading then backs the server up soon.
+   */
+  public static SilentWebSocket connect(int port, String token, int receiveBufferBytes)
+      throws IOException {
+    Socket socket = new Socket();
+    if (receiveBufferBytes > 0) {
+      socket.setReceiveBufferSize(receiveBufferBytes);
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
     socket.setSoTimeout((int) SyncClient.TIMEOUT.toMillis());
     SilentWebSocket ws = new SilentWebSocket(socket);
     String request =
