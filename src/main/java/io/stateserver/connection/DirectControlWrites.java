@@ -59,11 +59,14 @@ final class DirectControlWrites {
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       enabled = false;
-      log.warn(
-          "every websocket keeps its own write queue (about 4.6 KiB each) [cause: {}]",
-          e.toString());
+      warnQueueKept(e);
       return false;
     }
+  }
+
+  private static void warnQueueKept(Exception e) {
+    log.warn(
+        "every websocket keeps its own write queue (about 4.6 KiB each) [cause: {}]", e.toString());
   }
 
   /** Whether sockets write directly on this Vert.x version and JDK. */
@@ -77,9 +80,7 @@ final class DirectControlWrites {
       field.setAccessible(true);
       return field;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.warn(
-          "every websocket keeps its own write queue (about 4.6 KiB each) [cause: {}]",
-          e.toString());
+      warnQueueKept(e);
       return null;
     }
   }
@@ -92,9 +93,7 @@ final class DirectControlWrites {
       constructor.setAccessible(true);
       return constructor;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.warn(
-          "every websocket keeps its own write queue (about 4.6 KiB each) [cause: {}]",
-          e.toString());
+      warnQueueKept(e);
       return null;
     }
   }

@@ -45,13 +45,16 @@ final class UpgradeLeftovers {
           FACTORY.set(handler, null);
         } catch (IllegalAccessException | RuntimeException e) {
           releasing = false;
-          log.warn(
-              "the upgraded http connection stays with every websocket (about 2.4 KiB each)"
-                  + " [cause: {}]",
-              e.toString());
+          warnConnectionKept(e);
         }
       }
     }
+  }
+
+  private static void warnConnectionKept(Exception e) {
+    log.warn(
+        "the upgraded http connection stays with every websocket (about 2.4 KiB each) [cause: {}]",
+        e.toString());
   }
 
   /** Whether the upgraded HTTP connection is released on this Vert.x version and JDK. */
@@ -65,10 +68,7 @@ final class UpgradeLeftovers {
       field.setAccessible(true);
       return field;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.warn(
-          "the upgraded http connection stays with every websocket (about 2.4 KiB each)"
-              + " [cause: {}]",
-          e.toString());
+      warnConnectionKept(e);
       return null;
     }
   }
