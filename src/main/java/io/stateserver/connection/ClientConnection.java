@@ -119,6 +119,7 @@ final class ClientConnection {
         },
         System::currentTimeMillis,
         () -> paused,
+        () -> out.pendingReplies() + replies.inFlight(),
         () -> ws.writePing(Buffer.buffer()),
         () -> {
           log.debug("no answer to ping, closing [connection: {}]", connectionId);

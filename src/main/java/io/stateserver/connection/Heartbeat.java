@@ -9,7 +9,10 @@ import java.util.function.LongSupplier;
  * declared dead. Anything the client sends counts, so a busy client is never pinged.
  *
  * <p>While the server itself has stopped reading from the connection (backpressure), the client's
- * pongs cannot arrive, so that time never counts as silence.
+ * pongs cannot arrive, so that time counts as silence only if the client also reads nothing of what
+ * it is owed: as long as the backlog that paused it shrinks, it is alive; a client that has not
+ * taken a single frame of it for {@code intervalMs + timeoutMs} is declared dead (a hung device
+ * that flooded requests first would otherwise keep its connection for ever).
  *
  * <p>One timer at a time, re-armed when it fires; {@link #activity()} only records a time, so a
  * client's every message costs no timer work. Single-threaded (the connection's event loop).
@@ -27,18 +30,21 @@ final class Heartbeat {
   private final Timers timers;
   private final LongSupplier nowMs;
   private final BooleanSupplier readingPaused;
+  private final LongSupplier owed;
   private final Runnable sendPing;
   private final Runnable onDead;
 
   private long lastActivityMs;
   private long pingSentAtMs = -1;
   private long timer = -1;
+  private long owedWhenChecked = Long.MAX_VALUE;
   private boolean stopped;
 
   /**
    * @param intervalMs idle time before a ping; 0 turns the heartbeat off
    * @param timeoutMs time after a ping without any inbound frame before {@code onDead}
    * @param readingPaused whether the server is not reading from the connection right now
+   * @param owed what the server holds for the client to read (the backlog that pauses reading)
    */
   Heartbeat(
       long intervalMs,
@@ -46,6 +52,7 @@ final class Heartbeat {
       Timers timers,
       LongSupplier nowMs,
       BooleanSupplier readingPaused,
+      LongSupplier owed,
       Runnable sendPing,
       Runnable onDead) {
     this.intervalMs = intervalMs;
@@ -53,6 +60,7 @@ final class Heartbeat {
     this.timers = timers;
     this.nowMs = nowMs;
     this.readingPaused = readingPaused;
+    this.owed = owed;
     this.sendPing = sendPing;
     this.onDead = onDead;
   }
@@ -89,11 +97,21 @@ final class Heartbeat {
     }
     long now = nowMs.getAsLong();
     if (readingPaused.getAsBoolean()) {
-      lastActivityMs = now;
+      long backlog = owed.getAsLong();
+      if (backlog < owedWhenChecked) {
+        lastActivityMs = now; // it took some of what it is owed
+      }
+      owedWhenChecked = backlog;
       pingSentAtMs = -1;
-      arm(intervalMs);
+      if (now - lastActivityMs >= intervalMs + timeoutMs) {
+        stopped = true;
+        onDead.run();
+      } else {
+        arm(intervalMs);
+      }
       return;
     }
+    owedWhenChecked = Long.MAX_VALUE;
     if (pingSentAtMs >= 0) {
       if (lastActivityMs < pingSentAtMs) {
         if (now - pingSentAtMs >= timeoutMs) {

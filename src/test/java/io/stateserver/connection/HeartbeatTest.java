@@ -46,25 +46,50 @@ class HeartbeatTest {
   private int pings;
   private int deaths;
   private boolean paused;
+  private long owed;
 
   private Heartbeat heartbeat(long interval, long timeout) {
     return new Heartbeat(
-        interval, timeout, time, () -> time.now, () -> paused, () -> pings++, () -> deaths++);
+        interval,
+        timeout,
+        time,
+        () -> time.now,
+        () -> paused,
+        () -> owed,
+        () -> pings++,
+        () -> deaths++);
   }
 
   @Test
-  void timeTheServerSpendsNotReadingIsNotSilence() {
+  void timeTheServerSpendsNotReadingIsNotSilenceWhileTheClientTakesWhatItIsOwed() {
     Heartbeat h = heartbeat(30_000, 20_000);
     h.start();
     time.advance(30_000); // pinged
     paused = true; // backpressure: the pong cannot be read
+    owed = 2_000;
 
-    time.advance(300_000);
+    for (int i = 0; i < 10; i++) {
+      owed -= 100; // the client reads its replies, slowly
+      time.advance(30_000);
+    }
     assertThat(deaths).isZero();
     paused = false;
     // Reading again and still silent: at most one interval to the ping, then the timeout.
     time.advance(30_000 + 20_000 + 30_000);
 
+    assertThat(deaths).isEqualTo(1);
+  }
+
+  @Test
+  void aPausedClientThatTakesNothingOfWhatItIsOwedIsDeclaredDead() {
+    Heartbeat h = heartbeat(30_000, 20_000);
+    h.start();
+    paused = true; // it flooded requests, then stopped reading
+    owed = 2_000;
+
+    time.advance(30_000 + 20_000);
+    assertThat(deaths).isZero();
+    time.advance(30_000 + 20_000);
     assertThat(deaths).isEqualTo(1);
   }
 

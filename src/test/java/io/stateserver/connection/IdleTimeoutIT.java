@@ -30,7 +30,10 @@ class IdleTimeoutIT {
   @RegisterExtension
   static final SharedServer server =
       new SharedServer(
-          "--http.pingIntervalMs=" + PING_INTERVAL_MS, "--http.pingTimeoutMs=" + PING_TIMEOUT_MS);
+          "--http.pingIntervalMs=" + PING_INTERVAL_MS,
+          "--http.pingTimeoutMs=" + PING_TIMEOUT_MS,
+          // small, so that a flood of requests pauses reading (at 64) before it overflows (192)
+          "--limits.maxPendingReplies=64");
 
   @Test
   void aClientThatDoesNotAnswerPingsIsClosedWithGoingAway() throws Exception {
@@ -76,6 +79,29 @@ class IdleTimeoutIT {
         waitFor(
             () -> server.server().metrics().connections() == before + 1,
             "the stalled connection closed while its client read nothing");
+      }
+    }
+  }
+
+  @Test
+  void aClientThatFloodsRequestsThenStopsReadingIsClosedAllTheSame(Vertx vertx) throws Exception {
+    int before = server.server().metrics().connections();
+    try (SyncClient writer =
+        SyncClient.connect(vertx, server.port(), server.token("flood-1", "device"))) {
+      JsonObject reply =
+          writer.call("set", "key", "devices/flood-1/big", "value", "x".repeat(60_000));
+      assertThat(reply.getBoolean("ok")).as("set: %s", reply).isTrue();
+      try (SilentWebSocket flood =
+          SilentWebSocket.connect(server.port(), server.token("flood-1", "device"), 4096)) {
+        assertThat(flood.next().text()).contains("\"hello\"");
+        // 150 replies of 60 KB: more than the kernel's buffers take, so the server holds more
+        // than 64 of them and stops reading from this client; then the client reads nothing.
+        for (int i = 0; i < 150; i++) {
+          flood.sendText("{\"op\":\"get\",\"id\":" + i + ",\"key\":\"devices/flood-1/big\"}");
+        }
+        waitFor(
+            () -> server.server().metrics().connections() == before + 1,
+            "the flooding connection closed while its client read nothing");
       }
     }
   }
