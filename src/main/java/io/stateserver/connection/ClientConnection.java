@@ -119,7 +119,7 @@ final class ClientConnection {
         },
         System::currentTimeMillis,
         () -> paused,
-        () -> out.pendingReplies() + replies.inFlight(),
+        this::replyBacklog,
         () -> ws.writePing(Buffer.buffer()),
         () -> {
           log.debug("no answer to ping, closing [connection: {}]", connectionId);
@@ -598,13 +598,18 @@ final class ClientConnection {
     reportedPendingBytes = bytes;
   }
 
+  /** Replies the client has not taken yet: queued, or still being worked on. */
+  private int replyBacklog() {
+    return out.pendingReplies() + replies.inFlight();
+  }
+
   /**
    * Stops reading from a client that does not read its replies (or floods requests) and starts
    * again once it has caught up, so one client cannot make the server buffer without bound.
    */
   private void applyBackpressure() {
     int max = ctx.config().limits().maxPendingReplies();
-    int backlog = out.pendingReplies() + replies.inFlight();
+    int backlog = replyBacklog();
     if (!paused && backlog >= max) {
       paused = true;
       ws.pause();
