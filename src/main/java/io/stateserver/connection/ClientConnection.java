@@ -70,7 +70,16 @@ final class ClientConnection {
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
-  private long expiryTimer = -1;
+
+  /** The current token's expiry (plus the configured leeway): the connection closes with 4401. */
+  private final DeadlineWheel.Deadline tokenExpiry =
+      new DeadlineWheel.Deadline() {
+        @Override
+        protected void expired() {
+          closeWith(CloseCodes.TOKEN_INVALID, "token expired");
+        }
+      };
+
   private long closeDeadline = -1;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
@@ -102,28 +111,31 @@ final class ClientConnection {
   /** Idle timeout: ping a silent client, close one that does not answer (1001, reconnect). */
   private Heartbeat newHeartbeat() {
     var http = ctx.config().http();
-    var vertx = ctx.vertx();
     return new Heartbeat(
         http.pingIntervalMs(),
         http.pingTimeoutMs(),
-        new Heartbeat.Timers() {
+        ctx.deadlines(),
+        new Heartbeat.Peer() {
           @Override
-          public long set(long delayMs, Runnable task) {
-            return vertx.setTimer(delayMs, id -> task.run());
+          public boolean readingPaused() {
+            return paused;
           }
 
           @Override
-          public void cancel(long id) {
-            vertx.cancelTimer(id);
+          public long owed() {
+            return replyBacklog();
           }
-        },
-        System::currentTimeMillis,
-        () -> paused,
-        this::replyBacklog,
-        () -> ws.writePing(Buffer.buffer()),
-        () -> {
-          log.debug("no answer to ping, closing [connection: {}]", connectionId);
-          closeWith(CloseCodes.GOING_AWAY, "idle timeout");
+
+          @Override
+          public void sendPing() {
+            ws.writePing(Buffer.buffer());
+          }
+
+          @Override
+          public void idleTimedOut() {
+            log.debug("no answer to ping, closing [connection: {}]", connectionId);
+            closeWith(CloseCodes.GOING_AWAY, "idle timeout");
+          }
         });
   }
 
@@ -622,15 +634,9 @@ final class ClientConnection {
   // ---- lifecycle ----
 
   private void scheduleExpiry() {
-    if (expiryTimer >= 0) {
-      ctx.vertx().cancelTimer(expiryTimer);
-    }
     long leewayMs = ctx.config().jwt().leewaySeconds() * 1000L;
     long delay = principal.expiresAt() * 1000L + leewayMs - System.currentTimeMillis();
-    expiryTimer =
-        ctx.vertx()
-            .setTimer(
-                Math.max(1, delay), id -> closeWith(CloseCodes.TOKEN_INVALID, "token expired"));
+    ctx.deadlines().schedule(tokenExpiry, delay);
   }
 
   /**
@@ -720,9 +726,7 @@ final class ClientConnection {
     onClosed.accept(this);
     ctx.metrics().connectionClosed();
     reportQueue();
-    if (expiryTimer >= 0) {
-      ctx.vertx().cancelTimer(expiryTimer);
-    }
+    ctx.deadlines().cancel(tokenExpiry);
     if (closeDeadline >= 0) {
       ctx.vertx().cancelTimer(closeDeadline);
     }

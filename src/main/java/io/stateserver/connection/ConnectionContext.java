@@ -11,12 +11,14 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What every connection of one connection-verticle instance shares: configuration, the instance's
- * subscription index, the node-wide live-session registry and the security components.
+ * subscription index and deadline wheel, the node-wide live-session registry and the security
+ * components.
  */
 record ConnectionContext(
     Vertx vertx,
     ServerConfig config,
     SubscriptionIndex<ClientConnection> index,
+    DeadlineWheel deadlines,
     LiveSessions liveSessions,
     AccessPolicy access,
     TokenVerifier verifier,

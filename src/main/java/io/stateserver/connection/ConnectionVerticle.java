@@ -39,6 +39,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private ConnectionContext ctx;
   private HttpServer server;
   private HandshakeDeadline handshakeDeadline;
+  private long deadlineTicker = -1;
 
   public ConnectionVerticle(
       int port,
@@ -88,6 +89,8 @@ public final class ConnectionVerticle extends VerticleBase {
             .webSocketHandshakeHandler(this::onHandshake);
     var fanout =
         vertx.eventBus().<EncodedChange>localConsumer(Addresses.FANOUT, m -> onChange(m.body()));
+    DeadlineWheel deadlines = ctx.deadlines();
+    deadlineTicker = vertx.setPeriodic(deadlines.tickMs(), id -> deadlines.expire());
     return fanout
         .completion()
         .compose(v -> server.listen())
@@ -101,6 +104,7 @@ public final class ConnectionVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(deadlineTicker);
     return server.close();
   }
 

@@ -61,6 +61,7 @@ public final class EdgeFactory {
                 vertx,
                 config,
                 new SubscriptionIndex<>(),
+                DeadlineWheel.forConnections(config.http()),
                 liveSessions,
                 access,
                 verifier,

@@ -1,8 +1,5 @@
 package io.stateserver.connection;
 
-import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
-
 /**
  * The idle timeout of one connection. A connection that sent nothing for {@code intervalMs} gets a
  * WebSocket ping; if it then sends nothing (no pong, no frame) for {@code timeoutMs}, it is
@@ -14,90 +11,77 @@ import java.util.function.LongSupplier;
  * taken a single frame of it for {@code intervalMs + timeoutMs} is declared dead (a hung device
  * that flooded requests first would otherwise keep its connection for ever).
  *
- * <p>One timer at a time, re-armed when it fires; {@link #activity()} only records a time, so a
- * client's every message costs no timer work. Single-threaded (the connection's event loop).
+ * <p>One deadline at a time on the event loop's {@link DeadlineWheel}, re-armed when it passes;
+ * {@link #activity()} only records a time, so a client's every message costs no timer work.
+ * Single-threaded (the connection's event loop).
  */
-final class Heartbeat {
-  /** Sets a one-shot timer and returns its id; cancels one. Vert.x in production. */
-  interface Timers {
-    long set(long delayMs, Runnable task);
+final class Heartbeat extends DeadlineWheel.Deadline {
+  /** The connection a heartbeat watches (one reference instead of a lambda per question). */
+  interface Peer {
+    /** Whether the server is not reading from the connection right now (backpressure). */
+    boolean readingPaused();
 
-    void cancel(long id);
+    /** What the server holds for the client to read: the backlog that pauses reading. */
+    long owed();
+
+    void sendPing();
+
+    /** No answer in time: the connection is dead. */
+    void idleTimedOut();
   }
 
   private final long intervalMs;
   private final long timeoutMs;
-  private final Timers timers;
-  private final LongSupplier nowMs;
-  private final BooleanSupplier readingPaused;
-  private final LongSupplier owed;
-  private final Runnable sendPing;
-  private final Runnable onDead;
+  private final DeadlineWheel wheel;
+  private final Peer peer;
 
   private long lastActivityMs;
   private long pingSentAtMs = -1;
-  private long timer = -1;
   private long owedWhenChecked = Long.MAX_VALUE;
   private boolean stopped;
 
   /**
    * @param intervalMs idle time before a ping; 0 turns the heartbeat off
-   * @param timeoutMs time after a ping without any inbound frame before {@code onDead}
-   * @param readingPaused whether the server is not reading from the connection right now
-   * @param owed what the server holds for the client to read (the backlog that pauses reading)
+   * @param timeoutMs time after a ping without any inbound frame before the peer is told it timed
+   *     out
    */
-  Heartbeat(
-      long intervalMs,
-      long timeoutMs,
-      Timers timers,
-      LongSupplier nowMs,
-      BooleanSupplier readingPaused,
-      LongSupplier owed,
-      Runnable sendPing,
-      Runnable onDead) {
+  Heartbeat(long intervalMs, long timeoutMs, DeadlineWheel wheel, Peer peer) {
     this.intervalMs = intervalMs;
     this.timeoutMs = timeoutMs;
-    this.timers = timers;
-    this.nowMs = nowMs;
-    this.readingPaused = readingPaused;
-    this.owed = owed;
-    this.sendPing = sendPing;
-    this.onDead = onDead;
+    this.wheel = wheel;
+    this.peer = peer;
   }
 
   void start() {
     if (intervalMs <= 0) {
       return;
     }
-    lastActivityMs = nowMs.getAsLong();
+    lastActivityMs = wheel.nowMs();
     arm(intervalMs);
   }
 
   /** The client sent something (a message, a pong): it is alive. */
   void activity() {
-    lastActivityMs = nowMs.getAsLong();
+    lastActivityMs = wheel.nowMs();
   }
 
   void stop() {
     stopped = true;
-    if (timer >= 0) {
-      timers.cancel(timer);
-      timer = -1;
-    }
+    wheel.cancel(this);
   }
 
   private void arm(long delayMs) {
-    timer = timers.set(Math.max(1, delayMs), this::check);
+    wheel.schedule(this, Math.max(1, delayMs));
   }
 
-  private void check() {
-    timer = -1;
+  @Override
+  protected void expired() {
     if (stopped) {
       return;
     }
-    long now = nowMs.getAsLong();
-    if (readingPaused.getAsBoolean()) {
-      long backlog = owed.getAsLong();
+    long now = wheel.nowMs();
+    if (peer.readingPaused()) {
+      long backlog = peer.owed();
       if (backlog < owedWhenChecked) {
         lastActivityMs = now; // it took some of what it is owed
       }
@@ -105,7 +89,7 @@ final class Heartbeat {
       pingSentAtMs = -1;
       if (now - lastActivityMs >= intervalMs + timeoutMs) {
         stopped = true;
-        onDead.run();
+        peer.idleTimedOut();
       } else {
         arm(intervalMs);
       }
@@ -116,7 +100,7 @@ final class Heartbeat {
       if (lastActivityMs < pingSentAtMs) {
         if (now - pingSentAtMs >= timeoutMs) {
           stopped = true;
-          onDead.run();
+          peer.idleTimedOut();
         } else {
           arm(pingSentAtMs + timeoutMs - now);
         }
@@ -127,7 +111,7 @@ final class Heartbeat {
     long idle = now - lastActivityMs;
     if (idle >= intervalMs) {
       pingSentAtMs = now;
-      sendPing.run();
+      peer.sendPing();
       arm(timeoutMs);
     } else {
       arm(intervalMs - idle);

@@ -2,47 +2,27 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.PriorityQueue;
 import org.junit.jupiter.api.Test;
 
 class HeartbeatTest {
-  /** A manual clock with one-shot timers that fire as the clock passes them. */
-  static final class FakeTime implements Heartbeat.Timers {
-    record Task(long at, long id, Runnable run) {}
-
-    private final PriorityQueue<Task> tasks =
-        new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
+  /** A manual clock driving a real wheel with a 1 ms tick, advanced a tick at a time. */
+  static final class ManualTime {
     long now = 1_000;
-    private long ids;
-
-    @Override
-    public long set(long delayMs, Runnable task) {
-      long id = ids++;
-      tasks.add(new Task(now + delayMs, id, task));
-      return id;
-    }
-
-    @Override
-    public void cancel(long id) {
-      tasks.removeIf(t -> t.id() == id);
-    }
+    final DeadlineWheel wheel = new DeadlineWheel(1, 512, () -> now);
 
     void advance(long ms) {
-      long until = now + ms;
-      while (!tasks.isEmpty() && tasks.peek().at() <= until) {
-        Task t = tasks.poll();
-        now = t.at();
-        t.run().run();
+      for (long i = 0; i < ms; i++) {
+        now++;
+        wheel.expire();
       }
-      now = until;
     }
 
     int pending() {
-      return tasks.size();
+      return wheel.pending();
     }
   }
 
-  private final FakeTime time = new FakeTime();
+  private final ManualTime time = new ManualTime();
   private int pings;
   private int deaths;
   private boolean paused;
@@ -52,12 +32,28 @@ class HeartbeatTest {
     return new Heartbeat(
         interval,
         timeout,
-        time,
-        () -> time.now,
-        () -> paused,
-        () -> owed,
-        () -> pings++,
-        () -> deaths++);
+        time.wheel,
+        new Heartbeat.Peer() {
+          @Override
+          public boolean readingPaused() {
+            return paused;
+          }
+
+          @Override
+          public long owed() {
+            return owed;
+          }
+
+          @Override
+          public void sendPing() {
+            pings++;
+          }
+
+          @Override
+          public void idleTimedOut() {
+            deaths++;
+          }
+        });
   }
 
   @Test

@@ -35,7 +35,16 @@ class RequestChecksTest {
             Map.of());
     ConnectionContext ctx =
         new ConnectionContext(
-            null, config, null, null, new AccessPolicy(config.roles()), null, null, null, null);
+            null,
+            config,
+            null,
+            null,
+            null,
+            new AccessPolicy(config.roles()),
+            null,
+            null,
+            null,
+            null);
     checks = new RequestChecks(ctx);
   }
 
