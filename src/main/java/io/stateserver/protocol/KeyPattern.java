@@ -1,5 +1,6 @@
 package io.stateserver.protocol;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,26 +20,27 @@ public final class KeyPattern {
   public static final String MULTI = "#";
 
   private final String text;
-  private final List<String> segments;
+  // null for an exact pattern, which matches its own text only: a device's subscription to its own
+  // key keeps no split copy of it (tuning log 25)
   private final String[] parts;
-  private final boolean exact;
   private final boolean wildcardFirst;
   private final String literalPrefix;
 
-  private KeyPattern(String text, List<String> segments) {
+  private KeyPattern(String text) {
     this.text = text;
-    this.segments = segments;
-    this.parts = segments.toArray(new String[0]);
-    int firstWildcard = segments.size();
-    for (int i = 0; i < parts.length; i++) {
-      if (isWildcard(parts[i])) {
+    String[] split = text.split("/", -1);
+    int firstWildcard = split.length;
+    for (int i = 0; i < split.length; i++) {
+      if (isWildcard(split[i])) {
         firstWildcard = i;
         break;
       }
     }
-    this.exact = firstWildcard == parts.length;
+    boolean exact = firstWildcard == split.length;
+    this.parts = exact ? null : split;
     this.wildcardFirst = firstWildcard == 0;
-    this.literalPrefix = String.join("/", segments.subList(0, firstWildcard));
+    this.literalPrefix =
+        exact ? text : String.join("/", Arrays.asList(split).subList(0, firstWildcard));
   }
 
   /**
@@ -48,7 +50,7 @@ public final class KeyPattern {
    */
   public static KeyPattern parse(String text) {
     Keys.check(text, true);
-    return new KeyPattern(text, List.of(text.split("/", -1)));
+    return new KeyPattern(text);
   }
 
   /**
@@ -58,6 +60,9 @@ public final class KeyPattern {
   public boolean matches(String key) {
     if (key == null || key.isEmpty()) {
       return false;
+    }
+    if (parts == null) {
+      return text.equals(key);
     }
     if (wildcardFirst && key.charAt(0) == '$') {
       return false;
@@ -84,14 +89,14 @@ public final class KeyPattern {
     return pos > length;
   }
 
-  /** The segments, wildcards included ("+" and "#"). */
+  /** The segments, wildcards included ("+" and "#"); a new list on each call. */
   public List<String> segments() {
-    return segments;
+    return List.of(parts != null ? parts : text.split("/", -1));
   }
 
   /** True when the pattern has no wildcard (it names exactly one key). */
   public boolean isExact() {
-    return exact;
+    return parts == null;
   }
 
   /** True when the first segment is a wildcard, so the pattern never matches a {@code $} key. */

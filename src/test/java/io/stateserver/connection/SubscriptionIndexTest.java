@@ -103,6 +103,7 @@ class SubscriptionIndexTest {
     index.remove(p("a/b/c"), "y");
     assertThat(index.isEmpty()).isTrue();
     assertThat(index.nodeCount()).isEqualTo(1);
+    assertThat(index.exactKeyCount()).isZero();
   }
 
   @Property(tries = 500)
@@ -146,6 +147,7 @@ class SubscriptionIndexTest {
     registrations.forEach(r -> assertThat(idx.remove(r.pattern(), r.subscriber())).isTrue());
     assertThat(idx.isEmpty()).isTrue();
     assertThat(idx.nodeCount()).isEqualTo(1);
+    assertThat(idx.exactKeyCount()).isZero();
   }
 
   record Registration(KeyPattern pattern, String subscriber) {}
