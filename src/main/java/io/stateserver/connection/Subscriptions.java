@@ -45,7 +45,8 @@ final class Subscriptions {
   // The last version given per key; a one-element array so that a delivery updates it in place
   // with a single hash lookup (this runs once per subscriber per change).
   private final Map<String, long[]> lastSent = new HashMap<>(2);
-  private final Map<String, EncodedChange> held = new LinkedHashMap<>(2);
+  // only while a snapshot is pending, so an idle connection keeps no map for it
+  private Map<String, EncodedChange> held;
   private int pending;
   private long nextId;
 
@@ -99,7 +100,9 @@ final class Subscriptions {
     }
     // Forget versions of keys no subscription follows any more, so memory follows subscriptions.
     lastSent.keySet().removeIf(key -> !matchesAny(key, false));
-    held.keySet().removeIf(key -> !matchesAny(key, false));
+    if (held != null) {
+      held.keySet().removeIf(key -> !matchesAny(key, false));
+    }
     releaseHeld();
     return true;
   }
@@ -109,7 +112,7 @@ final class Subscriptions {
     patternRefs.clear();
     byId.clear();
     lastSent.clear();
-    held.clear();
+    held = null;
     pending = 0;
   }
 
@@ -124,6 +127,9 @@ final class Subscriptions {
       return false;
     }
     if (pending > 0 && matchesPending(key)) {
+      if (held == null) {
+        held = new LinkedHashMap<>(2);
+      }
       held.merge(key, change, (a, b) -> b.version() > a.version() ? b : a);
       return false;
     }
@@ -143,6 +149,9 @@ final class Subscriptions {
   }
 
   private void releaseHeld() {
+    if (held == null) {
+      return;
+    }
     for (Iterator<EncodedChange> it = held.values().iterator(); it.hasNext(); ) {
       EncodedChange change = it.next();
       if (pending > 0 && matchesPending(change.key())) {
@@ -154,6 +163,9 @@ final class Subscriptions {
         recordSent(change.key(), last, change.version());
         owner.deliverReleased(change);
       }
+    }
+    if (held.isEmpty()) {
+      held = null;
     }
   }
 

@@ -226,7 +226,8 @@ public final class TokenVerifier {
       if (!(role instanceof String name)) {
         throw refuse("token roles claim must be an array of strings");
       }
-      roles.add(name);
+      // a fleet has a handful of role names and every connection keeps its own: one copy each
+      roles.add(name.intern());
     }
     return List.copyOf(roles);
   }
