@@ -27,7 +27,9 @@ public final class ConflatingQueue {
   // Buffer (reply) or PendingChange. Tiny at first: most devices' queues stay empty for days, and
   // the default 17 slots would cost every idle connection 64 bytes more.
   private final ArrayDeque<Object> order = new ArrayDeque<>(1);
-  private final Map<String, PendingChange> changesByKey = new HashMap<>();
+  // every change passes through here, so a connection that was ever sent one keeps the table: two
+  // buckets, not sixteen, since changes wait here only while the socket is not writable
+  private final Map<String, PendingChange> changesByKey = new HashMap<>(2);
   private int pendingReplies;
   private long pendingBytes;
 

@@ -41,7 +41,6 @@ final class Subscriptions {
   // The maps start with two buckets instead of sixteen: a device typically holds one
   // subscription to one key for days, and every idle connection would pay for the empty buckets.
   private final Map<String, Sub> byId = new LinkedHashMap<>(2);
-  private final Map<KeyPattern, Integer> patternRefs = new HashMap<>(2);
   // The last version given per key; a one-element array so that a delivery updates it in place
   // with a single hash lookup (this runs once per subscriber per change).
   private final Map<String, long[]> lastSent = new HashMap<>(2);
@@ -63,9 +62,7 @@ final class Subscriptions {
   Sub addPending(KeyPattern pattern) {
     Sub sub = new Sub("s" + (++nextId), pattern);
     byId.put(sub.id, sub);
-    if (patternRefs.merge(pattern, 1, Integer::sum) == 1) {
-      index.add(pattern, owner);
-    }
+    index.add(pattern, owner); // the index counts two subscriptions to one pattern as two
     pending++;
     return sub;
   }
@@ -94,10 +91,7 @@ final class Subscriptions {
     if (!sub.active) {
       pending--;
     }
-    if (patternRefs.merge(sub.pattern, -1, Integer::sum) <= 0) {
-      patternRefs.remove(sub.pattern);
-      index.remove(sub.pattern, owner);
-    }
+    index.remove(sub.pattern, owner);
     // Forget versions of keys no subscription follows any more, so memory follows subscriptions.
     lastSent.keySet().removeIf(key -> !matchesAny(key, false));
     if (held != null) {
@@ -108,8 +102,7 @@ final class Subscriptions {
   }
 
   void clear() {
-    patternRefs.keySet().forEach(p -> index.remove(p, owner));
-    patternRefs.clear();
+    byId.values().forEach(sub -> index.remove(sub.pattern, owner));
     byId.clear();
     lastSent.clear();
     held = null;

@@ -48,7 +48,8 @@ public final class ConnectionCounts {
    *     #refusedKind} tells which
    */
   public Slot tryOpen(String clientId, String address) {
-    String from = address == null ? "" : address;
+    // one copy per address however many connections it has (a fleet behind one NAT, a load test)
+    String from = address == null ? "" : address.intern();
     if (!increment(byAddress, from, perAddress)) {
       return null;
     }

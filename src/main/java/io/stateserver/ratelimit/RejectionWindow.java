@@ -10,8 +10,8 @@ import java.util.ArrayDeque;
 public final class RejectionWindow {
   private final int maxRejections;
   private final long windowNanos;
-  // tiny at first (grows on demand): there is one window per connection, and most see no rejection
-  private final ArrayDeque<Long> rejections = new ArrayDeque<>(1);
+  // made at the first rejection: there is one window per connection, and most see none
+  private ArrayDeque<Long> rejections;
 
   public RejectionWindow(int maxRejections, long windowMs) {
     this.maxRejections = maxRejections;
@@ -24,6 +24,9 @@ public final class RejectionWindow {
    * @return true when this rejection makes more than the allowed number within the window
    */
   public boolean recordAndCheck(long nowNanos) {
+    if (rejections == null) {
+      rejections = new ArrayDeque<>(1);
+    }
     while (!rejections.isEmpty() && nowNanos - rejections.peekFirst() >= windowNanos) {
       rejections.pollFirst();
     }

@@ -508,6 +508,26 @@ class OperationsIT {
     }
   }
 
+  @Test
+  void twoSubscriptionsToOnePatternEndIndependently(Vertx vertx) {
+    try (SyncClient c = admin(vertx);
+        SyncClient s = admin(vertx)) {
+      String a = s.call("sub", "pattern", "dup/#").getString("sub");
+      String b = s.call("sub", "pattern", "dup/#").getString("sub");
+      s.call("sub", "pattern", "dupmark/k");
+      assertOk(s.call("unsub", "sub", a));
+      c.call("set", "key", "dup/k", "value", 1);
+      s.change("dup/k", 1); // the other subscription still follows the pattern
+
+      assertOk(s.call("unsub", "sub", b));
+      c.call("set", "key", "dup/k", "value", 2);
+      c.call("set", "key", "dupmark/k", "value", 1);
+      s.change("dupmark/k", 1); // written after dup/k's second version: that one would be here
+
+      assertThat(s.changes("dup/k")).extracting(f -> f.getLong("version")).containsExactly(1L);
+    }
+  }
+
   // ---- ping ----
 
   @Test
