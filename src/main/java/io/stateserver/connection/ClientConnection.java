@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * One client's WebSocket: decodes requests, checks them, sends them on to the state and persistence
  * verticles, keeps replies in order, and delivers the changes of its subscriptions through a
  * conflating outbound queue. All methods run on the connection's event loop.
+ *
+ * <p>A connection is its own token-expiry deadline on the event loop's {@link DeadlineWheel} (see
+ * {@link #expired()}): one object fewer per idle connection than a separate deadline.
  */
-final class ClientConnection {
+final class ClientConnection extends DeadlineWheel.Deadline {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_JSON_DEPTH = 64;
@@ -70,15 +73,6 @@ final class ClientConnection {
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
-
-  /** The current token's expiry (plus the configured leeway): the connection closes with 4401. */
-  private final DeadlineWheel.Deadline tokenExpiry =
-      new DeadlineWheel.Deadline() {
-        @Override
-        protected void expired() {
-          closeWith(CloseCodes.TOKEN_INVALID, "token expired");
-        }
-      };
 
   private long closeDeadline = -1;
   private long reportedPendingChanges;
@@ -635,8 +629,18 @@ final class ClientConnection {
 
   private void scheduleExpiry() {
     long leewayMs = ctx.config().jwt().leewaySeconds() * 1000L;
-    long delay = principal.expiresAt() * 1000L + leewayMs - System.currentTimeMillis();
-    ctx.deadlines().schedule(tokenExpiry, delay);
+    // saturating: a token may carry an exp centuries away, and must not expire at once for it
+    long expiresAtMs =
+        principal.expiresAt() >= (Long.MAX_VALUE - leewayMs) / 1000
+            ? Long.MAX_VALUE
+            : principal.expiresAt() * 1000L + leewayMs;
+    ctx.deadlines().schedule(this, expiresAtMs - System.currentTimeMillis());
+  }
+
+  /** The current token's expiry (plus the configured leeway) passed: close with 4401. */
+  @Override
+  protected void expired() {
+    closeWith(CloseCodes.TOKEN_INVALID, "token expired");
   }
 
   /**
@@ -726,7 +730,7 @@ final class ClientConnection {
     onClosed.accept(this);
     ctx.metrics().connectionClosed();
     reportQueue();
-    ctx.deadlines().cancel(tokenExpiry);
+    ctx.deadlines().cancel(this);
     if (closeDeadline >= 0) {
       ctx.vertx().cancelTimer(closeDeadline);
     }

@@ -49,7 +49,7 @@ final class DeadlineWheel {
   private final Deadline[] slots;
   private final int mask;
   private final LongSupplier clockMs;
-  private final List<Deadline> firing = new ArrayList<>();
+  private List<Deadline> firing = new ArrayList<>();
   private long nextTick;
   private int pending;
 
@@ -101,7 +101,8 @@ final class DeadlineWheel {
   /** Schedules {@code d} to fire {@code delayMs} from now, replacing any time it had. */
   void schedule(Deadline d, long delayMs) {
     cancel(d);
-    d.dueMs = clockMs.getAsLong() + Math.max(0, delayMs);
+    long now = clockMs.getAsLong();
+    d.dueMs = delayMs >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + Math.max(0, delayMs);
     // the first tick whose start is not before the due time, and never a tick already passed
     long tick = Math.max(-Math.floorDiv(-d.dueMs, tickMs), nextTick);
     int s = (int) (tick & mask);
@@ -134,8 +135,10 @@ final class DeadlineWheel {
   void expire() {
     long now = clockMs.getAsLong();
     long currentTick = Math.floorDiv(now, tickMs);
+    // A deadline sits in the slot of the first tick boundary at or after its due time, so one due
+    // by now may sit in the next tick's slot: that slot is looked at now and again next time.
     // Behind by more than a turn (a stalled event loop): one visit of every slot finds all.
-    long last = Math.min(currentTick, nextTick + mask);
+    long last = Math.min(currentTick + 1, nextTick + mask);
     for (long t = nextTick; t <= last; t++) {
       Deadline d = slots[(int) (t & mask)];
       while (d != null) {
@@ -158,11 +161,15 @@ final class DeadlineWheel {
         try {
           d.expired();
         } catch (RuntimeException e) {
-          log.warn("deadline task failed [deadline: {}]", d, e);
+          log.warn("deadline task failed [deadline: {}]", d.getClass().getName(), e);
         }
       }
     }
-    firing.clear();
+    if (firing.size() > 1024) {
+      firing = new ArrayList<>(); // after a mass expiry (a stalled loop), not kept at its peak
+    } else {
+      firing.clear();
+    }
   }
 
   private void unlink(Deadline d) {

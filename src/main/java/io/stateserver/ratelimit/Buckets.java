@@ -47,7 +47,8 @@ final class Buckets {
   /**
    * A bucket used by one thread only (no synchronisation cost). It shares {@code config}, which
    * Bucket4j never changes, instead of copying it as its builder does: every connection has two of
-   * these, and the copies were 90 bytes of each idle connection's heap (tuning log 25).
+   * these, and the copies were 90 bytes of each idle connection's heap (tuning log 25). Nothing may
+   * write to the array {@code config.getBandwidths()} returns: it is now every bucket's.
    */
   static Bucket singleThreaded(BucketConfiguration config, TimeMeter time) {
     return new ThreadUnsafeBucket(config, MathType.INTEGER_64_BITS, time, BucketListener.NOPE);

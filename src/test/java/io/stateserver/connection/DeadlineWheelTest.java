@@ -31,19 +31,48 @@ class DeadlineWheelTest {
   }
 
   @Test
-  void aDeadlineFiresOnTheFirstTickAtOrAfterItsDueTimeAndNeverEarly() {
+  void aDeadlineFiresOnTheFirstExpireAtOrAfterItsDueTimeAndNeverEarly() {
     DeadlineWheel wheel = new DeadlineWheel(100, 16, () -> now);
     Recorded d = new Recorded();
-    wheel.schedule(d, 250); // due at 1,250
+    wheel.schedule(d, 250); // due at 1,250, between two tick boundaries
 
     runFor(wheel, 249);
     assertThat(d.firedAt).isEmpty();
     assertThat(d.isPending()).isTrue();
     runFor(wheel, 200);
 
-    assertThat(d.firedAt).containsExactly(1_300L);
+    assertThat(d.firedAt).containsExactly(1_250L);
     assertThat(d.isPending()).isFalse();
     assertThat(wheel.pending()).isZero();
+  }
+
+  @Test
+  void calledOncePerTickAtAnyOffsetEachDeadlineFiresAtTheFirstCallAtOrAfterItsDueTime() {
+    for (long offset = 0; offset < 100; offset += 7) {
+      now = 1_000 + offset;
+      DeadlineWheel wheel = new DeadlineWheel(100, 16, () -> now);
+      List<Recorded> all = new ArrayList<>();
+      List<Long> dueAt = new ArrayList<>();
+      for (long delay = 0; delay < 3_000; delay += 13) {
+        Recorded d = new Recorded();
+        wheel.schedule(d, delay);
+        all.add(d);
+        dueAt.add(now + delay);
+      }
+      for (int call = 0; call < 40; call++) { // the periodic timer: one call per tick
+        now += 100;
+        wheel.expire();
+      }
+
+      for (int i = 0; i < all.size(); i++) {
+        long due = dueAt.get(i);
+        long firstCallAtOrAfter =
+            1_000 + offset + 100 * Math.max(1, -Math.floorDiv(-(due - 1_000 - offset), 100));
+        assertThat(all.get(i).firedAt)
+            .as("offset %d, due %d", offset, due)
+            .containsExactly(firstCallAtOrAfter);
+      }
+    }
   }
 
   @Test
@@ -98,7 +127,7 @@ class DeadlineWheelTest {
   }
 
   @Test
-  void aTaskThatReschedulesItselfAtOnceRunsOncePerExpire() {
+  void aTaskThatReschedulesItselfAtOnceRunsOncePerExpireNotInALoop() {
     DeadlineWheel wheel = new DeadlineWheel(10, 8, () -> now);
     Recorded d = new Recorded();
     d.also = () -> wheel.schedule(d, 0);
@@ -107,12 +136,11 @@ class DeadlineWheelTest {
     now += 10;
     wheel.expire();
     assertThat(d.firedAt).hasSize(1);
-    wheel.expire(); // same time: not again in the tick that already ran
-    assertThat(d.firedAt).hasSize(1);
+    wheel.expire(); // due again at once: the next call runs it, not the one that rescheduled it
     now += 10;
     wheel.expire();
 
-    assertThat(d.firedAt).containsExactly(1_010L, 1_020L);
+    assertThat(d.firedAt).containsExactly(1_010L, 1_010L, 1_020L);
     assertThat(wheel.pending()).isEqualTo(1);
   }
 
@@ -144,14 +172,18 @@ class DeadlineWheelTest {
         () -> {
           throw new IllegalStateException("boom");
         };
-    Recorded other = new Recorded();
+    Recorded before = new Recorded();
+    Recorded after = new Recorded();
+    // a slot runs its newest first: one of the others runs before the failing task, one after
+    wheel.schedule(before, 5);
     wheel.schedule(failing, 5);
-    wheel.schedule(other, 5);
+    wheel.schedule(after, 5);
 
     runFor(wheel, 20);
 
     assertThat(failing.firedAt).hasSize(1);
-    assertThat(other.firedAt).hasSize(1);
+    assertThat(before.firedAt).hasSize(1);
+    assertThat(after.firedAt).hasSize(1);
     assertThat(wheel.pending()).isZero();
   }
 
@@ -186,12 +218,27 @@ class DeadlineWheelTest {
       List<Long> fired = all.get(i).firedAt;
       if (live.get(i)) {
         assertThat(fired).hasSize(1);
-        assertThat(fired.get(0)).isBetween(dueAt.get(i), dueAt.get(i) + 7);
+        // called every millisecond: at its due time, or the next call for a delay of 0
+        assertThat(fired.get(0)).isBetween(dueAt.get(i), dueAt.get(i) + 1);
       } else {
         assertThat(fired).isEmpty();
       }
     }
     assertThat(wheel.pending()).isZero();
+  }
+
+  @Test
+  void aDelayTooLargeToAddToTheClockNeverFires() {
+    DeadlineWheel wheel = new DeadlineWheel(10, 8, () -> now);
+    Recorded d = new Recorded();
+    wheel.schedule(d, Long.MAX_VALUE);
+
+    runFor(wheel, 1_000);
+    now += 1_000_000_000;
+    wheel.expire();
+
+    assertThat(d.firedAt).isEmpty();
+    assertThat(d.isPending()).isTrue();
   }
 
   @Test

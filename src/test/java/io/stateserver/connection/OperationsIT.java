@@ -509,22 +509,31 @@ class OperationsIT {
   }
 
   @Test
-  void twoSubscriptionsToOnePatternEndIndependently(Vertx vertx) {
+  void twoSubscriptionsToOneWildcardPatternEndIndependently(Vertx vertx) {
+    twoSubscriptionsEndIndependently(vertx, "dupw/#", "dupw/k");
+  }
+
+  @Test
+  void twoSubscriptionsToOneExactKeyEndIndependently(Vertx vertx) {
+    twoSubscriptionsEndIndependently(vertx, "dupx/k", "dupx/k");
+  }
+
+  private void twoSubscriptionsEndIndependently(Vertx vertx, String pattern, String key) {
     try (SyncClient c = admin(vertx);
         SyncClient s = admin(vertx)) {
-      String a = s.call("sub", "pattern", "dup/#").getString("sub");
-      String b = s.call("sub", "pattern", "dup/#").getString("sub");
-      s.call("sub", "pattern", "dupmark/k");
+      String a = s.call("sub", "pattern", pattern).getString("sub");
+      String b = s.call("sub", "pattern", pattern).getString("sub");
+      s.call("sub", "pattern", key + "-mark");
       assertOk(s.call("unsub", "sub", a));
-      c.call("set", "key", "dup/k", "value", 1);
-      s.change("dup/k", 1); // the other subscription still follows the pattern
+      c.call("set", "key", key, "value", 1);
+      s.change(key, 1); // the other subscription still follows it
 
       assertOk(s.call("unsub", "sub", b));
-      c.call("set", "key", "dup/k", "value", 2);
-      c.call("set", "key", "dupmark/k", "value", 1);
-      s.change("dupmark/k", 1); // written after dup/k's second version: that one would be here
+      c.call("set", "key", key, "value", 2);
+      c.call("set", "key", key + "-mark", "value", 1);
+      s.change(key + "-mark", 1); // written after the key's second version: that one would be here
 
-      assertThat(s.changes("dup/k")).extracting(f -> f.getLong("version")).containsExactly(1L);
+      assertThat(s.changes(key)).extracting(f -> f.getLong("version")).containsExactly(1L);
     }
   }
 
