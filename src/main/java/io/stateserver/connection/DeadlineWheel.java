@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deadlines of every connection on one event loop, kept in a hashed timing wheel that one
- * periodic timer advances ({@link #expire()}), instead of one Vert.x timer per deadline.
+ * The deadlines of every connection of one connection-verticle instance (so, of one event loop),
+ * kept in a hashed timing wheel that one periodic timer advances ({@link #expire()}), instead of
+ * one Vert.x timer per deadline.
  *
  * <p>Why: an idle connection always has two deadlines pending, its heartbeat and its token's
  * expiry, and a Vert.x timer costs about 170 bytes of heap while pending (Netty's scheduled task,
