@@ -5,7 +5,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketListener;
 import io.github.bucket4j.MathType;
 import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.local.SynchronizationStrategy;
+import io.github.bucket4j.local.LockFreeBucket;
 import io.github.bucket4j.local.ThreadUnsafeBucket;
 import java.time.Duration;
 
@@ -32,16 +32,9 @@ final class Buckets {
         .build();
   }
 
-  /** A thread-safe local bucket on the given clock. */
+  /** A thread-safe local bucket on the given clock; it shares {@code config} (see below). */
   static Bucket local(BucketConfiguration config, TimeMeter time) {
-    var builder =
-        Bucket.builder()
-            .withCustomTimePrecision(time)
-            .withSynchronizationStrategy(SynchronizationStrategy.LOCK_FREE);
-    for (var bandwidth : config.getBandwidths()) {
-      builder.addLimit(bandwidth);
-    }
-    return builder.build();
+    return new LockFreeBucket(config, MathType.INTEGER_64_BITS, time, BucketListener.NOPE);
   }
 
   /**
