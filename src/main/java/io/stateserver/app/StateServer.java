@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stateserver.bus.Codecs;
+import io.stateserver.cluster.BroadcastGaps;
 import io.stateserver.cluster.CatchUpVerticle;
 import io.stateserver.cluster.ClusterManagerFactory;
 import io.stateserver.config.ConfigException;
@@ -37,6 +38,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,6 +202,10 @@ public final class StateServer {
         new EdgeFactory(
             config, liveSessions, access, verifier, metrics, timing, registry, rateLimits);
     int instances = config.http().instances() > 0 ? config.http().instances() : eventLoops(config);
+    // Numbers this run's broadcasts: new at every start, so a restarted node never looks to its
+    // peers like one that skipped numbers (BroadcastGaps).
+    String origin =
+        config.nodeId() + "/" + Long.toHexString(UUID.randomUUID().getLeastSignificantBits());
     Future<?> deployed =
         vertx
             .deployVerticle(persistence)
@@ -207,9 +213,15 @@ public final class StateServer {
                 id ->
                     Future.all(
                         vertx.deployVerticle(new RateLimitVerticle(rateLimits)),
-                        vertx.deployVerticle(new StateVerticle(1000, persistence::store)),
+                        vertx.deployVerticle(
+                            new StateVerticle(
+                                1000,
+                                persistence::store,
+                                origin,
+                                parts.hazelcast() == null ? 0 : BroadcastGaps.BEACON_INTERVAL_MS)),
                         vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
-                        vertx.deployVerticle(new FanoutVerticle(config.nodeId(), liveSessions)),
+                        vertx.deployVerticle(
+                            new FanoutVerticle(config.nodeId(), origin, liveSessions)),
                         vertx.deployVerticle(
                             new RegistryVerticle(
                                 () -> persistence.database(),

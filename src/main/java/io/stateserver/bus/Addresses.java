@@ -26,6 +26,19 @@ public final class Addresses {
   public static final String CHANGES = "state.changes";
 
   /**
+   * Cluster, publish: a {@code BroadcastBeacon} (the number a node's broadcast changes stood at a
+   * beacon earlier), every second from each clustered node; its consumer is the fan-out, beside
+   * {@link #CHANGES}, which compares it with the changes that arrived.
+   */
+  public static final String BEACONS = "state.beacons";
+
+  /**
+   * Local, publish: a {@code BroadcastGaps.Gap} (broadcasts from another node that never arrived),
+   * from the fan-out to the catch-up verticle, which re-reads what they carried.
+   */
+  public static final String BROADCAST_GAPS = "cluster.gaps";
+
+  /**
    * Local, publish: an {@code EncodedChange} (the change frame encoded once on this node) to every
    * connection verticle instance, which hands it to its own matching sockets.
    */

@@ -1,5 +1,6 @@
 package io.stateserver.bus;
 
+import io.stateserver.cluster.BroadcastGaps;
 import io.stateserver.connection.EncodedChange;
 import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.SessionOp;
@@ -8,6 +9,7 @@ import io.stateserver.protocol.StateException;
 import io.stateserver.security.AccessChange;
 import io.stateserver.security.RegistryOp;
 import io.stateserver.session.SessionControl;
+import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.ChangeEvent;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
@@ -50,6 +52,7 @@ public final class Codecs {
           SessionOp.PruneEnded.class,
           SessionOp.Expired.class,
           EncodedChange.class,
+          BroadcastGaps.Gap.class,
           RegistryOp.IssueToken.class,
           RegistryOp.Register.class,
           RegistryOp.ListClients.class,
@@ -68,6 +71,9 @@ public final class Codecs {
         ChangeEvent.class,
         new WireCodec<>(ChangeEvent.class, Codecs::changeToJson, Codecs::changeFromJson));
     bus.registerDefaultCodec(
+        BroadcastBeacon.class,
+        new WireCodec<>(BroadcastBeacon.class, BroadcastBeacon::toJson, BroadcastBeacon::fromJson));
+    bus.registerDefaultCodec(
         SessionControl.class,
         new WireCodec<>(SessionControl.class, SessionControl::toJson, SessionControl::fromJson));
     bus.registerDefaultCodec(
@@ -80,15 +86,23 @@ public final class Codecs {
   }
 
   static JsonObject changeToJson(ChangeEvent e) {
-    return new JsonObject()
-        .put("key", e.key())
-        .put("version", e.version())
-        .put("value", e.valueJson())
-        .put("deleted", e.deleted())
-        .put("ts", e.ts())
-        .put("by", e.by());
+    JsonObject json =
+        new JsonObject()
+            .put("key", e.key())
+            .put("version", e.version())
+            .put("value", e.valueJson())
+            .put("deleted", e.deleted())
+            .put("ts", e.ts())
+            .put("by", e.by());
+    if (e.origin() != null) {
+      json.put("origin", e.origin()).put("seq", e.seq());
+    }
+    return json;
   }
 
+  /**
+   * Reads a change; one without {@code origin} (from a node of an earlier release) is unnumbered.
+   */
   static ChangeEvent changeFromJson(JsonObject json) {
     return new ChangeEvent(
         json.getString("key"),
@@ -96,6 +110,8 @@ public final class Codecs {
         json.getString("value"),
         json.getBoolean("deleted"),
         json.getLong("ts"),
-        json.getString("by"));
+        json.getString("by"),
+        json.getString("origin"),
+        json.getLong("seq", 0L));
   }
 }

@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * been broadcast. Every connection drops a version it already has ({@code Subscriptions.accept}),
  * so a re-read change reaches only the subscribers that missed it, never twice or out of order.
  *
+ * <p>It also sweeps when broadcasts from a live node never arrived ({@link BroadcastGaps}, told by
+ * the fan-out): once, from {@link #LOOKBACK_MARGIN_MS} before the last one that did. Hazelcast's
+ * heartbeat timeout, which the membership lookback adds for a node that died unnoticed, does not
+ * apply: the sender was alive and numbering.
+ *
  * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later (a commit the departed node
  * had sent to the database just before it died may become visible only after the first read); after
  * a merge also {@link #AFTER_MERGE_MS} later, because Vert.x restores the event-bus subscriptions
@@ -46,7 +51,10 @@ public final class CatchUpVerticle extends VerticleBase {
   /** When a sweep runs a third time after this node merged into another cluster. */
   static final long AFTER_MERGE_MS = 30_000;
 
-  /** What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. */
+  /**
+   * What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. Alone,
+   * the lookback of a sweep after lost broadcasts.
+   */
   static final long LOOKBACK_MARGIN_MS = 30_000;
 
   private static final Logger log = LoggerFactory.getLogger(CatchUpVerticle.class);
@@ -107,9 +115,13 @@ public final class CatchUpVerticle extends VerticleBase {
             context.runOnContext(v -> onMembershipChange(event.getMember(), false));
           }
         };
+    var gaps =
+        vertx
+            .eventBus()
+            .<BroadcastGaps.Gap>localConsumer(Addresses.BROADCAST_GAPS, m -> onGap(m.body()));
     // Local registrations, but Hazelcast calls all the same: keep them off the event loop.
-    return vertx
-        .executeBlocking(
+    Future<Registrations> listeners =
+        vertx.executeBlocking(
             () -> {
               UUID m = hazelcast.getCluster().addMembershipListener(membership);
               try {
@@ -138,12 +150,19 @@ public final class CatchUpVerticle extends VerticleBase {
                 throw e;
               }
             },
-            false)
-        .onSuccess(
-            r -> {
-              registrations = r;
-              log.info("catch-up after membership changes on [lookback: {} ms]", lookbackMs());
-            });
+            false);
+    return Future.all(
+            gaps.completion(),
+            listeners.onSuccess(
+                r -> {
+                  registrations = r;
+                  log.info(
+                      "catch-up after membership changes and lost broadcasts on [lookback: {} ms,"
+                          + " after lost broadcasts: {} ms]",
+                      lookbackMs(),
+                      LOOKBACK_MARGIN_MS);
+                }))
+        .mapEmpty();
   }
 
   @Override
@@ -188,6 +207,22 @@ public final class CatchUpVerticle extends VerticleBase {
         sweep.since());
     sweeps.request(sweep);
     vertx.setTimer(REPEAT_MS, t -> sweeps.request(sweep));
+  }
+
+  /** Broadcasts of a live node never arrived: their commits came after the last one that did. */
+  private void onGap(BroadcastGaps.Gap gap) {
+    if (stopped) {
+      return;
+    }
+    metrics.broadcastsMissed(gap.missed());
+    SweepScheduler.Sweep sweep =
+        new SweepScheduler.Sweep(gap.lastHeardAt() - LOOKBACK_MARGIN_MS, Map.of());
+    log.warn(
+        "broadcasts from a node never arrived, catching up [origin: {}, missed: {}, since: {}]",
+        gap.origin(),
+        gap.missed(),
+        sweep.since());
+    sweeps.request(sweep);
   }
 
   /** This node merged into another cluster: every other member is back, or new, as of now. */

@@ -61,11 +61,16 @@ public final class ClusterManagerFactory {
   /**
    * Event-bus options matching the cluster address, so that the event bus listens on and advertises
    * the same host as Hazelcast. With no cluster host configured, Vert.x picks the address itself.
+   * The port is the configured one (a free one when 0), advertised as the public port when that is
+   * set (a port mapping in front of the node).
    */
   public static EventBusOptions eventBusOptions(ServerConfig.Cluster cluster) {
-    EventBusOptions options = new EventBusOptions();
+    EventBusOptions options = new EventBusOptions().setPort(cluster.busPort());
     if (cluster.host() != null) {
       options.setHost(cluster.host()).setClusterPublicHost(cluster.host());
+    }
+    if (cluster.busPublicPort() > 0) {
+      options.setClusterPublicPort(cluster.busPublicPort());
     }
     return options;
   }

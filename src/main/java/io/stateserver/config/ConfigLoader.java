@@ -248,7 +248,9 @@ public final class ConfigLoader {
                 required("cluster.configFile", cluster.getString("configFile"))),
             strings(cluster.getJsonArray("members")),
             port("cluster.port", cluster.getInteger("port"), false),
-            required("cluster.host", cluster.getString("host")));
+            required("cluster.host", cluster.getString("host")),
+            port("cluster.busPort", cluster.getInteger("busPort"), true),
+            port("cluster.busPublicPort", cluster.getInteger("busPublicPort"), true));
 
     String nodeId = nonBlank(c.getString("nodeId"));
     if (nodeId == null) {

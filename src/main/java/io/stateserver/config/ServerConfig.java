@@ -131,9 +131,24 @@ public record ServerConfig(
    * @param members host:port of members to join (TCP-IP discovery)
    * @param port this node's Hazelcast port
    * @param host this node's Hazelcast / event-bus address
+   * @param busPort the port the clustered event bus listens on; 0 picks a free one
+   * @param busPublicPort the event-bus port advertised to the other nodes (behind NAT or a port
+   *     mapping); 0 advertises the port it listens on
    */
   public record Cluster(
-      boolean enabled, Path configFile, List<String> members, int port, String host) {}
+      boolean enabled,
+      Path configFile,
+      List<String> members,
+      int port,
+      String host,
+      int busPort,
+      int busPublicPort) {
+
+    /** The settings with the event bus on a free port, advertised as it is. */
+    public Cluster(boolean enabled, Path configFile, List<String> members, int port, String host) {
+      this(enabled, configFile, members, port, host, 0, 0);
+    }
+  }
 
   /**
    * @param maxFrameBytes the largest frame accepted or sent

@@ -34,6 +34,7 @@ public final class ServerMetrics {
   private final Counter catchUpSweeps;
   private final Counter catchUpRows;
   private final Counter catchUpDeliveries;
+  private final Counter broadcastsMissed;
   // Registry lookups build a meter id and hash its tags on every call; these run per request.
   private final Map<String, Map<String, Counter>> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
@@ -73,6 +74,12 @@ public final class ServerMetrics {
         Counter.builder("state_catchup_deliveries")
             .description(
                 "change frames queued by catch-up sweeps (changes a subscriber had missed)")
+            .register(registry);
+    this.broadcastsMissed =
+        Counter.builder("state_broadcasts_missed")
+            .description(
+                "changes broadcast by other nodes that never reached this one (each gap starts a"
+                    + " catch-up sweep)")
             .register(registry);
     this.commitLatency =
         Timer.builder("state_db_commit_latency")
@@ -200,6 +207,11 @@ public final class ServerMetrics {
   public void catchUpSwept(long rows) {
     catchUpSweeps.increment();
     catchUpRows.increment(rows);
+  }
+
+  /** {@code missed} broadcasts of another node never arrived here. */
+  public void broadcastsMissed(long missed) {
+    broadcastsMissed.increment(missed);
   }
 
   private static Counter retries(MeterRegistry registry, String path) {

@@ -17,6 +17,15 @@ import org.slf4j.LoggerFactory;
  * committed by the node's state table (the persistence verticle's group-commit writer), broadcasts
  * each committed change to every node, and runs the TTL sweeper. It never acknowledges a write
  * before its commit.
+ *
+ * <p>Being the node's only broadcaster of changes, it numbers them (1, 2, 3, ... under the node's
+ * incarnation) and, when clustered, publishes a {@link BroadcastBeacon} every {@code beaconMs}, so
+ * that other nodes notice broadcasts that never reached them ({@code cluster.BroadcastGaps}). A
+ * beacon carries the number the broadcasts stood at one beacon earlier, not the latest: Vert.x
+ * keeps the order of messages per address, and while it looks up an address's consumers (the first
+ * publish after a start, a membership change) a beacon could overtake a change sent just before it
+ * and report a gap that is not one. Every change a beacon counts was sent at least {@code beaconMs}
+ * before it.
  */
 public final class StateVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(StateVerticle.class);
@@ -24,18 +33,29 @@ public final class StateVerticle extends VerticleBase {
 
   private final long sweepIntervalMs;
   private final Supplier<StateStore> stores;
+  private final String origin;
+  private final long beaconMs;
   private StateStore store;
   private long sweepTimer = -1;
+  private long beaconTimer = -1;
   private boolean sweeping;
+  private long broadcasts;
+  private long broadcastsAtLastBeacon;
 
   /**
    * @param sweepIntervalMs how often expired keys are looked for
    * @param stores the node's state table, asked for once at start (after the persistence verticle
    *     started)
+   * @param origin this node's incarnation, which numbers its broadcasts ({@link
+   *     ChangeEvent#origin()})
+   * @param beaconMs how often to publish the last broadcast's number; 0 for never (a single node)
    */
-  public StateVerticle(long sweepIntervalMs, Supplier<StateStore> stores) {
+  public StateVerticle(
+      long sweepIntervalMs, Supplier<StateStore> stores, String origin, long beaconMs) {
     this.sweepIntervalMs = sweepIntervalMs;
     this.stores = stores;
+    this.origin = origin;
+    this.beaconMs = beaconMs;
   }
 
   @Override
@@ -44,13 +64,22 @@ public final class StateVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     var writes = bus.<WriteCommand>localConsumer(Addresses.STATE_WRITE, this::onWrite);
     sweepTimer = vertx.setPeriodic(sweepIntervalMs, id -> sweepExpired());
+    if (beaconMs > 0) {
+      beaconTimer = vertx.setPeriodic(beaconMs, id -> beacon(bus));
+    }
     return writes.completion();
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(beaconTimer);
     return Future.succeededFuture();
+  }
+
+  private void beacon(EventBus bus) {
+    bus.publish(Addresses.BEACONS, new BroadcastBeacon(origin, broadcastsAtLastBeacon));
+    broadcastsAtLastBeacon = broadcasts;
   }
 
   private void onWrite(Message<WriteCommand> message) {
@@ -63,7 +92,10 @@ public final class StateVerticle extends VerticleBase {
         .andThen(
             ar -> {
               if (ar.succeeded() && ar.result().change() != null) {
-                vertx.eventBus().publish(Addresses.CHANGES, ar.result().change());
+                vertx
+                    .eventBus()
+                    .publish(
+                        Addresses.CHANGES, ar.result().change().numbered(origin, ++broadcasts));
               }
             });
   }

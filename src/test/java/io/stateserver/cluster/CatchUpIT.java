@@ -7,13 +7,10 @@ import io.stateserver.support.ServerProcess;
 import io.stateserver.support.TestCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -75,38 +72,16 @@ class CatchUpIT {
 
     // Both sweeps after the departure (at once and 5 s later) are done, so that only the join's
     // sweep can deliver version 3.
-    awaitMeter(survivor, "state_catchup_sweeps_total", 2);
+    survivor.awaitMeter("state_catchup_sweeps_total", 2, Duration.ofSeconds(60));
     commitUnannounced("missed/a", "3", 3);
     cluster.addNode();
 
     assertThat(follower.change("missed/a", 3).getInteger("value")).isEqualTo(3);
-    assertThat(meter(survivor, "state_catchup_sweeps_total")).isGreaterThanOrEqualTo(3);
+    assertThat(survivor.meter("state_catchup_sweeps_total")).isGreaterThanOrEqualTo(3);
     // Each sweep runs twice and both membership changes re-read missed/a: still once per version.
-    assertThat(changeVersions(follower.frames(), "missed/a")).containsExactly(1L, 2L, 3L);
-    assertThat(changeVersions(follower.frames(), "missed/b")).containsExactly(1L, 2L);
-    assertThat(meter(survivor, "state_catchup_deliveries_total")).isEqualTo(3.0);
-  }
-
-  private static void awaitMeter(ServerProcess node, String name, double atLeast) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (meter(node, name) < atLeast) {
-      assertThat(System.nanoTime()).as("%s reaching %s", name, atLeast).isLessThan(deadline);
-      Thread.sleep(200);
-    }
-  }
-
-  private static double meter(ServerProcess node, String name) throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(node.httpUri().resolve("/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    return r.body()
-        .lines()
-        .filter(line -> line.startsWith(name + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
-        .findFirst()
-        .orElseThrow();
+    assertThat(follower.changeVersions("missed/a")).containsExactly(1L, 2L, 3L);
+    assertThat(follower.changeVersions("missed/b")).containsExactly(1L, 2L);
+    assertThat(survivor.meter("state_catchup_deliveries_total")).isEqualTo(3.0);
   }
 
   /** What a node that dies between its commit and its broadcast leaves: a row nobody announced. */
@@ -125,13 +100,6 @@ class CatchUpIT {
       update.setLong(7, version - 1);
       assertThat(update.executeUpdate()).as("row %s at version %d", key, version - 1).isEqualTo(1);
     }
-  }
-
-  private static List<Long> changeVersions(List<JsonObject> frames, String key) {
-    return frames.stream()
-        .filter(f -> "change".equals(f.getString("type")) && key.equals(f.getString("key")))
-        .map(f -> f.getLong("version"))
-        .toList();
   }
 
   private BlockingClient connect(ServerProcess node, String sub) {

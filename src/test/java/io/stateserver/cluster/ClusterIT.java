@@ -91,7 +91,7 @@ class ClusterIT {
       assertThat(last.getLong("version")).isEqualTo(lastVersion);
       assertThat(last.getJsonObject("value")).isEqualTo(new JsonObject().put("n", 20));
       assertThat(last.getString("by")).isEqualTo("writer");
-      assertThat(changeVersions(reader, "fanout/k")).isSorted().doesNotHaveDuplicates();
+      assertThat(reader.changeVersions("fanout/k")).isSorted().doesNotHaveDuplicates();
       JsonObject read = reader.request("get", "key", "fanout/k");
       assertThat(read.getLong("version")).isEqualTo(lastVersion);
     }
@@ -190,13 +190,6 @@ class ClusterIT {
       }
       return versions;
     };
-  }
-
-  private static List<Long> changeVersions(BlockingClient client, String key) {
-    return client.frames().stream()
-        .filter(f -> isChange(f, key))
-        .map(f -> f.getLong("version"))
-        .toList();
   }
 
   private static boolean isChange(JsonObject frame, String key) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.stateserver.config.ServerConfig;
+import io.vertx.core.eventbus.EventBusOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,20 @@ class ClusterManagerFactoryTest {
 
     assertThat(options.getHost()).isEqualTo("10.1.2.3");
     assertThat(options.getClusterPublicHost()).isEqualTo("10.1.2.3");
+    assertThat(options.getPort()).isZero();
+    assertThat(options.getClusterPublicPort())
+        .isEqualTo(new EventBusOptions().getClusterPublicPort());
+  }
+
+  @Test
+  void eventBusListensOnTheConfiguredPortAndAdvertisesThePublicOne() {
+    var options =
+        ClusterManagerFactory.eventBusOptions(
+            new ServerConfig.Cluster(
+                true, TOP_LEVEL_CONFIG, List.of("10.1.2.3"), 15701, "10.1.2.3", 15801, 25801));
+
+    assertThat(options.getPort()).isEqualTo(15801);
+    assertThat(options.getClusterPublicPort()).isEqualTo(25801);
   }
 
   @Test

@@ -163,6 +163,8 @@ class ConfigLoaderTest {
     env.put("STATE_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701");
     env.put("STATE_CLUSTER_PORT", "5801");
     env.put("STATE_CLUSTER_HOST", "10.0.0.9");
+    env.put("STATE_CLUSTER_BUS_PORT", "5901");
+    env.put("STATE_CLUSTER_BUS_PUBLIC_PORT", "35901");
     env.put("STATE_NODE_ID", "node-a");
     env.put("STATE_SESSION_GRACE_MS", "1234");
     env.put("STATE_ALLOWED_ORIGINS", "https://a.example,https://b.example");
@@ -193,7 +195,9 @@ class ConfigLoaderTest {
                 Path.of("/etc/hz.xml"),
                 List.of("10.0.0.1:5701", "10.0.0.2:5701"),
                 5801,
-                "10.0.0.9"));
+                "10.0.0.9",
+                5901,
+                35901));
     assertThat(c.nodeId()).isEqualTo("node-a");
     assertThat(c.limits().sessionGraceMs()).isEqualTo(1234);
     assertThat(c.limits().rate()).isEqualTo(new ServerConfig.Rate(11, 22, 33));

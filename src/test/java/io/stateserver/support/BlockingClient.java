@@ -77,6 +77,14 @@ public final class BlockingClient implements AutoCloseable {
     return call(() -> Future.succeededFuture(List.copyOf(client.frames())));
   }
 
+  /** The versions of the change frames received so far for {@code key}, in arrival order. */
+  public List<Long> changeVersions(String key) {
+    return frames().stream()
+        .filter(f -> "change".equals(f.getString("type")) && key.equals(f.getString("key")))
+        .map(f -> f.getLong("version"))
+        .toList();
+  }
+
   /** Every reply frame (snapshot chunks included) of the request sent last. */
   public List<JsonObject> repliesToLastRequest() {
     return call(() -> Future.succeededFuture(List.copyOf(client.replies(client.lastId()))));

@@ -164,6 +164,36 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** The value of an unlabelled meter in {@code GET /metrics}, e.g. {@code state_x_total}. */
+  public double meter(String name) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(httpUri().resolve("/metrics"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return r.body()
+        .lines()
+        .filter(line -> line.startsWith(name + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no meter " + name + " on " + this));
+  }
+
+  /** Polls {@link #meter} until it reaches {@code atLeast}; fails after {@code timeout}. */
+  public void awaitMeter(String name, double atLeast, Duration timeout)
+      throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    double value;
+    while ((value = meter(name)) < atLeast) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(
+            name + " on " + this + " is " + value + ", not " + atLeast + " within " + timeout);
+      }
+      pause(Duration.ofMillis(200));
+    }
+  }
+
   /** SIGKILL: the JVM gets no chance to clean up (a crash). */
   public void kill9() {
     // On Linux and macOS destroyForcibly sends SIGKILL.

@@ -76,15 +76,25 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts one more node that joins the running cluster, and waits until it is ready. */
   public ServerProcess addNode() {
-    ServerProcess node = startNode(nodes.size(), true);
+    return addNode(Map.of());
+  }
+
+  /** {@link #addNode()} with more environment for this node only. */
+  public ServerProcess addNode(Map<String, String> nodeEnv) {
+    ServerProcess node = startNode(nodes.size(), true, nodeEnv);
     nodes.add(node);
     return node;
   }
 
   private ServerProcess startNode(int index, boolean awaitReady) {
+    return startNode(index, awaitReady, Map.of());
+  }
+
+  private ServerProcess startNode(int index, boolean awaitReady, Map<String, String> nodeEnv) {
     int clusterPort = FreePorts.find();
     clusterPorts.add(clusterPort);
     Map<String, String> env = new HashMap<>(extraEnv);
+    env.putAll(nodeEnv);
     env.put("STATE_CLUSTER", "true");
     env.put("STATE_CLUSTER_PORT", Integer.toString(clusterPort));
     env.put(

@@ -1,0 +1,108 @@
+package io.stateserver.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.support.BlockingClient;
+import io.stateserver.support.FreePorts;
+import io.stateserver.support.ServerProcess;
+import io.stateserver.support.TcpProxy;
+import io.stateserver.support.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Changes whose broadcast was lost between two live nodes, with no membership change, still reach
+ * the subscribers: the receiving node notices the gap in the sender's numbers and re-reads them.
+ *
+ * <p>The second node advertises its event-bus port through a {@link TcpProxy} ({@code
+ * STATE_CLUSTER_BUS_PUBLIC_PORT}), so the first node's event-bus connection to it really runs
+ * through the proxy, which first drops what it carries and then cuts it. Hazelcast's own
+ * connections do not pass the proxy: both members stay in the cluster throughout.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class BroadcastLossIT {
+  private Vertx vertx;
+  private TestCluster cluster;
+  private TcpProxy proxy;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    vertx = Vertx.vertx();
+    cluster = TestCluster.start(vertx, "broadcast-loss-it", 1, Map.of());
+    int busPort = FreePorts.find();
+    int proxyPort = FreePorts.find();
+    proxy = TcpProxy.start(vertx, proxyPort, busPort);
+    cluster.addNode(
+        Map.of(
+            "STATE_CLUSTER_BUS_PORT", Integer.toString(busPort),
+            "STATE_CLUSTER_BUS_PUBLIC_PORT", Integer.toString(proxyPort)));
+  }
+
+  @AfterEach
+  void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void changesWhoseBroadcastWasLostBetweenLiveNodesReachSubscribersWithoutAnotherWrite()
+      throws Exception {
+    ServerProcess sender = cluster.node(0);
+    ServerProcess receiver = cluster.node(1);
+    BlockingClient follower = connect(receiver, "follower");
+    assertThat(follower.request("sub", "pattern", "lost/#").getBoolean("ok")).isTrue();
+    BlockingClient writer = connect(sender, "writer");
+    assertThat(writer.request("set", "key", "lost/a", "value", 1).getBoolean("ok")).isTrue();
+    assertThat(follower.change("lost/a", 1).getLong("version")).isEqualTo(1);
+    assertThat(proxy.connections())
+        .as("the sender's event bus runs through the proxy")
+        .isEqualTo(1);
+
+    proxy.swallow();
+    assertThat(writer.request("set", "key", "lost/a", "value", 2).getBoolean("ok")).isTrue();
+    assertThat(writer.request("set", "key", "lost/a", "value", 3).getBoolean("ok")).isTrue();
+    assertThat(writer.request("set", "key", "lost/b", "value", "x").getBoolean("ok")).isTrue();
+    assertThat(writer.request("delete", "key", "lost/b").getBoolean("ok")).isTrue();
+    proxy.cutAndForward();
+
+    // No write follows: only the sender's beacon (within two seconds) can show the receiver what
+    // it missed.
+    JsonObject a = follower.change("lost/a", 3);
+    assertThat(a.getLong("version")).isEqualTo(3);
+    assertThat(a.getInteger("value")).isEqualTo(3);
+    assertThat(follower.change("lost/b", 2).getBoolean("deleted")).isTrue();
+    assertThat(receiver.meter("state_broadcasts_missed_total")).isEqualTo(4.0);
+    assertThat(receiver.meter("state_catchup_sweeps_total")).isGreaterThanOrEqualTo(1.0);
+    assertThat(follower.changeVersions("lost/a")).containsExactly(1L, 3L);
+    assertThat(follower.changeVersions("lost/b")).containsExactly(2L);
+    for (ServerProcess node : List.of(sender, receiver)) {
+      assertThat(Files.readString(node.logFile()))
+          .as("membership of %s", node)
+          .doesNotContain("cluster membership changed, catching up [change: left");
+    }
+
+    // The repaired connection carries the next change as before, once.
+    assertThat(writer.request("set", "key", "lost/a", "value", 4).getBoolean("ok")).isTrue();
+    assertThat(follower.change("lost/a", 4).getLong("version")).isEqualTo(4);
+    assertThat(follower.changeVersions("lost/a")).containsExactly(1L, 3L, 4L);
+  }
+
+  private BlockingClient connect(ServerProcess node, String sub) {
+    return BlockingClient.connect(vertx, node.port(), cluster.token(sub, "admin"));
+  }
+}
