@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * been broadcast. Every connection drops a version it already has ({@code Subscriptions.accept}),
  * so a re-read change reaches only the subscribers that missed it, never twice or out of order.
  *
- * <p>It also sweeps when broadcasts from a live node never arrived ({@link BroadcastGaps}, told by
- * the fan-out): once, from {@link #LOOKBACK_MARGIN_MS} before the last one that did. Hazelcast's
- * heartbeat timeout, which the membership lookback adds for a node that died unnoticed, does not
- * apply: the sender was alive and numbering.
+ * <p>It also sweeps once {@link #REPEAT_MS} after this node started (the others may have broadcast
+ * before they knew its consumer), and when broadcasts from a live node never arrived ({@link
+ * BroadcastGaps}, told by the fan-out): once, from {@link #LOOKBACK_MARGIN_MS} before the last one
+ * that did. Hazelcast's heartbeat timeout, which the membership lookback adds for a node that died
+ * unnoticed, does not apply: the sender was alive and numbering.
  *
  * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later (a commit the departed node
  * had sent to the database just before it died may become visible only after the first read); after
@@ -90,7 +91,8 @@ public final class CatchUpVerticle extends VerticleBase {
   public Future<?> start() {
     // Later than the start time this node publishes (ClusterManagerFactory): no connection, and
     // so no subscriber, exists before this verticle has started.
-    window = new CatchUpWindow(lookbackMs(hazelcast), System.currentTimeMillis());
+    long startedAt = System.currentTimeMillis();
+    window = new CatchUpWindow(lookbackMs(hazelcast), startedAt);
     sweeps =
         new SweepScheduler(
             this::sweep,
@@ -156,6 +158,7 @@ public final class CatchUpVerticle extends VerticleBase {
             listeners.onSuccess(
                 r -> {
                   registrations = r;
+                  vertx.setTimer(REPEAT_MS, t -> sweepOwnStart(startedAt));
                   log.info(
                       "catch-up after membership changes and lost broadcasts on [lookback: {} ms,"
                           + " after lost broadcasts: {} ms]",
@@ -207,6 +210,18 @@ public final class CatchUpVerticle extends VerticleBase {
         sweep.since());
     sweeps.request(sweep);
     vertx.setTimer(REPEAT_MS, t -> sweeps.request(sweep));
+  }
+
+  /**
+   * A node that joins gets no membership event for the members it finds, so nothing else sweeps for
+   * it; but the others learn of its consumer of changes only some milliseconds after it registered,
+   * and a change they broadcast meanwhile never reaches it. Once, a little later, it re-reads what
+   * was written since it started.
+   */
+  private void sweepOwnStart(long startedAt) {
+    if (!stopped) {
+      sweeps.request(new SweepScheduler.Sweep(startedAt - LOOKBACK_MARGIN_MS, Map.of()));
+    }
   }
 
   /** Broadcasts of a live node never arrived: their commits came after the last one that did. */
