@@ -26,6 +26,7 @@ import io.stateserver.security.SecretHasher;
 import io.stateserver.security.TokenVerifier;
 import io.stateserver.session.SessionTiming;
 import io.stateserver.session.SessionVerticle;
+import io.stateserver.state.BroadcastCounter;
 import io.stateserver.state.StateVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -204,8 +205,10 @@ public final class StateServer {
     int instances = config.http().instances() > 0 ? config.http().instances() : eventLoops(config);
     // Numbers this run's broadcasts: new at every start, so a restarted node never looks to its
     // peers like one that skipped numbers (BroadcastGaps).
-    String origin =
-        config.nodeId() + "/" + Long.toHexString(UUID.randomUUID().getLeastSignificantBits());
+    BroadcastCounter broadcasts =
+        new BroadcastCounter(
+            config.nodeId() + "/" + Long.toHexString(UUID.randomUUID().getLeastSignificantBits()));
+    boolean clustered = parts.hazelcast() != null;
     Future<?> deployed =
         vertx
             .deployVerticle(persistence)
@@ -217,11 +220,12 @@ public final class StateServer {
                             new StateVerticle(
                                 1000,
                                 persistence::store,
-                                origin,
-                                parts.hazelcast() == null ? 0 : BroadcastGaps.BEACON_INTERVAL_MS)),
-                        vertx.deployVerticle(new SessionVerticle(config.nodeId(), timing)),
+                                broadcasts,
+                                clustered ? BroadcastGaps.BEACON_INTERVAL_MS : 0)),
                         vertx.deployVerticle(
-                            new FanoutVerticle(config.nodeId(), origin, liveSessions)),
+                            new SessionVerticle(config.nodeId(), timing, broadcasts, clustered)),
+                        vertx.deployVerticle(
+                            new FanoutVerticle(config.nodeId(), broadcasts.origin(), liveSessions)),
                         vertx.deployVerticle(
                             new RegistryVerticle(
                                 () -> persistence.database(),

@@ -27,8 +27,9 @@ public final class Addresses {
 
   /**
    * Cluster, publish: a {@code BroadcastBeacon} (the number a node's broadcast changes stood at a
-   * beacon earlier), every second from each clustered node; its consumer is the fan-out, beside
-   * {@link #CHANGES}, which compares it with the changes that arrived.
+   * beacon earlier), every second from each clustered node; also published locally by the session
+   * verticle with the numbers the other nodes recorded in the database. Its consumer is the
+   * fan-out, beside {@link #CHANGES}, which compares it with the changes that arrived.
    */
   public static final String BEACONS = "state.beacons";
 

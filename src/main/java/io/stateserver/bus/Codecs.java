@@ -47,6 +47,8 @@ public final class Codecs {
           SessionOp.Resume.class,
           SessionOp.Drop.class,
           SessionOp.RenewLeases.class,
+          SessionOp.NodeBroadcasts.class,
+          SessionOp.Broadcasts.class,
           SessionOp.FindExpired.class,
           SessionOp.MarkEnded.class,
           SessionOp.PruneEnded.class,

@@ -28,11 +28,18 @@ public final class BroadcastGaps {
    *
    * @param origin the sending node's incarnation
    * @param missed how many broadcasts are missing
-   * @param lastHeardAt when (this node's epoch ms) the last contiguous broadcast or beacon of that
-   *     origin arrived; every missed change was published after it was sent, and committed at most
-   *     a commit's latency (plus a beacon interval) before
+   * @param lastHeardAt when the last contiguous broadcast or beacon of that origin arrived (this
+   *     node's epoch ms), or when the sender took the last contiguous number read from its lease
+   *     row (the sender's); every missed change was published after it, and committed at most a
+   *     commit's latency (plus a beacon interval) before
+   * @param via what showed the gap: {@value #VIA_CHANGE}, {@value #VIA_BEACON} or {@value
+   *     #VIA_LEASE_RECORD}
    */
-  public record Gap(String origin, long missed, long lastHeardAt) {}
+  public record Gap(String origin, long missed, long lastHeardAt, String via) {}
+
+  static final String VIA_CHANGE = "change";
+  static final String VIA_BEACON = "beacon";
+  static final String VIA_LEASE_RECORD = "lease record";
 
   private static final class Origin {
     long seq;
@@ -67,7 +74,7 @@ public final class BroadcastGaps {
    * @return the broadcasts missing before it, or null when none are
    */
   public Gap changeArrived(String origin, long seq, long now) {
-    return arrived(origin, seq, seq - 1, now);
+    return arrived(origin, seq, seq - 1, now, VIA_CHANGE);
   }
 
   /**
@@ -76,7 +83,19 @@ public final class BroadcastGaps {
    * @return the broadcasts missing up to it, or null when none are
    */
   public Gap beaconArrived(String origin, long seq, long now) {
-    return arrived(origin, seq, seq, now);
+    return arrived(origin, seq, seq, now, VIA_BEACON);
+  }
+
+  /**
+   * {@code origin}'s lease row says its broadcasts stood at {@code seq} at {@code sampledAt} (its
+   * clock). Unlike a beacon's, the number may be seconds old, and the same row may be read many
+   * times: it counts as heard at {@code sampledAt}, never later, so a row that stopped changing
+   * does not move the time a later gap is counted from.
+   *
+   * @return the broadcasts missing up to it, or null when none are
+   */
+  public Gap leaseRecordRead(String origin, long seq, long sampledAt, long now) {
+    return arrived(origin, seq, seq, Math.min(now, sampledAt), VIA_LEASE_RECORD);
   }
 
   /** How many origins are remembered. */
@@ -87,23 +106,25 @@ public final class BroadcastGaps {
   /**
    * @param seq the number heard
    * @param expectedBefore the number this origin must stand at for nothing to be missing
+   * @param heardAt when that number was current
    */
-  private Gap arrived(String origin, long seq, long expectedBefore, long now) {
+  private Gap arrived(String origin, long seq, long expectedBefore, long heardAt, String via) {
     if (origin == null || origin.equals(self)) {
       return null;
     }
     Origin o = origins.get(origin);
     if (o == null) {
-      origins.put(origin, new Origin(seq, now));
+      origins.put(origin, new Origin(seq, heardAt));
       return null;
     }
     if (seq < o.seq || (seq == o.seq && expectedBefore != seq)) {
       // heard before (a change never arrives twice over one connection; nothing to learn)
       return null;
     }
-    Gap gap = expectedBefore > o.seq ? new Gap(origin, expectedBefore - o.seq, o.heardAt) : null;
+    Gap gap =
+        expectedBefore > o.seq ? new Gap(origin, expectedBefore - o.seq, o.heardAt, via) : null;
     o.seq = seq;
-    o.heardAt = now;
+    o.heardAt = Math.max(o.heardAt, heardAt);
     return gap;
   }
 }

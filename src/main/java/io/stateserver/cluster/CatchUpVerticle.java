@@ -52,10 +52,7 @@ public final class CatchUpVerticle extends VerticleBase {
   /** When a sweep runs a third time after this node merged into another cluster. */
   static final long AFTER_MERGE_MS = 30_000;
 
-  /**
-   * What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. Alone,
-   * the lookback of a sweep after lost broadcasts.
-   */
+  /** What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. */
   static final long LOOKBACK_MARGIN_MS = 30_000;
 
   private static final Logger log = LoggerFactory.getLogger(CatchUpVerticle.class);
@@ -233,9 +230,11 @@ public final class CatchUpVerticle extends VerticleBase {
     SweepScheduler.Sweep sweep =
         new SweepScheduler.Sweep(gap.lastHeardAt() - LOOKBACK_MARGIN_MS, Map.of());
     log.warn(
-        "broadcasts from a node never arrived, catching up [origin: {}, missed: {}, since: {}]",
+        "broadcasts from a node never arrived, catching up [origin: {}, missed: {}, via: {},"
+            + " since: {}]",
         gap.origin(),
         gap.missed(),
+        gap.via(),
         sweep.since());
     sweeps.request(sweep);
   }

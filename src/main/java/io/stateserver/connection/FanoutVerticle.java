@@ -56,7 +56,11 @@ public final class FanoutVerticle extends VerticleBase {
   }
 
   private void onBeacon(BroadcastBeacon beacon) {
-    report(gaps.beaconArrived(beacon.origin(), beacon.seq(), System.currentTimeMillis()));
+    long now = System.currentTimeMillis();
+    report(
+        beacon.fromLeaseRecord()
+            ? gaps.leaseRecordRead(beacon.origin(), beacon.seq(), beacon.sampledAt(), now)
+            : gaps.beaconArrived(beacon.origin(), beacon.seq(), now));
   }
 
   private void report(BroadcastGaps.Gap gap) {

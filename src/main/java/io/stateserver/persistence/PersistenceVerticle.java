@@ -91,7 +91,12 @@ public final class PersistenceVerticle extends VerticleBase {
     } else if (op instanceof SessionOp.Drop o) {
       return sessions.drop(o.id(), o.nodeId(), o.connectedAt(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {
-      return sessions.renewLeases(o.nodeId(), o.leaseUntil());
+      return sessions.renewLeases(
+          o.nodeId(), o.leaseUntil(), o.origin(), o.broadcastSeq(), o.sampledAt());
+    } else if (op instanceof SessionOp.NodeBroadcasts o) {
+      return sessions
+          .broadcastsOfOtherNodes(o.nodeId(), o.leaseNotBefore())
+          .map(SessionOp.Broadcasts::new);
     } else if (op instanceof SessionOp.FindExpired o) {
       return sessions.findExpired(o.now(), o.graceMs(), o.max()).map(SessionOp.Expired::new);
     } else if (op instanceof SessionOp.MarkEnded o) {

@@ -17,8 +17,22 @@ public sealed interface SessionOp {
    */
   record Drop(String id, String nodeId, long connectedAt, long now) implements SessionOp {}
 
-  /** Replies null. */
-  record RenewLeases(String nodeId, long leaseUntil) implements SessionOp {}
+  /**
+   * Replies null. Also records how far the node's broadcasts had got ({@code
+   * state.BroadcastBeacon}).
+   */
+  record RenewLeases(
+      String nodeId, long leaseUntil, String origin, long broadcastSeq, long sampledAt)
+      implements SessionOp {}
+
+  /**
+   * Replies a {@link Broadcasts}: the broadcast numbers the other nodes whose lease runs until
+   * {@code leaseNotBefore} or later recorded.
+   */
+  record NodeBroadcasts(String nodeId, long leaseNotBefore) implements SessionOp {}
+
+  /** The other nodes' recorded broadcast numbers, as a reply. */
+  record Broadcasts(java.util.List<io.stateserver.state.BroadcastBeacon> beacons) {}
 
   /** Replies an {@link Expired}. */
   record FindExpired(long now, long graceMs, int max) implements SessionOp {}

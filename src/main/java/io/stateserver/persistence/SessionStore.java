@@ -1,6 +1,7 @@
 package io.stateserver.persistence;
 
 import io.stateserver.session.SessionRow;
+import io.stateserver.state.BroadcastBeacon;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -85,13 +86,34 @@ public final class SessionStore {
 
   /**
    * Extends the lease of every session connected on {@code nodeId}: one row, the node's lease,
-   * whatever the number of sessions.
+   * whatever the number of sessions. The row also records how far the node's broadcasts had got
+   * ({@code origin}, {@code broadcastSeq}, taken at {@code sampledAt}; see {@link
+   * #broadcastsOfOtherNodes}).
    */
-  public Future<Void> renewLeases(String nodeId, long leaseUntil) {
+  public Future<Void> renewLeases(
+      String nodeId, long leaseUntil, String origin, long broadcastSeq, long sampledAt) {
     return pool.preparedQuery(dialect.renewNodeLease())
-        .execute(Tuple.of(nodeId, leaseUntil))
+        .execute(Tuple.of(nodeId, leaseUntil, origin, broadcastSeq, sampledAt))
         .onSuccess(rows -> leasedNodes.add(nodeId))
         .mapEmpty();
+  }
+
+  /**
+   * How far the other nodes' broadcasts had got, as they recorded it with their leases: nodes whose
+   * lease runs until {@code leaseNotBefore} or later, that have recorded a broadcast (nodes of an
+   * earlier release record nothing and are left out).
+   */
+  public Future<List<BroadcastBeacon>> broadcastsOfOtherNodes(String nodeId, long leaseNotBefore) {
+    return pool.preparedQuery(SqlStatements.SELECT_NODE_BROADCASTS)
+        .execute(Tuple.of(nodeId, leaseNotBefore))
+        .map(
+            rows -> {
+              List<BroadcastBeacon> beacons = new ArrayList<>(rows.size());
+              for (Row row : rows) {
+                beacons.add(new BroadcastBeacon(row.getString(0), row.getLong(1), row.getLong(2)));
+              }
+              return beacons;
+            });
   }
 
   /**

@@ -120,9 +120,21 @@ final class SqlStatements {
           + " SELECT CAST(? AS VARCHAR(256)), CAST(? AS BIGINT)"
           + " WHERE NOT EXISTS (SELECT 1 FROM node_lease WHERE node_id = ?)";
 
-  /** Renews a node's lease. Parameters: node, lease until. */
+  /**
+   * Renews a node's lease and records how far its broadcasts had got. Parameters: node, lease
+   * until, origin, broadcast number, when it was taken.
+   */
   static final String H2_RENEW_NODE_LEASE =
-      "MERGE INTO node_lease (node_id, lease_until) KEY (node_id) VALUES (?, ?)";
+      "MERGE INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at)"
+          + " KEY (node_id) VALUES (?, ?, ?, ?, ?)";
+
+  /**
+   * The broadcast numbers the other live nodes recorded (a row whose lease ran out long ago is a
+   * dead node's). Parameters: this node, lease not before.
+   */
+  static final String SELECT_NODE_BROADCASTS =
+      "SELECT origin, broadcast_seq, broadcast_sampled_at FROM node_lease"
+          + " WHERE origin IS NOT NULL AND broadcast_seq > 0 AND node_id <> ? AND lease_until >= ?";
 
   /**
    * Forces H2's file to the disk. H2 writes each commit to its file (WRITE_DELAY=0) but never asks
@@ -132,8 +144,11 @@ final class SqlStatements {
   static final String H2_SYNC_TO_DISK = "CHECKPOINT SYNC";
 
   static final String POSTGRES_RENEW_NODE_LEASE =
-      "INSERT INTO node_lease (node_id, lease_until) VALUES (?, ?)"
-          + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until";
+      "INSERT INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at)"
+          + " VALUES (?, ?, ?, ?, ?)"
+          + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
+          + " origin = EXCLUDED.origin, broadcast_seq = EXCLUDED.broadcast_seq,"
+          + " broadcast_sampled_at = EXCLUDED.broadcast_sampled_at";
 
   /**
    * Parameters: now, id, node, connected-at of the dropping connection. The connected-at check

@@ -4,10 +4,15 @@ import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.SessionOp;
+import io.stateserver.state.BroadcastBeacon;
+import io.stateserver.state.BroadcastCounter;
 import io.stateserver.state.WriteCommand;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,20 +22,42 @@ import org.slf4j.LoggerFactory;
  * ago, or whose node stopped renewing (killed): their ephemeral keys are deleted through the normal
  * write path (the last will) and the client's presence is recomputed. Every node may reap any
  * session; the database makes each end happen once.
+ *
+ * <p>The lease row also records how far this node's change broadcasts had got {@value
+ * #BROADCAST_LAG_RENEWALS} renewals earlier, and when clustered the verticle reads the other nodes'
+ * records after each renewal and hands them to the fan-out as beacons ({@code
+ * cluster.BroadcastGaps}). Through the database, a node finds broadcasts it missed even while the
+ * event-bus connection from their sender stays broken, or the cluster is split. The lag keeps a
+ * change still on its way over the event bus from counting as missed.
  */
 public final class SessionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SessionVerticle.class);
   private static final int REAP_BATCH = 200;
 
+  /** How many renewals old the recorded broadcast number is (a few seconds). */
+  static final int BROADCAST_LAG_RENEWALS = 3;
+
   private final String nodeId;
   private final SessionTiming timing;
+  private final BroadcastCounter broadcasts;
+  private final boolean followOtherNodes;
+  private final Deque<BroadcastBeacon> broadcastsSampled = new ArrayDeque<>();
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
 
-  public SessionVerticle(String nodeId, SessionTiming timing) {
+  /**
+   * @param nodeId this node's id (its lease row)
+   * @param timing lease and grace periods
+   * @param broadcasts this node's broadcast numbering, recorded with the lease
+   * @param followOtherNodes whether to read the other nodes' records (clustered)
+   */
+  public SessionVerticle(
+      String nodeId, SessionTiming timing, BroadcastCounter broadcasts, boolean followOtherNodes) {
     this.nodeId = nodeId;
     this.timing = timing;
+    this.broadcasts = broadcasts;
+    this.followOtherNodes = followOtherNodes;
   }
 
   @Override
@@ -54,15 +81,51 @@ public final class SessionVerticle extends VerticleBase {
 
   private void renewLeases() {
     renew().onFailure(t -> log.warn("lease renewal failed [cause: {}]", t.getMessage()));
+    if (followOtherNodes) {
+      readOtherNodesBroadcasts()
+          .onFailure(
+              t ->
+                  log.warn(
+                      "reading other nodes' broadcast numbers failed [cause: {}]", t.getMessage()));
+    }
     pruneEnded();
   }
 
   private Future<Void> renew() {
-    long leaseUntil = System.currentTimeMillis() + timing.leaseMs();
+    long now = System.currentTimeMillis();
+    broadcastsSampled.addLast(new BroadcastBeacon(broadcasts.origin(), broadcasts.last(), now));
+    BroadcastBeacon recorded =
+        broadcastsSampled.size() > BROADCAST_LAG_RENEWALS
+            ? broadcastsSampled.removeFirst()
+            : new BroadcastBeacon(broadcasts.origin(), 0, now);
     return Bus.request(
             vertx.eventBus(),
             Addresses.PERSISTENCE_SESSION,
-            new SessionOp.RenewLeases(nodeId, leaseUntil))
+            new SessionOp.RenewLeases(
+                nodeId,
+                now + timing.leaseMs(),
+                recorded.origin(),
+                recorded.seq(),
+                recorded.sampledAt()))
+        .mapEmpty();
+  }
+
+  /**
+   * The other live nodes' records, to the fan-out as beacons (this node only: local delivery). A
+   * row whose lease ran out more than a lease ago is a dead node's, and left out.
+   */
+  private Future<Void> readOtherNodesBroadcasts() {
+    DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
+    long leaseNotBefore = System.currentTimeMillis() - timing.leaseMs();
+    return Bus.<SessionOp.Broadcasts>request(
+            vertx.eventBus(),
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.NodeBroadcasts(nodeId, leaseNotBefore))
+        .onSuccess(
+            recorded ->
+                recorded
+                    .beacons()
+                    .forEach(b -> vertx.eventBus().publish(Addresses.BEACONS, b, localOnly)))
         .mapEmpty();
   }
 

@@ -33,28 +33,29 @@ public final class StateVerticle extends VerticleBase {
 
   private final long sweepIntervalMs;
   private final Supplier<StateStore> stores;
-  private final String origin;
+  private final BroadcastCounter broadcasts;
   private final long beaconMs;
   private StateStore store;
   private long sweepTimer = -1;
   private long beaconTimer = -1;
   private boolean sweeping;
-  private long broadcasts;
   private long broadcastsAtLastBeacon;
 
   /**
    * @param sweepIntervalMs how often expired keys are looked for
    * @param stores the node's state table, asked for once at start (after the persistence verticle
    *     started)
-   * @param origin this node's incarnation, which numbers its broadcasts ({@link
-   *     ChangeEvent#origin()})
+   * @param broadcasts this node's broadcast numbering, advanced here only
    * @param beaconMs how often to publish the last broadcast's number; 0 for never (a single node)
    */
   public StateVerticle(
-      long sweepIntervalMs, Supplier<StateStore> stores, String origin, long beaconMs) {
+      long sweepIntervalMs,
+      Supplier<StateStore> stores,
+      BroadcastCounter broadcasts,
+      long beaconMs) {
     this.sweepIntervalMs = sweepIntervalMs;
     this.stores = stores;
-    this.origin = origin;
+    this.broadcasts = broadcasts;
     this.beaconMs = beaconMs;
   }
 
@@ -78,8 +79,9 @@ public final class StateVerticle extends VerticleBase {
   }
 
   private void beacon(EventBus bus) {
-    bus.publish(Addresses.BEACONS, new BroadcastBeacon(origin, broadcastsAtLastBeacon));
-    broadcastsAtLastBeacon = broadcasts;
+    bus.publish(
+        Addresses.BEACONS, new BroadcastBeacon(broadcasts.origin(), broadcastsAtLastBeacon));
+    broadcastsAtLastBeacon = broadcasts.last();
   }
 
   private void onWrite(Message<WriteCommand> message) {
@@ -95,7 +97,8 @@ public final class StateVerticle extends VerticleBase {
                 vertx
                     .eventBus()
                     .publish(
-                        Addresses.CHANGES, ar.result().change().numbered(origin, ++broadcasts));
+                        Addresses.CHANGES,
+                        ar.result().change().numbered(broadcasts.origin(), broadcasts.next()));
               }
             });
   }

@@ -62,5 +62,7 @@ class CodecsTest {
 
     assertThat(roundTrip(codec, new BroadcastBeacon("n2/cd", 99)))
         .isEqualTo(new BroadcastBeacon("n2/cd", 99));
+    assertThat(roundTrip(codec, new BroadcastBeacon("n2/cd", 99, 12_345)))
+        .isEqualTo(new BroadcastBeacon("n2/cd", 99, 12_345));
   }
 }

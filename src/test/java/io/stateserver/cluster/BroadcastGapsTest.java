@@ -27,7 +27,8 @@ class BroadcastGapsTest {
     gaps.changeArrived(A, 1, 1_000);
     gaps.changeArrived(A, 2, 1_100);
 
-    assertThat(gaps.changeArrived(A, 6, 5_000)).isEqualTo(new BroadcastGaps.Gap(A, 3, 1_100));
+    assertThat(gaps.changeArrived(A, 6, 5_000))
+        .isEqualTo(new BroadcastGaps.Gap(A, 3, 1_100, BroadcastGaps.VIA_CHANGE));
     // the origin now stands at 6: the next change is in sequence
     assertThat(gaps.changeArrived(A, 7, 5_100)).isNull();
   }
@@ -36,7 +37,8 @@ class BroadcastGapsTest {
   void aBeaconAheadOfTheLastChangeReportsTheTrailingLoss() {
     gaps.changeArrived(A, 1, 1_000);
 
-    assertThat(gaps.beaconArrived(A, 4, 3_000)).isEqualTo(new BroadcastGaps.Gap(A, 3, 1_000));
+    assertThat(gaps.beaconArrived(A, 4, 3_000))
+        .isEqualTo(new BroadcastGaps.Gap(A, 3, 1_000, BroadcastGaps.VIA_BEACON));
     assertThat(gaps.beaconArrived(A, 4, 4_000)).isNull();
     assertThat(gaps.changeArrived(A, 5, 4_500)).isNull();
   }
@@ -46,7 +48,8 @@ class BroadcastGapsTest {
     gaps.changeArrived(A, 1, 1_000);
     gaps.beaconArrived(A, 1, 9_000);
 
-    assertThat(gaps.changeArrived(A, 3, 9_500)).isEqualTo(new BroadcastGaps.Gap(A, 1, 9_000));
+    assertThat(gaps.changeArrived(A, 3, 9_500))
+        .isEqualTo(new BroadcastGaps.Gap(A, 1, 9_000, BroadcastGaps.VIA_CHANGE));
   }
 
   @Test
@@ -55,7 +58,8 @@ class BroadcastGapsTest {
     assertThat(gaps.beaconArrived(B, 70, 1_000)).isNull();
 
     assertThat(gaps.changeArrived(A, 501, 1_100)).isNull();
-    assertThat(gaps.beaconArrived(B, 72, 2_000)).isEqualTo(new BroadcastGaps.Gap(B, 2, 1_000));
+    assertThat(gaps.beaconArrived(B, 72, 2_000))
+        .isEqualTo(new BroadcastGaps.Gap(B, 2, 1_000, BroadcastGaps.VIA_BEACON));
   }
 
   @Test
@@ -64,7 +68,8 @@ class BroadcastGapsTest {
     gaps.changeArrived(B, 1, 1_000);
 
     assertThat(gaps.changeArrived(A, 2, 1_100)).isNull();
-    assertThat(gaps.changeArrived(B, 3, 1_200)).isEqualTo(new BroadcastGaps.Gap(B, 1, 1_000));
+    assertThat(gaps.changeArrived(B, 3, 1_200))
+        .isEqualTo(new BroadcastGaps.Gap(B, 1, 1_000, BroadcastGaps.VIA_CHANGE));
   }
 
   @Test
@@ -105,8 +110,58 @@ class BroadcastGapsTest {
     gaps.changeArrived(B, 1, 3); // one too many: "old/0" goes
 
     assertThat(gaps.size()).isEqualTo(BroadcastGaps.MAX_ORIGINS);
-    assertThat(gaps.changeArrived(A, 3, 4)).isEqualTo(new BroadcastGaps.Gap(A, 1, 2));
+    assertThat(gaps.changeArrived(A, 3, 4))
+        .isEqualTo(new BroadcastGaps.Gap(A, 1, 2, BroadcastGaps.VIA_CHANGE));
     assertThat(gaps.changeArrived("old/0", 5, 5)).isNull(); // forgotten: a fresh start
+  }
+
+  @Test
+  void aLeaseRecordAheadOfWhatArrivedReportsTheLossFromTheLastOneHeard() {
+    gaps.changeArrived(A, 1, 1_000);
+
+    assertThat(gaps.leaseRecordRead(A, 4, 2_000, 9_000))
+        .isEqualTo(new BroadcastGaps.Gap(A, 3, 1_000, BroadcastGaps.VIA_LEASE_RECORD));
+    // the losses it showed are not shown again by the beacon that follows
+    assertThat(gaps.beaconArrived(A, 4, 9_500)).isNull();
+  }
+
+  @Test
+  void aLeaseRecordCountsAsHeardWhenItsNumberWasTakenNotWhenItIsRead() {
+    gaps.changeArrived(A, 1, 1_000);
+    gaps.leaseRecordRead(A, 1, 4_000, 9_000);
+
+    assertThat(gaps.changeArrived(A, 3, 9_500))
+        .isEqualTo(new BroadcastGaps.Gap(A, 1, 4_000, BroadcastGaps.VIA_CHANGE));
+  }
+
+  @Test
+  void aLeaseRecordThatStoppedChangingDoesNotMoveTheTimeAGapIsCountedFrom() {
+    gaps.changeArrived(A, 5, 1_000);
+    for (long read = 10_000; read < 100_000; read += 3_000) {
+      assertThat(gaps.leaseRecordRead(A, 5, 900, read)).isNull();
+    }
+
+    assertThat(gaps.beaconArrived(A, 8, 100_000))
+        .isEqualTo(new BroadcastGaps.Gap(A, 3, 1_000, BroadcastGaps.VIA_BEACON));
+  }
+
+  @Test
+  void aLeaseRecordBehindWhatArrivedIsNoGapAndMovesNothingBack() {
+    gaps.changeArrived(A, 9, 5_000);
+
+    assertThat(gaps.leaseRecordRead(A, 6, 4_000, 6_000)).isNull();
+    assertThat(gaps.leaseRecordRead(A, 9, 4_500, 6_500)).isNull();
+    assertThat(gaps.changeArrived(A, 11, 7_000))
+        .isEqualTo(new BroadcastGaps.Gap(A, 1, 5_000, BroadcastGaps.VIA_CHANGE));
+  }
+
+  @Test
+  void aLeaseRecordTakenOnAClockAheadCountsAsHeardWhenRead() {
+    gaps.changeArrived(A, 1, 1_000);
+    gaps.leaseRecordRead(A, 1, 50_000, 9_000);
+
+    assertThat(gaps.changeArrived(A, 3, 9_500))
+        .isEqualTo(new BroadcastGaps.Gap(A, 1, 9_000, BroadcastGaps.VIA_CHANGE));
   }
 
   @Test

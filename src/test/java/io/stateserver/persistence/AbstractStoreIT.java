@@ -6,6 +6,7 @@ import io.stateserver.config.ServerConfig;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.KeyPattern;
 import io.stateserver.session.SessionRow;
+import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
@@ -728,6 +729,43 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void eachNodeReadsTheBroadcastNumbersTheOtherLiveNodesRecordedWithTheirLeases(
+      VertxTestContext ctx) {
+    sessions
+        .renewLeases("n1", 100_000, "n1/a", 5, 90_000)
+        .compose(v -> sessions.renewLeases("n2", 100_000, "n2/b", 7, 91_000))
+        // a lease row made by a session's open records nothing until its node renews
+        .compose(v -> sessions.open("s3", "c3", "n3", 0, 10_000))
+        // a node that has not broadcast yet records 0: nothing to compare
+        .compose(v -> sessions.renewLeases("n4", 100_000, "n4/d", 0, 90_000))
+        // a dead node's lease ran out long ago
+        .compose(v -> sessions.renewLeases("n5", 20_000, "n5/e", 3, 10_000))
+        .compose(v -> sessions.renewLeases("n2", 110_000, "n2/b", 9, 94_000))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n1", 95_000))
+        .compose(
+            verified(
+                ctx,
+                seen -> assertThat(seen).containsExactly(new BroadcastBeacon("n2/b", 9, 94_000))))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n2", 95_000))
+        .compose(
+            verified(
+                ctx,
+                seen -> assertThat(seen).containsExactly(new BroadcastBeacon("n1/a", 5, 90_000))))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n1", 0))
+        .onComplete(
+            ctx.succeeding(
+                seen ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(seen)
+                              .containsExactlyInAnyOrder(
+                                  new BroadcastBeacon("n2/b", 9, 94_000),
+                                  new BroadcastBeacon("n5/e", 3, 10_000));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void aSessionOfADeadNodeExpiresOnceItsLeaseAndGraceRunOut(VertxTestContext ctx) {
     long grace = 30_000;
     sessions
@@ -735,7 +773,7 @@ abstract class AbstractStoreIT {
         .compose(v -> sessions.open("dead", "c2", "n2", 0, 10_000))
         .compose(v -> sessions.open("dropped", "c3", "n1", 0, 10_000))
         .compose(v -> sessions.drop("dropped", "n1", 0, 10_000))
-        .compose(v -> sessions.renewLeases("n1", 100_000))
+        .compose(v -> sessions.renewLeases("n1", 100_000, "n1/a", 0, 0))
         .compose(v -> sessions.findExpired(10_000 + grace, grace, 10))
         .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
         .compose(v -> sessions.findExpired(10_000 + grace + 1, grace, 10))

@@ -7,6 +7,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ public final class TcpProxy implements AutoCloseable {
   private final NetServer server;
   private final NetClient client;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger accepted = new AtomicInteger();
   private volatile int generation;
   private volatile int swallowedUpTo = -1;
 
@@ -48,6 +50,7 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void forward(NetSocket downstream, int targetPort) {
+    this.accepted.incrementAndGet();
     int accepted = generation;
     downstream.pause();
     client
@@ -77,6 +80,11 @@ public final class TcpProxy implements AutoCloseable {
   private void closed(Link link) {
     links.remove(link);
     link.close();
+  }
+
+  /** How many connections were accepted so far. */
+  public int accepted() {
+    return accepted.get();
   }
 
   /** How many connections are forwarded now. */
