@@ -234,10 +234,9 @@ public final class StateServer {
                                 new SecretHasher(),
                                 verifier.issuer(),
                                 metrics::rateLimited)),
-                        parts.hazelcast() == null
-                            ? Future.succeededFuture()
-                            : vertx.deployVerticle(
-                                new CatchUpVerticle(parts.hazelcast(), metrics))))
+                        clustered
+                            ? vertx.deployVerticle(new CatchUpVerticle(parts.hazelcast(), metrics))
+                            : Future.succeededFuture()))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))

@@ -37,6 +37,9 @@ public final class SessionVerticle extends VerticleBase {
   /** How many renewals old the recorded broadcast number is (a few seconds). */
   static final int BROADCAST_LAG_RENEWALS = 3;
 
+  /** The other nodes' records go to this node's fan-out only. */
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
+
   private final String nodeId;
   private final SessionTiming timing;
   private final BroadcastCounter broadcasts;
@@ -115,7 +118,6 @@ public final class SessionVerticle extends VerticleBase {
    * row whose lease ran out more than a lease ago is a dead node's, and left out.
    */
   private Future<Void> readOtherNodesBroadcasts() {
-    DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
     long leaseNotBefore = System.currentTimeMillis() - timing.leaseMs();
     return Bus.<SessionOp.Broadcasts>request(
             vertx.eventBus(),
@@ -125,7 +127,7 @@ public final class SessionVerticle extends VerticleBase {
             recorded ->
                 recorded
                     .beacons()
-                    .forEach(b -> vertx.eventBus().publish(Addresses.BEACONS, b, localOnly)))
+                    .forEach(b -> vertx.eventBus().publish(Addresses.BEACONS, b, LOCAL_ONLY)))
         .mapEmpty();
   }
 

@@ -69,11 +69,9 @@ class BroadcastLossIT {
       throws Exception {
     ServerProcess sender = cluster.node(0);
     ServerProcess receiver = cluster.node(1);
-    BlockingClient follower = connect(receiver, "follower");
-    assertThat(follower.request("sub", "pattern", "lost/#").getBoolean("ok")).isTrue();
-    BlockingClient writer = connect(sender, "writer");
-    assertThat(writer.request("set", "key", "lost/a", "value", 1).getBoolean("ok")).isTrue();
-    assertThat(follower.change("lost/a", 1).getLong("version")).isEqualTo(1);
+    Pair pair = followingAcrossTheProxy("lost");
+    BlockingClient follower = pair.follower();
+    BlockingClient writer = pair.writer();
     assertThat(proxy.connections())
         .as("the sender's event bus runs through the proxy")
         .isEqualTo(1);
@@ -111,13 +109,10 @@ class BroadcastLossIT {
   @Test
   void changesWhoseBroadcastIsStillBeingSwallowedReachSubscribersThroughTheDatabase()
       throws Exception {
-    ServerProcess sender = cluster.node(0);
     ServerProcess receiver = cluster.node(1);
-    BlockingClient follower = connect(receiver, "follower");
-    assertThat(follower.request("sub", "pattern", "held/#").getBoolean("ok")).isTrue();
-    BlockingClient writer = connect(sender, "writer");
-    assertThat(writer.request("set", "key", "held/a", "value", 1).getBoolean("ok")).isTrue();
-    assertThat(follower.change("held/a", 1).getLong("version")).isEqualTo(1);
+    Pair pair = followingAcrossTheProxy("held");
+    BlockingClient follower = pair.follower();
+    BlockingClient writer = pair.writer();
 
     proxy.swallow();
     assertThat(writer.request("set", "key", "held/a", "value", 2).getBoolean("ok")).isTrue();
@@ -131,6 +126,21 @@ class BroadcastLossIT {
     assertThat(receiver.meter("state_broadcasts_missed_total")).isEqualTo(2.0);
     assertThat(Files.readString(receiver.logFile())).contains("missed: 2, via: lease record");
     assertThat(proxy.accepted()).as("still the one swallowing connection").isEqualTo(1);
+  }
+
+  private record Pair(BlockingClient follower, BlockingClient writer) {}
+
+  /**
+   * A follower on the receiving node subscribed to {@code <prefix>/#}, and a writer on the sending
+   * node whose first change, {@code <prefix>/a} version 1, reached the follower through the proxy.
+   */
+  private Pair followingAcrossTheProxy(String prefix) {
+    BlockingClient follower = connect(cluster.node(1), "follower");
+    assertThat(follower.request("sub", "pattern", prefix + "/#").getBoolean("ok")).isTrue();
+    BlockingClient writer = connect(cluster.node(0), "writer");
+    assertThat(writer.request("set", "key", prefix + "/a", "value", 1).getBoolean("ok")).isTrue();
+    assertThat(follower.change(prefix + "/a", 1).getLong("version")).isEqualTo(1);
+    return new Pair(follower, writer);
   }
 
   private BlockingClient connect(ServerProcess node, String sub) {
