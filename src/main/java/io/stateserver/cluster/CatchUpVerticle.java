@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * before they knew its consumer), and when broadcasts from a live node never arrived ({@link
  * BroadcastGaps}, told by the fan-out): once, from {@link #LOOKBACK_MARGIN_MS} before the last one
  * that did. Hazelcast's heartbeat timeout, which the membership lookback adds for a node that died
- * unnoticed, does not apply: the sender was alive and numbering.
+ * unnoticed, does not apply: the sender was alive and numbering. While broadcasts go on being lost,
+ * those sweeps are paced ({@link GapSweepPacer}): each is a whole-table read.
  *
  * <p>Each change is swept twice, at once and {@link #REPEAT_MS} later (a commit the departed node
  * had sent to the database just before it died may become visible only after the first read); after
@@ -55,6 +56,14 @@ public final class CatchUpVerticle extends VerticleBase {
   /** What {@code lookback} adds to Hazelcast's heartbeat timeout: commit latency, clock skew. */
   static final long LOOKBACK_MARGIN_MS = 30_000;
 
+  /**
+   * The least time between the starts of two sweeps for lost broadcasts ({@link GapSweepPacer}).
+   */
+  static final long GAP_SWEEP_MIN_INTERVAL_MS = 10_000;
+
+  /** How many times its duration a sweep keeps the next sweep for lost broadcasts waiting. */
+  static final long GAP_SWEEP_DURATION_FACTOR = 5;
+
   private static final Logger log = LoggerFactory.getLogger(CatchUpVerticle.class);
   private static final int PAGE_ROWS = 500;
   private static final long PAGE_PAUSE_MS = 10;
@@ -66,6 +75,7 @@ public final class CatchUpVerticle extends VerticleBase {
   private CatchUpWindow window;
   private Registrations registrations;
   private SweepScheduler sweeps;
+  private GapSweepPacer gapSweeps;
   private boolean stopped;
 
   /**
@@ -102,6 +112,14 @@ public final class CatchUpVerticle extends VerticleBase {
                     sweep.since(),
                     String.valueOf(cause)),
             System::currentTimeMillis);
+    gapSweeps =
+        new GapSweepPacer(
+            GAP_SWEEP_MIN_INTERVAL_MS,
+            GAP_SWEEP_DURATION_FACTOR,
+            (delayMs, action) -> vertx.setTimer(delayMs, t -> action.run()),
+            // monotonic: a step of the wall clock must not hold a sweep back for an hour
+            () -> System.nanoTime() / 1_000_000,
+            sweeps::request);
     MembershipListener membership =
         new MembershipListener() {
           @Override
@@ -168,6 +186,7 @@ public final class CatchUpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    gapSweeps.stop();
     sweeps.stop();
     Registrations r = registrations;
     if (r == null) {
@@ -229,14 +248,15 @@ public final class CatchUpVerticle extends VerticleBase {
     metrics.broadcastsMissed(gap.missed());
     SweepScheduler.Sweep sweep =
         new SweepScheduler.Sweep(gap.lastHeardAt() - LOOKBACK_MARGIN_MS, Map.of());
+    long delayMs = gapSweeps.request(sweep);
     log.warn(
         "broadcasts from a node never arrived, catching up [origin: {}, missed: {}, via: {},"
-            + " since: {}]",
+            + " since: {}, sweep in: {} ms]",
         gap.origin(),
         gap.missed(),
         gap.via(),
-        sweep.since());
-    sweeps.request(sweep);
+        sweep.since(),
+        delayMs);
   }
 
   /** This node merged into another cluster: every other member is back, or new, as of now. */
@@ -279,6 +299,7 @@ public final class CatchUpVerticle extends VerticleBase {
 
   private void caughtUp(SweepScheduler.Sweep sweep, long rows, long tookMs) {
     window.caughtUp(sweep.backAt());
+    gapSweeps.sweepTook(tookMs);
     metrics.catchUpSwept(rows);
     log.info("caught up [since: {}, rows: {}, took: {} ms]", sweep.since(), rows, tookMs);
   }

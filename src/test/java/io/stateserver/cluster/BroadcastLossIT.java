@@ -126,6 +126,23 @@ class BroadcastLossIT {
     assertThat(receiver.meter("state_broadcasts_missed_total")).isEqualTo(2.0);
     assertThat(Files.readString(receiver.logFile())).contains("missed: 2, via: lease record");
     assertThat(proxy.accepted()).as("still the one swallowing connection").isEqualTo(1);
+
+    // Broadcasts go on being lost: each lease renewal (every 3 s) shows a new gap, and the sweeps
+    // they ask for are paced (at most one per 10 s), yet the last version still arrives.
+    long last = 3;
+    for (int i = 0; i < 15; i++) {
+      last++;
+      assertThat(writer.request("set", "key", "held/a", "value", last).getBoolean("ok")).isTrue();
+      Thread.sleep(1_000);
+    }
+    assertThat(follower.change("held/a", last, Duration.ofSeconds(60)).getLong("version"))
+        .isEqualTo(last);
+    List<Long> versions = follower.changeVersions("held/a");
+    assertThat(versions).isSorted().doesNotHaveDuplicates().endsWith(last);
+    assertThat(Files.readString(receiver.logFile()))
+        .as("a gap whose sweep waited for the interval")
+        .containsPattern("via: lease record, since: \\d+, sweep in: [1-9]\\d* ms");
+    assertThat(proxy.accepted()).isEqualTo(1);
   }
 
   private record Pair(BlockingClient follower, BlockingClient writer) {}

@@ -72,6 +72,13 @@ public final class BlockingClient implements AutoCloseable {
     return call(() -> client.change(key, minVersion));
   }
 
+  /**
+   * As {@link #change(String, long)}, waiting at most {@code within} instead of {@link #TIMEOUT}.
+   */
+  public JsonObject change(String key, long minVersion, Duration within) {
+    return await(onContext(context, () -> client.change(key, minVersion)), within);
+  }
+
   /** A copy of every frame received so far, in order. */
   public List<JsonObject> frames() {
     return call(() -> Future.succeededFuture(List.copyOf(client.frames())));
@@ -127,17 +134,21 @@ public final class BlockingClient implements AutoCloseable {
 
   /** Waits for a future from a test thread, at most {@link #TIMEOUT}. */
   public static <T> T await(Future<T> future) {
+    return await(future, TIMEOUT);
+  }
+
+  private static <T> T await(Future<T> future, Duration within) {
     try {
       return future
           .toCompletionStage()
           .toCompletableFuture()
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          .get(within.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r
           ? r
           : new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("no outcome within " + TIMEOUT, e);
+      throw new IllegalStateException("no outcome within " + within, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
