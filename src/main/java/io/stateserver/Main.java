@@ -51,6 +51,7 @@ public final class Main {
                java -jar state-server.jar client add ID --roles R1,R2 | disable ID | enable ID
                  | rotate-secret ID | list   [--setting=value ...]   manage registered clients
                java -jar state-server.jar get KEY | set KEY JSON | list PATTERN | sub PATTERN
+                 | compare PATTERN --with-url WS_URL | mirror PATTERN --to-url WS_URL
                  [--url ws://host:port/v1/ws] [--token JWT]   (or STATE_URL, STATE_TOKEN)
         """);
     return code;

@@ -14,6 +14,7 @@ import io.stateserver.connection.EdgeFactory;
 import io.stateserver.connection.FanoutVerticle;
 import io.stateserver.connection.LiveSessions;
 import io.stateserver.connection.ServerTls;
+import io.stateserver.connection.Switchover;
 import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.persistence.BatchListener;
 import io.stateserver.persistence.PersistenceVerticle;
@@ -199,9 +200,18 @@ public final class StateServer {
     PersistenceVerticle persistence =
         new PersistenceVerticle(config.db(), config.limits().maxValueBytes(), batchMeters(metrics));
     List<ConnectionVerticle> edges = new CopyOnWriteArrayList<>();
+    Switchover switchover = new Switchover();
     EdgeFactory edgeFactory =
         new EdgeFactory(
-            config, liveSessions, access, verifier, metrics, timing, registry, rateLimits);
+            config,
+            liveSessions,
+            access,
+            verifier,
+            metrics,
+            timing,
+            registry,
+            rateLimits,
+            switchover);
     int instances = config.http().instances() > 0 ? config.http().instances() : eventLoops(config);
     // Numbers this run's broadcasts: new at every start, so a restarted node never looks to its
     // peers like one that skipped numbers (BroadcastGaps).
@@ -237,6 +247,7 @@ public final class StateServer {
                         clustered
                             ? vertx.deployVerticle(new CatchUpVerticle(parts.hazelcast(), metrics))
                             : Future.succeededFuture()))
+            .compose(v -> switchover.load(vertx.eventBus()))
             .compose(v -> deployEdges(vertx, edgeFactory, edges, instances));
     return deployed
         .map(v -> new StateServer(vertx, config, edges, persistence, metrics, liveSessions))

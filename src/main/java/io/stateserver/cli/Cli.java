@@ -22,7 +22,9 @@ public final class Cli {
           "get", GetCommand::run,
           "set", SetCommand::run,
           "sub", SubCommand::run,
-          "list", ListCommand::run);
+          "list", ListCommand::run,
+          "compare", CompareCommand::run,
+          "mirror", MirrorCommand::run);
 
   private Cli() {}
 
@@ -34,7 +36,7 @@ public final class Cli {
   /** Runs the tool named by {@code args[0]} with the remaining arguments. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || !isCommand(args[0])) {
-      err.println("usage: <get|set|sub|list> ... (--help for a command's options)");
+      err.println("usage: <get|set|sub|list|compare|mirror> ... (--help for a command's options)");
       return ExitCodes.USAGE;
     }
     return COMMANDS.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length), out, err);

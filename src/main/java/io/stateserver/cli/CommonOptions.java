@@ -23,22 +23,46 @@ record CommonOptions(URI url, String token, Duration timeout) {
           + ")";
 
   static CommonOptions from(CliArgs args, Map<String, String> env) throws UsageException {
-    String url = firstNonBlank(args.value("url"), env.get("STATE_URL"), DEFAULT_URL);
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new UsageException("--url is not a valid URL: " + url);
-    }
-    if (!"ws".equalsIgnoreCase(uri.getScheme()) && !"wss".equalsIgnoreCase(uri.getScheme())
-        || uri.getHost() == null) {
-      throw new UsageException("--url must look like ws://host:port/v1/ws, got " + url);
-    }
+    URI uri =
+        webSocketUrl("url", firstNonBlank(args.value("url"), env.get("STATE_URL"), DEFAULT_URL));
     Long timeoutMs = args.longValue("timeout-ms", 1);
     return new CommonOptions(
         uri,
         firstNonBlank(args.value("token"), env.get("STATE_TOKEN"), null),
         timeoutMs == null ? DEFAULT_TIMEOUT : Duration.ofMillis(timeoutMs));
+  }
+
+  /**
+   * A second server, for the tools that work with two ({@code compare}, {@code mirror}): its URL
+   * from {@code --<prefix>-url}, its token from {@code --<prefix>-token} or else the environment
+   * variable {@code tokenEnv}, both required (never this one's token: it would be handed to another
+   * deployment); the same timeout.
+   */
+  CommonOptions other(CliArgs args, Map<String, String> env, String prefix, String tokenEnv)
+      throws UsageException {
+    String url = args.value(prefix + "-url");
+    if (url == null || url.isBlank()) {
+      throw new UsageException("--" + prefix + "-url is required");
+    }
+    String otherToken = firstNonBlank(args.value(prefix + "-token"), env.get(tokenEnv), null);
+    if (otherToken == null) {
+      throw new UsageException("--" + prefix + "-token (or env " + tokenEnv + ") is required");
+    }
+    return new CommonOptions(webSocketUrl(prefix + "-url", url), otherToken, timeout);
+  }
+
+  private static URI webSocketUrl(String option, String url) throws UsageException {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new UsageException("--" + option + " is not a valid URL: " + url);
+    }
+    if (!"ws".equalsIgnoreCase(uri.getScheme()) && !"wss".equalsIgnoreCase(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new UsageException("--" + option + " must look like ws://host:port/v1/ws, got " + url);
+    }
+    return uri;
   }
 
   private static String firstNonBlank(String first, String second, String fallback) {

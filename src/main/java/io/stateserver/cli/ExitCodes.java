@@ -18,5 +18,8 @@ public final class ExitCodes {
    */
   public static final int CONNECTION = 3;
 
+  /** {@code compare} found the two states different (the differences printed to stdout). */
+  public static final int DIFFERENT = 4;
+
   private ExitCodes() {}
 }

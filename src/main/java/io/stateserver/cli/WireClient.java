@@ -179,11 +179,35 @@ public final class WireClient implements AutoCloseable {
   }
 
   /**
+   * The next frame if one has arrived already, else null; never waits (a batch's end).
+   *
+   * @throws WireException when the connection closed or failed
+   */
+  public JsonObject pollFrame() throws WireException {
+    if (ended == null && events.isEmpty()) {
+      return null;
+    }
+    return nextFrame(timeout);
+  }
+
+  /**
    * The next frame from the server, waiting at most {@code wait} (null: as long as it takes).
    *
    * @throws WireException when the connection closed or failed, or nothing came in time
    */
   public JsonObject nextFrame(Duration wait) throws WireException {
+    JsonObject frame = nextFrameOrNull(wait);
+    if (frame == null) {
+      throw new WireException("no frame from the server within " + wait.toMillis() + " ms");
+    }
+    return frame;
+  }
+
+  /**
+   * As {@link #nextFrame}, but null when nothing came within {@code wait} (the connection may still
+   * be fine: a quiet server).
+   */
+  public JsonObject nextFrameOrNull(Duration wait) throws WireException {
     if (ended != null) {
       throw ended;
     }
@@ -195,7 +219,7 @@ public final class WireClient implements AutoCloseable {
       throw new WireException("interrupted", e);
     }
     if (event == null) {
-      throw new WireException("no frame from the server within " + wait.toMillis() + " ms");
+      return null;
     }
     if (event instanceof Frame frame) {
       return frame.json();

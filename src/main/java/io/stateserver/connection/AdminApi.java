@@ -2,12 +2,16 @@ package io.stateserver.connection;
 
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
+import io.stateserver.persistence.ReadQuery;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.security.ClientInfo;
 import io.stateserver.security.Principal;
 import io.stateserver.security.RegistryOp;
 import io.stateserver.security.RevocationStore;
+import io.stateserver.state.StoredEntry;
+import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,14 +21,19 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin API (PROTOCOL.md section 7), for tokens with the role {@code admin} only: register,
- * list, disable, enable and rotate the secret of clients, and revoke tokens. No token or an invalid
- * one is 401, any other role 403.
+ * list, disable, enable and rotate the secret of clients, and revoke tokens; and, an addition, the
+ * fleet switch-over ({@link Switchover}): set, read and cancel. No token or an invalid one is 401,
+ * any other role 403.
  */
 final class AdminApi {
+  private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
   private static final int MAX_BODY = 16 * 1024;
+  private static final String SWITCHOVER = "/v1/admin/switchover";
 
   private final ConnectionContext ctx;
 
@@ -44,6 +53,70 @@ final class AdminApi {
         .handler(rc -> asAdmin(rc, p -> setEnabled(rc, true)));
     router.post("/v1/admin/clients/:id/rotate-secret").handler(rc -> asAdmin(rc, p -> rotate(rc)));
     router.post("/v1/admin/revoke").handler(rc -> asAdmin(rc, p -> revoke(rc)));
+    router.post(SWITCHOVER).handler(rc -> asAdmin(rc, p -> switchOver(rc, p)));
+    router.get(SWITCHOVER).handler(rc -> asAdmin(rc, p -> switchoverState(rc)));
+    router.delete(SWITCHOVER).handler(rc -> asAdmin(rc, p -> cancelSwitchover(rc, p)));
+  }
+
+  /**
+   * Sets the switch-over: a durable write of {@link Switchover#KEY}, which reaches every node as a
+   * change and sends every client there a goaway with the url.
+   */
+  private Future<?> switchOver(RoutingContext rc, Principal p) {
+    Switchover.Target target =
+        Switchover.Target.fromRequest(
+            HttpReplies.bodyObject(rc),
+            System.currentTimeMillis(),
+            ctx.config().http().tlsEnabled());
+    String value = target.toJson().encode();
+    return stateWrite(
+            new WriteCommand.Set(Switchover.KEY, value, null, false, null, p.clientId(), null))
+        .onSuccess(
+            o -> {
+              log.info(
+                  "fleet switch-over requested [by: {}, url: {}, reconnect ms: {}]",
+                  p.clientId(),
+                  target.url(),
+                  target.reconnectMs());
+              HttpReplies.json(rc, 200, switchoverJson(target).put("version", o.entry().version()));
+            });
+  }
+
+  private Future<?> switchoverState(RoutingContext rc) {
+    return Bus.<StoredEntry>request(
+            ctx.vertx().eventBus(), Addresses.PERSISTENCE_READ, new ReadQuery.Get(Switchover.KEY))
+        .onSuccess(
+            e -> {
+              Switchover.Target target =
+                  e.exists() ? Switchover.Target.fromStored(e.valueJson()) : null;
+              HttpReplies.json(rc, 200, switchoverJson(target));
+            });
+  }
+
+  /** Cancels the switch-over; cancelling none is no error (the outcome is the same). */
+  private Future<?> cancelSwitchover(RoutingContext rc, Principal p) {
+    return stateWrite(new WriteCommand.Delete(Switchover.KEY, null, p.clientId()))
+        .recover(
+            t ->
+                t instanceof StateException e && e.code() == ErrorCode.NOT_FOUND
+                    ? Future.succeededFuture(null)
+                    : Future.failedFuture(t))
+        .onSuccess(
+            o -> {
+              log.info("fleet switch-over cancel requested [by: {}]", p.clientId());
+              HttpReplies.json(rc, 200, switchoverJson(null));
+            });
+  }
+
+  private static JsonObject switchoverJson(Switchover.Target target) {
+    return target == null
+        ? new JsonObject().put("active", false)
+        : new JsonObject().put("active", true).mergeIn(target.toJson());
+  }
+
+  private Future<WriteOutcome> stateWrite(WriteCommand command) {
+    return Bus.<WriteOutcome>request(ctx.vertx().eventBus(), Addresses.STATE_WRITE, command)
+        .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
   }
 
   /** As {@link HttpReplies#authenticated}, for principals with the role admin only. */

@@ -74,6 +74,12 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private boolean paused;
   private boolean takenOver;
 
+  /**
+   * The close after the goaway that went out, or null: one goaway is all a client gets (drain and
+   * switch-over may both ask), and a later caller waits for that close too.
+   */
+  private Future<Void> goingAway;
+
   private long closeDeadline = -1;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
@@ -181,6 +187,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               enqueueReply(
                   Frames.hello(sessionId, ctx.nodeId(), principal.clientId(), ctx.helloLimits()));
               ws.resume();
+              // The fleet has moved: this client too, right after its hello. Reading goes on,
+              // so that the client's answer to the close frame is read.
+              goAwayIfSwitchedOver();
               log.debug(
                   "client connected [client: {}, session: {}]", principal.clientId(), sessionId);
             });
@@ -644,24 +653,55 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   }
 
   /**
-   * Sends a goaway and closes with 1001 (the node is draining).
+   * Sends a goaway and closes with 1001 (the node is draining, or the fleet switches over to {@code
+   * url}).
    *
    * @return completes once the close frame is written (or the socket was already closed), so that
    *     the caller can close the server without cutting the goaway off
    */
-  Future<Void> goAway(String reason, long reconnectMs) {
+  Future<Void> goAway(String reason, long reconnectMs, String url) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
+          if (goingAway != null) {
+            goingAway.onComplete(ar -> done.complete());
+            return;
+          }
           if (closed || ws.isClosed()) {
             done.complete();
             return;
           }
-          writer.write(Frames.goaway(reason, reconnectMs, null));
-          ws.close(CloseCodes.GOING_AWAY, reason).onComplete(ar -> done.complete());
+          writer.write(Frames.goaway(reason, reconnectMs, url));
+          goingAway = ws.close(CloseCodes.GOING_AWAY, reason);
+          goingAway.onComplete(ar -> done.complete());
           armCloseDeadline();
         });
     return done.future();
+  }
+
+  /**
+   * The switch-over changed: if one is in force when this runs (the node's view then, not when it
+   * was asked: a cancel may have come in between), a goaway with its url, then 1001. Not for an
+   * operator (role {@code admin}): the tools that finish a migration ({@code mirror}, {@code
+   * compare}) and anyone watching the old deployment go on working there.
+   */
+  void switchOver() {
+    context.runOnContext(
+        v -> {
+          // Before its hello (session still opening) nothing is sent: the hello must come first,
+          // and the start sends the goaway after it, reading the node's view, which is updated
+          // on this event loop before this runs.
+          if (sessionId != null) {
+            goAwayIfSwitchedOver();
+          }
+        });
+  }
+
+  private void goAwayIfSwitchedOver() {
+    Switchover.Target target = ctx.switchover().current();
+    if (target != null && !principal.isAdmin()) {
+      goAway(Switchover.REASON, target.reconnectMs(), target.url());
+    }
   }
 
   /** The session was resumed by a newer connection: close this one without ending the session. */

@@ -11,8 +11,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What every connection of one connection-verticle instance shares: configuration, the instance's
- * subscription index and deadline wheel, the node-wide live-session registry and the security
- * components.
+ * subscription index and deadline wheel, the node-wide live-session registry, the security
+ * components and the node's view of the fleet switch-over.
  */
 record ConnectionContext(
     Vertx vertx,
@@ -24,7 +24,8 @@ record ConnectionContext(
     TokenVerifier verifier,
     ServerMetrics metrics,
     SessionTiming sessionTiming,
-    RateLimits rateLimits) {
+    RateLimits rateLimits,
+    Switchover switchover) {
 
   String nodeId() {
     return config.nodeId();

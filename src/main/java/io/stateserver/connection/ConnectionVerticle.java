@@ -40,6 +40,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private HttpServer server;
   private HandshakeDeadline handshakeDeadline;
   private long deadlineTicker = -1;
+  private long switchoverSeen;
 
   public ConnectionVerticle(
       int port,
@@ -53,6 +54,8 @@ public final class ConnectionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     ctx = contextFactory.apply(vertx);
+    // what the node read at start: an older change arriving later must not act
+    switchoverSeen = ctx.switchover().version();
     var limits = ctx.config().limits();
     HttpServerOptions options =
         new HttpServerOptions()
@@ -108,6 +111,33 @@ public final class ConnectionVerticle extends VerticleBase {
     return server.close();
   }
 
+  /**
+   * The switch-over key changed: when it is set now, every client of this instance (but an
+   * operator's, see {@link ClientConnection#switchOver}) is told to go to its url. Each instance
+   * tells its own clients, so each follows the versions it has seen; the shared view ({@link
+   * Switchover}) is for the connections that open from now on.
+   */
+  private void onSwitchover(EncodedChange change) {
+    if (change.version() <= switchoverSeen) {
+      return;
+    }
+    switchoverSeen = change.version();
+    Switchover.Target target = Switchover.Target.fromStored(change.valueJson());
+    // the first instance to see it logs it for the node
+    if (ctx.switchover().update(change.version(), change.valueJson())) {
+      if (target == null) {
+        log.info("fleet switch-over cancelled [version: {}]", change.version());
+      } else {
+        log.info("fleet switch-over set [url: {}, version: {}]", target.url(), change.version());
+      }
+    }
+    if (target != null) {
+      for (ClientConnection c : new ArrayList<>(connections)) {
+        c.switchOver();
+      }
+    }
+  }
+
   /** Tells every client of this instance to reconnect elsewhere, then closes it (drain). */
   public Future<Void> goAway(String reason, long reconnectMs) {
     Promise<Void> done = Promise.promise();
@@ -117,7 +147,7 @@ public final class ConnectionVerticle extends VerticleBase {
           // a goaway queued behind that would be lost.
           Future.join(
                   new ArrayList<>(connections)
-                      .stream().map(c -> c.goAway(reason, reconnectMs)).toList())
+                      .stream().map(c -> c.goAway(reason, reconnectMs, null)).toList())
               .transform(ar -> server.close())
               .onComplete(done);
         });
@@ -196,6 +226,9 @@ public final class ConnectionVerticle extends VerticleBase {
   }
 
   private void onChange(EncodedChange change) {
+    if (change.key().equals(Switchover.KEY)) {
+      onSwitchover(change);
+    }
     Set<ClientConnection> targets = new HashSet<>();
     ctx.index().collect(change.key(), targets);
     int delivered = 0;

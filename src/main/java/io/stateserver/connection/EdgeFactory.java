@@ -22,6 +22,7 @@ public final class EdgeFactory {
   private final SessionTiming timing;
   private final PrometheusMeterRegistry registry;
   private final RateLimits rateLimits;
+  private final Switchover switchover;
   private final int port;
 
   public EdgeFactory(
@@ -32,7 +33,8 @@ public final class EdgeFactory {
       ServerMetrics metrics,
       SessionTiming timing,
       PrometheusMeterRegistry registry,
-      RateLimits rateLimits) {
+      RateLimits rateLimits,
+      Switchover switchover) {
     this.config = config;
     this.liveSessions = liveSessions;
     this.access = access;
@@ -41,6 +43,7 @@ public final class EdgeFactory {
     this.timing = timing;
     this.registry = registry;
     this.rateLimits = rateLimits;
+    this.switchover = switchover;
     this.port = listenPort(config.http().port());
   }
 
@@ -67,7 +70,8 @@ public final class EdgeFactory {
                 verifier,
                 metrics,
                 timing,
-                rateLimits),
+                rateLimits,
+                switchover),
         ctx -> {
           Router router = Router.router(ctx.vertx());
           new HealthRoutes(ctx, registry).mount(router);

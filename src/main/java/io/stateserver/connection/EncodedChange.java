@@ -40,6 +40,11 @@ public final class EncodedChange {
     return event.version();
   }
 
+  /** Its new value as JSON text; null for a deletion. */
+  public String valueJson() {
+    return event.valueJson();
+  }
+
   /** True when a catch-up sweep re-read it (see the constructor). */
   public boolean caughtUp() {
     return caughtUp;

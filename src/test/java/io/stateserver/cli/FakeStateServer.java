@@ -20,6 +20,7 @@ final class FakeStateServer {
   private final HttpServer server;
   final List<JsonObject> requests = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
   private volatile Function<JsonObject, List<JsonObject>> script = request -> List.of();
 
   private FakeStateServer(HttpServer server) {
@@ -85,7 +86,16 @@ final class FakeStateServer {
         .put("error", error);
   }
 
+  /** Sends a frame to every connected client, unasked (a change, say). */
+  void push(JsonObject frame) {
+    for (ServerWebSocket ws : sockets) {
+      ws.writeTextMessage(frame.encode());
+    }
+  }
+
   private void serve(ServerWebSocket ws) {
+    sockets.add(ws);
+    ws.closeHandler(v -> sockets.remove(ws));
     ws.writeTextMessage(
         new JsonObject()
             .put("type", "hello")

@@ -44,6 +44,7 @@ class RequestChecksTest {
             null,
             null,
             null,
+            null,
             null);
     checks = new RequestChecks(ctx);
   }

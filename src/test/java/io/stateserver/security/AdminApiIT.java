@@ -2,6 +2,7 @@ package io.stateserver.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

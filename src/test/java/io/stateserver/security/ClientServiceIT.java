@@ -1,6 +1,6 @@
 package io.stateserver.security;
 
-import static io.stateserver.security.HttpCalls.await;
+import static io.stateserver.support.HttpCalls.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

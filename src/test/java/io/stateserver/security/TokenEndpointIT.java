@@ -1,8 +1,9 @@
 package io.stateserver.security;
 
-import static io.stateserver.security.HttpCalls.await;
+import static io.stateserver.support.HttpCalls.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
 import io.vertx.core.Vertx;

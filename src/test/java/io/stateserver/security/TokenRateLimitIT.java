@@ -2,6 +2,7 @@ package io.stateserver.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;

@@ -1,4 +1,4 @@
-package io.stateserver.security;
+package io.stateserver.support;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -11,23 +11,23 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
-/** Blocking HTTP calls (java.net.http) for the registry integration tests. */
-final class HttpCalls {
+/** Blocking HTTP calls (java.net.http) for the integration tests of the HTTP and admin APIs. */
+public final class HttpCalls {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final int port;
 
-  HttpCalls(int port) {
+  public HttpCalls(int port) {
     this.port = port;
   }
 
-  record Reply(int status, JsonObject body, HttpResponse<String> raw) {
-    String header(String name) {
+  public record Reply(int status, JsonObject body, HttpResponse<String> raw) {
+    public String header(String name) {
       return raw.headers().firstValue(name).orElse(null);
     }
   }
 
-  Reply post(String path, String token, JsonObject body) throws Exception {
+  public Reply post(String path, String token, JsonObject body) throws Exception {
     return send(
         builder(path, token)
             .header("Content-Type", "application/json")
@@ -36,18 +36,22 @@ final class HttpCalls {
                     body == null ? "" : body.encode(), StandardCharsets.UTF_8)));
   }
 
-  Reply get(String path, String token) throws Exception {
+  public Reply get(String path, String token) throws Exception {
     return send(builder(path, token).GET());
   }
 
+  public Reply delete(String path, String token) throws Exception {
+    return send(builder(path, token).DELETE());
+  }
+
   /** {@code POST /v1/auth/token}. */
-  Reply token(String clientId, String secret) throws Exception {
+  public Reply token(String clientId, String secret) throws Exception {
     return post(
         "/v1/auth/token", null, new JsonObject().put("clientId", clientId).put("secret", secret));
   }
 
   /** Registers a client through the admin API and returns its secret. */
-  String register(String adminToken, String clientId, String... roles) throws Exception {
+  public String register(String adminToken, String clientId, String... roles) throws Exception {
     Reply r =
         post(
             "/v1/admin/clients",
@@ -62,7 +66,7 @@ final class HttpCalls {
   }
 
   /** A token from the token endpoint (which must succeed). */
-  String issuedToken(String clientId, String secret) throws Exception {
+  public String issuedToken(String clientId, String secret) throws Exception {
     Reply r = token(clientId, secret);
     if (r.status() != 200) {
       throw new AssertionError("token request failed: " + r.status() + " " + r.raw().body());
@@ -89,13 +93,13 @@ final class HttpCalls {
   }
 
   /** The claims of a JWT (not verified: only for reading jti and the like in tests). */
-  static JsonObject claims(String token) {
+  public static JsonObject claims(String token) {
     String payload = token.split("\\.")[1];
     return new JsonObject(
         new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8));
   }
 
-  static <T> T await(Future<T> future) throws Exception {
+  public static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

@@ -1,0 +1,249 @@
+package io.stateserver.cli;
+
+import static io.stateserver.cli.FakeStateServer.error;
+import static io.stateserver.cli.FakeStateServer.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.connection.Switchover;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code mirror}'s paths that a real server shows only by chance: batches larger than one, refusals
+ * and their retries, a prune that meets a newer write, and switch-overs at every stage. The old and
+ * the new deployment are scripted fakes.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class MirrorCommandTest {
+  private static final JsonObject MOVED = new JsonObject().put("url", "wss://new.example/v1/ws");
+
+  private FakeStateServer old;
+  private FakeStateServer next;
+  private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+  /** The old deployment's frames after the reply to {@code sub} of the pattern. */
+  private List<JsonObject> snapshotFrames = List.of();
+
+  /** The target's answer to a write, by request; OK by default. */
+  private Function<JsonObject, JsonObject> writeAnswer = r -> ok(r, new JsonObject());
+
+  /** The target's keys for {@code list}. */
+  private JsonArray listed = new JsonArray();
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    old = FakeStateServer.start(vertx);
+    next = FakeStateServer.start(vertx);
+    old.answer(
+        r -> {
+          if (!"sub".equals(r.getString("op"))) {
+            return List.of(ok(r, new JsonObject()));
+          }
+          if (Switchover.KEY.equals(r.getString("pattern"))) {
+            return List.of(snapshotReply(r, new JsonArray(), false));
+          }
+          List<JsonObject> frames = new ArrayList<>();
+          for (JsonObject f : snapshotFrames) {
+            // a reply placeholder gets the request's id
+            frames.add(
+                "reply".equals(f.getString("type")) ? f.copy().put("id", r.getValue("id")) : f);
+          }
+          return frames;
+        });
+    next.answer(
+        r ->
+            List.of(
+                "list".equals(r.getString("op"))
+                    ? ok(r, new JsonObject().put("entries", listed))
+                    : writeAnswer.apply(r)));
+  }
+
+  private static JsonObject snapshotReply(JsonObject request, JsonArray entries, boolean more) {
+    return ok(
+        request,
+        new JsonObject().put("entries", entries).put("removed", new JsonArray()).put("more", more));
+  }
+
+  private static JsonObject entry(String key, Object value) {
+    return new JsonObject().put("key", key).put("value", value).put("version", 1);
+  }
+
+  private static JsonObject change(String key, Object value) {
+    return new JsonObject()
+        .put("type", "change")
+        .put("key", key)
+        .put("version", 1)
+        .put("value", value)
+        .put("ts", 1)
+        .put("by", "x");
+  }
+
+  /** The old deployment switching over, as its subscribers see it. */
+  private static JsonObject switchingOver() {
+    return change(Switchover.KEY, MOVED);
+  }
+
+  private int mirror() {
+    return MirrorCommand.run(
+        new String[] {
+          "#", "--url", old.url(), "--token", "t-old", "--to-url", next.url(), "--to-token", "t-new"
+        },
+        new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+        new PrintStream(errBytes, true, StandardCharsets.UTF_8),
+        Map.of());
+  }
+
+  private String err() {
+    return errBytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private List<String> written(String op) {
+    return next.requests.stream()
+        .filter(r -> op.equals(r.getString("op")))
+        .map(r -> r.getString("key"))
+        .toList();
+  }
+
+  @Test
+  void thousandsOfQueuedChangesAreAllWrittenAndNothingAfterTheSwitchOver() {
+    List<JsonObject> frames = new ArrayList<>();
+    frames.add(snapshotReply(new JsonObject(), new JsonArray().add(entry("a/0", 0)), false));
+    int changes = 2_500;
+    for (int i = 1; i <= changes; i++) {
+      frames.add(change("a/" + i, i));
+    }
+    frames.add(change("a/7", "newer"));
+    frames.add(switchingOver());
+    frames.add(change("a/after", "a last will of the old deployment"));
+    snapshotFrames = frames;
+
+    int exit = mirror();
+
+    assertThat(exit).as(err()).isEqualTo(ExitCodes.OK);
+    assertThat(err()).contains("switched over [url: wss://new.example/v1/ws]");
+    List<String> set = written("set");
+    // every key (a/7 twice: its newer value came in a later batch than the first)
+    assertThat(new HashSet<>(set)).hasSize(changes + 1);
+    assertThat(set).hasSize(changes + 2).doesNotContain("a/after");
+    JsonObject a7 =
+        next.requests.stream()
+            .filter(r -> "a/7".equals(r.getString("key")))
+            .reduce((first, second) -> second)
+            .orElseThrow();
+    assertThat(a7.getValue("value")).isEqualTo("newer");
+  }
+
+  @Test
+  void aDeferredWriteIsSentAgainAndOneRefusedTooOftenStopsTheMirror() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(
+                new JsonObject(), new JsonArray().add(entry("a/0", 0)).add(entry("a/1", 1)), false),
+            switchingOver());
+    Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    writeAnswer =
+        r -> {
+          int n =
+              attempts
+                  .computeIfAbsent(r.getString("key"), k -> new AtomicInteger())
+                  .incrementAndGet();
+          return "a/0".equals(r.getString("key")) && n <= 2
+              ? error(r, new JsonObject().put("code", "rate_limited").put("retryAfterMs", 1))
+              : ok(r, new JsonObject());
+        };
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+    assertThat(attempts.get("a/0")).hasValue(3);
+    assertThat(attempts.get("a/1")).hasValue(1);
+
+    writeAnswer =
+        r -> error(r, new JsonObject().put("code", "rate_limited").put("retryAfterMs", 1));
+    next.requests.clear();
+    assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
+    assertThat(err()).contains("rate_limited");
+    assertThat(written("set")).filteredOn("a/0"::equals).hasSize(Pace.ATTEMPTS);
+  }
+
+  @Test
+  void thePruneDeletesOnlyTheVersionListedAndKeepsAKeyWrittenThereSince() {
+    snapshotFrames = List.of(snapshotReply(new JsonObject(), new JsonArray(), false));
+    listed =
+        new JsonArray()
+            .add(new JsonObject().put("key", "gone").put("value", 1).put("version", 2))
+            .add(new JsonObject().put("key", "rewritten").put("value", 1).put("version", 3));
+    writeAnswer =
+        r -> {
+          if (!"rewritten".equals(r.getString("key"))) {
+            return ok(r, new JsonObject());
+          }
+          old.push(switchingOver()); // which ends the mirror once the prune is done
+          return error(r, new JsonObject().put("code", "version_conflict").put("version", 4));
+        };
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+
+    assertThat(err()).contains("removed there: 1]");
+    assertThat(next.requests)
+        .filteredOn(r -> "delete".equals(r.getString("op")))
+        .extracting(r -> r.getString("key") + "@" + r.getLong("ifVersion"))
+        .containsExactly("gone@2", "rewritten@3");
+  }
+
+  @Test
+  void aSwitchOverDuringTheSnapshotStopsTheMirrorBeforeThePrune() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(new JsonObject(), new JsonArray().add(entry("a/0", 0)), true),
+            switchingOver(),
+            snapshotReply(new JsonObject(), new JsonArray().add(entry("a/1", 1)), false));
+    listed =
+        new JsonArray().add(new JsonObject().put("key", "x").put("value", 1).put("version", 1));
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+
+    assertThat(err()).contains("switched over");
+    assertThat(written("set")).containsExactly("a/0", "a/1");
+    assertThat(next.requests).as("no prune").noneMatch(r -> "list".equals(r.getString("op")));
+    assertThat(written("delete")).isEmpty();
+  }
+
+  @Test
+  void aDeploymentThatHasSwitchedOverIsNotMirrored() {
+    old.answer(
+        r ->
+            List.of(
+                snapshotReply(
+                    r,
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("key", Switchover.KEY)
+                                .put("value", MOVED)
+                                .put("version", 1)),
+                    false)));
+
+    assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
+
+    assertThat(err()).contains("has switched over [url: wss://new.example/v1/ws]");
+    assertThat(next.requests).isEmpty();
+  }
+}
