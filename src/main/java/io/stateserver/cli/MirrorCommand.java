@@ -37,8 +37,12 @@ public final class MirrorCommand {
       "usage: mirror <pattern> --to-url <ws url> --to-token <jwt> [options]"
           + " (--to-token may come from env STATE_TO_TOKEN)";
 
-  /** Changes written together at most, after conflation. */
-  static final int BATCH = 1_000;
+  /**
+   * Change frames read into one batch at most. The cap is on frames read, not on keys written: a
+   * cap on distinct keys would end each batch after as many frames when the changes cycle through
+   * more keys than it, and nothing would ever be conflated.
+   */
+  static final int BATCH = 100_000;
 
   /** How long the connection here may be silent before the mirror asks for a {@code ping}. */
   static final Duration QUIET = Duration.ofSeconds(30);
@@ -308,7 +312,9 @@ public final class MirrorCommand {
       Map<String, JsonObject> newest = new LinkedHashMap<>();
       JsonObject switched = null;
       Exception ended = null;
+      int read = 0;
       while (frame != null) {
+        read++;
         switch (frame.getString("type", "")) {
           case "change" -> {
             switched = switchingOver(frame);
@@ -321,7 +327,7 @@ public final class MirrorCommand {
             // replies (to the pings), hello: not for this tool
           }
         }
-        if (switched != null || newest.size() >= BATCH) {
+        if (switched != null || read >= BATCH) {
           break;
         }
         try {
