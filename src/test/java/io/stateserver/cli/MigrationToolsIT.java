@@ -111,9 +111,12 @@ class MigrationToolsIT {
     assertThat(switched.status()).isEqualTo(200);
   }
 
+  private Run compareRun(String... args) {
+    return run((a, o, e) -> CompareCommand.run(a, o, e, Map.of()), args);
+  }
+
   private Run compare(String pattern) {
-    return run(
-        (a, o, e) -> CompareCommand.run(a, o, e, Map.of()),
+    return compareRun(
         pattern,
         "--url",
         url(old),
@@ -175,8 +178,7 @@ class MigrationToolsIT {
   @Test
   void compareReportsARefusalAndAMissingUrlOrToken() {
     Run forbidden =
-        run(
-            (a, o, e) -> CompareCommand.run(a, o, e, Map.of()),
+        compareRun(
             "#",
             "--url",
             url(old),
@@ -186,14 +188,7 @@ class MigrationToolsIT {
             url(next),
             "--with-token",
             next.adminToken());
-    Run usage =
-        run(
-            (a, o, e) -> CompareCommand.run(a, o, e, Map.of()),
-            "#",
-            "--url",
-            url(old),
-            "--token",
-            old.adminToken());
+    Run usage = compareRun("#", "--url", url(old), "--token", old.adminToken());
 
     assertThat(forbidden.code()).isEqualTo(ExitCodes.ERROR_REPLY);
     assertThat(forbidden.err()).startsWith("forbidden:");
@@ -202,15 +197,7 @@ class MigrationToolsIT {
 
     // this deployment's token is never handed to the other one
     Run noToken =
-        run(
-            (a, o, e) -> CompareCommand.run(a, o, e, Map.of()),
-            "#",
-            "--url",
-            url(old),
-            "--token",
-            old.adminToken(),
-            "--with-url",
-            url(next));
+        compareRun("#", "--url", url(old), "--token", old.adminToken(), "--with-url", url(next));
     assertThat(noToken.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(noToken.err()).contains("--with-token (or env STATE_WITH_TOKEN) is required");
   }
