@@ -52,6 +52,7 @@ public final class Codecs {
           SessionOp.FindExpired.class,
           SessionOp.MarkEnded.class,
           SessionOp.PruneEnded.class,
+          SessionOp.PruneDeadNodes.class,
           SessionOp.Expired.class,
           EncodedChange.class,
           BroadcastGaps.Gap.class,

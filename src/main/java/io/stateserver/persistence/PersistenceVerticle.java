@@ -103,6 +103,8 @@ public final class PersistenceVerticle extends VerticleBase {
       return sessions.markEnded(o.id(), o.now(), o.graceMs());
     } else if (op instanceof SessionOp.PruneEnded o) {
       return sessions.pruneEnded(o.endedBefore());
+    } else if (op instanceof SessionOp.PruneDeadNodes o) {
+      return sessions.pruneDeadNodes(o.leaseBefore());
     }
     return Future.failedFuture(new IllegalArgumentException("unknown session op " + op));
   }

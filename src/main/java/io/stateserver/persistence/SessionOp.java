@@ -43,6 +43,12 @@ public sealed interface SessionOp {
   /** Replies an Integer: how many ended sessions were deleted. */
   record PruneEnded(long endedBefore) implements SessionOp {}
 
+  /**
+   * Replies an Integer: how many lease rows of nodes that stopped renewing before {@code
+   * leaseBefore}, and that no live session names, were deleted.
+   */
+  record PruneDeadNodes(long leaseBefore) implements SessionOp {}
+
   /** Expired sessions as a reply: ids and their client ids, index-aligned. */
   record Expired(java.util.List<io.stateserver.session.SessionRow> sessions) {}
 }

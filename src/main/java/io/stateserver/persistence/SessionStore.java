@@ -22,7 +22,9 @@ public final class SessionStore {
   private final Pool pool;
   private final StatementBatcher batcher;
   private final Dialect dialect;
-  // Nodes known to have a lease row. Rows are never deleted, so one ensure per node is enough.
+  // Nodes known to have a lease row. A row is deleted only once its node stopped renewing long ago
+  // (pruneDeadNodes), and a node that comes back renews at once, which makes it again: one ensure
+  // per node is enough.
   private final Set<String> leasedNodes = ConcurrentHashMap.newKeySet();
 
   public SessionStore(Database database) {
@@ -158,6 +160,18 @@ public final class SessionStore {
   public Future<Integer> pruneEnded(long endedBefore) {
     return pool.preparedQuery(SqlStatements.PRUNE_ENDED_SESSIONS)
         .execute(Tuple.of(endedBefore))
+        .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * Deletes the lease rows of nodes whose lease ran out before {@code leaseBefore} and that no
+   * session which has not ended still names, so that restarts do not grow the table forever.
+   *
+   * @return how many were deleted
+   */
+  public Future<Integer> pruneDeadNodes(long leaseBefore) {
+    return pool.preparedQuery(SqlStatements.PRUNE_DEAD_NODE_LEASES)
+        .execute(Tuple.of(leaseBefore))
         .map(rows -> rows.rowCount());
   }
 

@@ -195,6 +195,16 @@ final class SqlStatements {
   static final String PRUNE_ENDED_SESSIONS =
       "DELETE FROM client_session WHERE ended = TRUE AND disconnected_at < ?";
 
+  /**
+   * Deletes the lease rows of nodes that stopped renewing before a time (a node id is new at every
+   * start unless configured, so every restart leaves one). A row stays while any session that has
+   * not ended names its node: the expiry sweep finds a dead node's connected sessions through it.
+   * Parameter: lease-before.
+   */
+  static final String PRUNE_DEAD_NODE_LEASES =
+      "DELETE FROM node_lease WHERE lease_until < ? AND NOT EXISTS (SELECT 1 FROM client_session s"
+          + " WHERE s.node_id = node_lease.node_id AND s.ended = FALSE)";
+
   static final String SELECT_SESSION =
       "SELECT " + SESSION_COLUMNS + " FROM client_session WHERE id = ?";
 

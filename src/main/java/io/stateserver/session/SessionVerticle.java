@@ -37,6 +37,13 @@ public final class SessionVerticle extends VerticleBase {
   /** How many renewals old the recorded broadcast number is (a few seconds). */
   static final int BROADCAST_LAG_RENEWALS = 3;
 
+  /**
+   * How long after its lease ran out a node's lease row is kept (once no live session names it).
+   * Long enough that only a dead node's row goes: a node that was merely frozen renews, and so
+   * makes its row again, as soon as it runs.
+   */
+  static final long DEAD_NODE_ROW_KEPT_MS = 3_600_000;
+
   /** The other nodes' records go to this node's fan-out only. */
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
@@ -92,6 +99,7 @@ public final class SessionVerticle extends VerticleBase {
                       "reading other nodes' broadcast numbers failed [cause: {}]", t.getMessage()));
     }
     pruneEnded();
+    pruneDeadNodes();
   }
 
   private Future<Void> renew() {
@@ -145,6 +153,23 @@ public final class SessionVerticle extends VerticleBase {
               }
             })
         .onFailure(t -> log.warn("pruning ended sessions failed [cause: {}]", t.getMessage()));
+  }
+
+  /** Every restart leaves a lease row under a new node id; a dead node's row goes after an hour. */
+  private void pruneDeadNodes() {
+    long leaseBefore = System.currentTimeMillis() - DEAD_NODE_ROW_KEPT_MS;
+    Bus.<Integer>request(
+            vertx.eventBus(),
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.PruneDeadNodes(leaseBefore))
+        .onSuccess(
+            deleted -> {
+              if (deleted > 0) {
+                log.info("lease rows of dead nodes deleted [count: {}]", deleted);
+              }
+            })
+        .onFailure(
+            t -> log.warn("pruning dead nodes' lease rows failed [cause: {}]", t.getMessage()));
   }
 
   private void reap() {

@@ -766,6 +766,47 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void aDeadNodesLeaseRowIsPrunedOnlyOnceNoSessionThatHasNotEndedNamesIt(VertxTestContext ctx) {
+    long grace = 30_000;
+    sessions
+        // n2 died with a connected session, n3 with a dropped one, n4's session has ended
+        .open("s2", "c2", "n2", 0, 10_000)
+        .compose(v -> sessions.open("s3", "c3", "n3", 0, 10_000))
+        .compose(v -> sessions.drop("s3", "n3", 0, 1_000))
+        .compose(v -> sessions.open("s4", "c4", "n4", 0, 10_000))
+        .compose(v -> sessions.drop("s4", "n4", 0, 1_000))
+        .compose(v -> sessions.markEnded("s4", 1_000 + grace + 1, grace))
+        .compose(v -> sessions.renewLeases("n1", 10_000, "n1/a", 1, 5_000))
+        .compose(v -> sessions.renewLeases("n2", 10_000, "n2/b", 1, 5_000))
+        .compose(v -> sessions.renewLeases("n3", 10_000, "n3/c", 1, 5_000))
+        .compose(v -> sessions.renewLeases("n4", 10_000, "n4/d", 1, 5_000))
+        // n5 renewed after the cutoff
+        .compose(v -> sessions.renewLeases("n5", 60_000, "n5/e", 1, 55_000))
+        .compose(v -> sessions.pruneDeadNodes(50_000))
+        .compose(verified(ctx, deleted -> assertThat(deleted).as("n1 and n4").isEqualTo(2)))
+        .compose(v -> sessions.broadcastsOfOtherNodes("none", 0))
+        .compose(
+            verified(
+                ctx,
+                left ->
+                    assertThat(left)
+                        .extracting(BroadcastBeacon::origin)
+                        .containsExactlyInAnyOrder("n2/b", "n3/c", "n5/e")))
+        // the expiry sweep still finds the dead node's connected session through its row
+        .compose(v -> sessions.findExpired(100_000, grace, 10))
+        .onComplete(
+            ctx.succeeding(
+                expired ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(expired)
+                              .extracting(SessionRow::id)
+                              .containsExactlyInAnyOrder("s2", "s3");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void aSessionOfADeadNodeExpiresOnceItsLeaseAndGraceRunOut(VertxTestContext ctx) {
     long grace = 30_000;
     sessions
