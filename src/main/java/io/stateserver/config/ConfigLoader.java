@@ -51,6 +51,14 @@ public final class ConfigLoader {
 
   private static final String TR = "limits.tokenRequests.";
 
+  /**
+   * The shortest tombstone retention: a node that missed a deletion's broadcast reads it back from
+   * the table in a catch-up sweep, which looks minutes back, so the tombstone must still be there.
+   */
+  static final long MIN_TOMBSTONE_RETENTION_MS = 3_600_000;
+
+  static final long MIN_TOMBSTONE_PURGE_EVERY_MS = 1_000;
+
   private ConfigLoader() {}
 
   /**
@@ -227,7 +235,12 @@ public final class ConfigLoader {
             db.getString("user"),
             db.getString("password"),
             (int) positive("db.poolSize", db.getInteger("poolSize")),
-            (int) positive("db.maxBatch", db.getInteger("maxBatch")));
+            (int) positive("db.maxBatch", db.getInteger("maxBatch")),
+            tombstoneRetention(db.getLong("tombstoneRetentionMs")),
+            atLeastLong(
+                "db.tombstonePurgeEveryMs",
+                db.getLong("tombstonePurgeEveryMs"),
+                MIN_TOMBSTONE_PURGE_EVERY_MS));
 
     ServerConfig.Jwt jwtConfig =
         new ServerConfig.Jwt(
@@ -453,6 +466,16 @@ public final class ConfigLoader {
   private static int atLeast(String setting, Integer value, int min) {
     if (value == null || value < min) {
       throw new ConfigException("setting " + setting + " must be at least " + min);
+    }
+    return value;
+  }
+
+  /** 0 keeps tombstones forever; otherwise at least {@link #MIN_TOMBSTONE_RETENTION_MS}. */
+  private static long tombstoneRetention(Long value) {
+    if (value == null || (value != 0 && value < MIN_TOMBSTONE_RETENTION_MS)) {
+      throw new ConfigException(
+          "setting db.tombstoneRetentionMs must be 0 (keep tombstones forever) or at least "
+              + MIN_TOMBSTONE_RETENTION_MS);
     }
     return value;
   }

@@ -84,8 +84,17 @@ public record ServerConfig(
    * @param url the JDBC URL; embedded H2 under the data folder by default
    * @param poolSize JDBC connections for reads and writes
    * @param maxBatch the most write commands committed in one transaction (group commit)
+   * @param tombstoneRetentionMs how long a deleted key's tombstone is kept (0: forever)
+   * @param tombstonePurgeEveryMs how often each node deletes the tombstones past their retention
    */
-  public record Db(String url, String user, String password, int poolSize, int maxBatch) {
+  public record Db(
+      String url,
+      String user,
+      String password,
+      int poolSize,
+      int maxBatch,
+      long tombstoneRetentionMs,
+      long tombstonePurgeEveryMs) {
 
     public boolean isPostgres() {
       return url.startsWith("jdbc:postgresql:");

@@ -75,6 +75,18 @@ final class EntryWrites {
     }
   }
 
+  /**
+   * The highest version a tombstone purge deleted ({@link TombstonePurge}). Read after the rows, in
+   * the same transaction: a purge that deleted a row this transaction found missing had committed
+   * before that read, so its floor is seen here too.
+   */
+  static long versionFloor(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SqlStatements.SELECT_VERSION_FLOOR);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
   /** The sessions of the given clients, grouped by client. */
   static Map<String, List<SessionRow>> sessionsOf(
       Connection c, Dialect dialect, Collection<String> clients) throws SQLException {

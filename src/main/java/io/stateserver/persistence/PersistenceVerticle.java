@@ -24,6 +24,8 @@ public final class PersistenceVerticle extends VerticleBase {
   private Database database;
   private StateStore store;
   private SessionStore sessions;
+  private long purgeTimer = -1;
+  private boolean purging;
 
   public PersistenceVerticle(
       ServerConfig.Db config, int maxValueBytes, BatchListener batchListener) {
@@ -47,12 +49,39 @@ public final class PersistenceVerticle extends VerticleBase {
                   bus.<SessionOp>localConsumer(Addresses.PERSISTENCE_SESSION, this::onSession)
                       .completion());
             })
-        .onSuccess(v -> log.info("database ready [dialect: {}]", database.dialect()));
+        .onSuccess(
+            v -> {
+              log.info("database ready [dialect: {}]", database.dialect());
+              if (config.tombstoneRetentionMs() > 0) {
+                TombstonePurge purge = new TombstonePurge(database.writer());
+                purgeTimer =
+                    vertx.setPeriodic(config.tombstonePurgeEveryMs(), id -> purgeTombstones(purge));
+              }
+            });
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(purgeTimer);
     return database == null ? Future.succeededFuture() : database.close();
+  }
+
+  /** Deletes the tombstones past their retention; one run at a time. */
+  private void purgeTombstones(TombstonePurge purge) {
+    if (purging) {
+      return;
+    }
+    purging = true;
+    purge
+        .run(System.currentTimeMillis() - config.tombstoneRetentionMs())
+        .onSuccess(
+            deleted -> {
+              if (deleted > 0) {
+                log.info("tombstones deleted [count: {}]", deleted);
+              }
+            })
+        .onFailure(t -> log.warn("deleting old tombstones failed [cause: {}]", t.getMessage()))
+        .onComplete(ar -> purging = false);
   }
 
   private void onRead(Message<ReadQuery> message) {

@@ -76,6 +76,33 @@ final class SqlStatements {
           + " FROM state_entry WHERE entry_key > ? AND updated_at >= ? AND version > 0"
           + " ORDER BY entry_key LIMIT ?";
 
+  /**
+   * The highest version a tombstone purge deleted: a key with no row starts above it (migration
+   * V6).
+   */
+  static final String SELECT_VERSION_FLOOR =
+      "SELECT highest_removed FROM version_floor WHERE id = 1";
+
+  /**
+   * Tombstones written before a time, in key order; parameters: written-before, after, limit. Read
+   * rarely (each {@code db.tombstonePurgeEveryMs}), so {@code updated_at} has no index (see {@link
+   * #CHANGED_SINCE}).
+   */
+  static final String OLD_TOMBSTONES =
+      "SELECT entry_key, version FROM state_entry WHERE deleted = TRUE AND version > 0"
+          + " AND updated_at < ? AND entry_key > ? ORDER BY entry_key LIMIT ?";
+
+  /** Parameter: the highest version about to be deleted. */
+  static final String RAISE_VERSION_FLOOR =
+      "UPDATE version_floor SET highest_removed = GREATEST(highest_removed, ?) WHERE id = 1";
+
+  /**
+   * Deletes a tombstone if it is still the one read (a key written again since has another version
+   * and stays); parameters: key, version.
+   */
+  static final String DELETE_TOMBSTONE =
+      "DELETE FROM state_entry WHERE entry_key = ? AND version = ? AND deleted = TRUE";
+
   static final String EXPIRED_KEYS =
       "SELECT entry_key FROM state_entry WHERE expires_at <= ? AND deleted = FALSE"
           + " ORDER BY expires_at LIMIT ?";

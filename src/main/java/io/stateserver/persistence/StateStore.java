@@ -22,10 +22,12 @@ import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -219,19 +221,32 @@ public final class StateStore {
     Map<String, List<SessionRow>> sessions =
         EntryWrites.sessionsOf(connection, dialect, presenceClients(commands));
     Map<String, StoredEntry> rows = new HashMap<>(read);
-    for (String key : keys) {
-      rows.computeIfAbsent(key, StoredEntry::absent);
+    List<String> unwrittenKeys = keys.stream().filter(k -> neverWritten(read.get(k))).toList();
+    if (!unwrittenKeys.isEmpty()) {
+      // A key without a row may have had one whose tombstone was purged: it starts above every
+      // version a purge removed, so that no version is ever reused.
+      long floor = EntryWrites.versionFloor(connection);
+      for (String key : unwrittenKeys) {
+        rows.put(key, StoredEntry.absent(key, floor));
+      }
     }
     AppliedBatch applied = applyAll(commands, rows, sessions, now);
     EntryWrites.write(connection, applied.changed(), read);
     if (lockRows) {
       // A placeholder whose every command failed (delete of an absent key, a failed
       // compare-and-set) goes again, so failed writes cannot grow the table.
-      List<String> unwritten = keys.stream().filter(k -> rows.get(k).version() == 0).toList();
+      Set<String> written = new HashSet<>();
+      applied.changed().forEach(e -> written.add(e.key()));
+      List<String> unwritten = unwrittenKeys.stream().filter(k -> !written.contains(k)).toList();
       EntryWrites.deleteUnwritten(connection, dialect, unwritten);
     }
     connection.commit();
     return applied.outcomes();
+  }
+
+  /** No row, or this transaction's own version-0 placeholder. */
+  private static boolean neverWritten(StoredEntry row) {
+    return row == null || row.version() == 0;
   }
 
   private record AppliedBatch(List<WriteOutcome> outcomes, Collection<StoredEntry> changed) {}

@@ -30,6 +30,14 @@ public record StoredEntry(
     return new StoredEntry(key, null, 0, true, 0, null, null, null);
   }
 
+  /**
+   * The state of a key with no row, when tombstone purges have removed versions up to {@code
+   * floor}: like a tombstone at that version, so that the next write takes {@code floor + 1}.
+   */
+  public static StoredEntry absent(String key, long floor) {
+    return new StoredEntry(key, null, floor, true, 0, null, null, null);
+  }
+
   /** True when a client would see the key as existing. */
   public boolean exists() {
     return !deleted;

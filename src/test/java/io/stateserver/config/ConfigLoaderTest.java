@@ -183,7 +183,9 @@ class ConfigLoaderTest {
             new ServerConfig.Http(
                 "127.0.0.2", 0, List.of("https://a.example", "https://b.example"), 55, 0));
     assertThat(c.db())
-        .isEqualTo(new ServerConfig.Db("jdbc:postgresql://db:5432/state", "state", "pw", 4, 64));
+        .isEqualTo(
+            new ServerConfig.Db(
+                "jdbc:postgresql://db:5432/state", "state", "pw", 4, 64, 604_800_000, 3_600_000));
     assertThat(c.jwt())
         .isEqualTo(
             new ServerConfig.Jwt(
@@ -285,6 +287,30 @@ class ConfigLoaderTest {
     assertThatThrownBy(this::load)
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("cluster.enabled");
+  }
+
+  @Test
+  void tombstonesAreKeptAWeekByDefaultAndNeverLessThanAnHourUnlessKeptForever() {
+    assertThat(load().db().tombstoneRetentionMs()).isEqualTo(7L * 24 * 3_600_000);
+    assertThat(load().db().tombstonePurgeEveryMs()).isEqualTo(3_600_000);
+
+    env.put("STATE_DB_TOMBSTONE_RETENTION_MS", "0");
+    env.put("STATE_DB_TOMBSTONE_PURGE_EVERY_MS", "1000");
+    assertThat(load().db().tombstoneRetentionMs()).as("0: forever").isZero();
+    assertThat(load().db().tombstonePurgeEveryMs()).isEqualTo(1000);
+    assertThat(load("--db.tombstoneRetentionMs=3600000").db().tombstoneRetentionMs())
+        .isEqualTo(3_600_000);
+
+    // shorter, and a node that missed a deletion's broadcast might not find it in a catch-up sweep
+    assertThatThrownBy(() -> load("--db.tombstoneRetentionMs=3599999"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.tombstoneRetentionMs");
+    assertThatThrownBy(() -> load("--db.tombstoneRetentionMs=-1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.tombstoneRetentionMs");
+    assertThatThrownBy(() -> load("--db.tombstonePurgeEveryMs=999"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.tombstonePurgeEveryMs");
   }
 
   @Test

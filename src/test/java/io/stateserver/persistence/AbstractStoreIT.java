@@ -1071,6 +1071,103 @@ abstract class AbstractStoreIT {
                         })));
   }
 
+  @Test
+  void aKeyWrittenAfterItsTombstoneWasPurgedStartsAboveEveryPurgedVersion(VertxTestContext ctx) {
+    keysAfterAPurgeStartAboveEveryPurgedVersion(ctx);
+  }
+
+  @Test
+  void aKeyWrittenAfterItsTombstoneWasPurgedStartsAboveEveryPurgedVersionOnTheLockingPath(
+      VertxTestContext ctx) {
+    store.lockFromTheStart();
+    keysAfterAPurgeStartAboveEveryPurgedVersion(ctx);
+  }
+
+  private void keysAfterAPurgeStartAboveEveryPurgedVersion(VertxTestContext ctx) {
+    TombstonePurge purge = new TombstonePurge(database.writer());
+    inSequence(
+            store,
+            List.of(
+                set("old/a", "1", null),
+                set("old/a", "2", null),
+                set("old/a", "3", null),
+                delete("old/a", null),
+                set("old/b", "1", null),
+                delete("old/b", null),
+                set("live", "1", null)))
+        // everything so far is older than the cutoff
+        .compose(v -> purge.run(System.currentTimeMillis() + 1))
+        .compose(verified(ctx, deleted -> assertThat(deleted).as("two tombstones").isEqualTo(2)))
+        .compose(v -> store.get("old/a"))
+        .compose(verified(ctx, gone -> assertThat(gone.version()).isZero()))
+        .compose(
+            v ->
+                inSequence(
+                    store,
+                    List.of(
+                        // failed writes of keys without a row still leave no row
+                        delete("old/b", null),
+                        set("old/b", "7", 2L),
+                        set("old/a", "8", 0L),
+                        set("never/written", "1", null),
+                        set("live", "2", null))))
+        .onComplete(
+            ctx.succeeding(
+                outcomes ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(outcomes.get(0).error().code()).isEqualTo(ErrorCode.NOT_FOUND);
+                          assertThat(outcomes.get(1).error().code())
+                              .isEqualTo(ErrorCode.VERSION_CONFLICT);
+                          // old/a's tombstone had version 4: above it, never 1 again
+                          assertThat(outcomes.get(2).entry().version()).isEqualTo(5);
+                          assertThat(outcomes.get(3).entry().version()).isEqualTo(5);
+                          assertThat(outcomes.get(4).entry().version()).isEqualTo(2);
+                          assertThat(stateRowCount()).as("old/a, never/written, live").isEqualTo(3);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aPurgeDeletesOnlyTombstonesOlderThanTheCutoffInBatches(Vertx vertx, VertxTestContext ctx) {
+    TombstonePurge purge = new TombstonePurge(database.writer());
+    List<WriteCommand> writes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      writes.add(set("k/" + i, "1", null));
+      writes.add(delete("k/" + i, null));
+    }
+    long[] cutoff = new long[1];
+    inSequence(store, writes)
+        // the cutoff falls strictly between the two groups of writes (epoch milliseconds)
+        .compose(v -> vertx.timer(5))
+        .compose(
+            v -> {
+              cutoff[0] = System.currentTimeMillis();
+              return vertx.timer(5);
+            })
+        // written after the cutoff: kept, as are live keys
+        .compose(
+            v ->
+                inSequence(
+                    store,
+                    List.of(
+                        set("recent", "1", null), delete("recent", null), set("k/9", "1", null))))
+        .compose(v -> purge.batch(cutoff[0], "", 2))
+        .compose(
+            verified(
+                ctx, b -> assertThat(b).isEqualTo(new TombstonePurge.Batch(2, 2, "k/1", true))))
+        .compose(v -> purge.run(cutoff[0]))
+        .onComplete(
+            ctx.succeeding(
+                deleted ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(deleted).as("the other three").isEqualTo(3);
+                          assertThat(stateRowCount()).as("recent and k/9").isEqualTo(2);
+                          ctx.completeNow();
+                        })));
+  }
+
   private long stateRowCount() throws Exception {
     try (Connection c =
             DriverManager.getConnection(config.url(), config.user(), config.password());

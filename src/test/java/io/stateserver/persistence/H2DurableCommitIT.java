@@ -55,7 +55,13 @@ class H2DurableCommitIT {
 
   private ServerConfig.Db countedH2(String options, String user, String password) {
     return new ServerConfig.Db(
-        SyncCountingFiles.urlPrefix() + tmp.resolve("db") + options, user, password, 4, 500);
+        SyncCountingFiles.urlPrefix() + tmp.resolve("db") + options,
+        user,
+        password,
+        4,
+        500,
+        0,
+        3_600_000);
   }
 
   /** A state store on a new database on the counting file system, opened by its owner. */
