@@ -52,10 +52,11 @@ public final class ConfigLoader {
   private static final String TR = "limits.tokenRequests.";
 
   /**
-   * The shortest tombstone retention: a node that missed a deletion's broadcast reads it back from
-   * the table in a catch-up sweep, which looks minutes back, so the tombstone must still be there.
+   * The shortest tombstone retention, a day: a node that missed a deletion's broadcast reads it
+   * back from the table in a catch-up sweep, so the tombstone must still be there. A sweep usually
+   * looks seconds back, but after a split it looks back to when the split began.
    */
-  static final long MIN_TOMBSTONE_RETENTION_MS = 3_600_000;
+  static final long MIN_TOMBSTONE_RETENTION_MS = 86_400_000;
 
   static final long MIN_TOMBSTONE_PURGE_EVERY_MS = 1_000;
 

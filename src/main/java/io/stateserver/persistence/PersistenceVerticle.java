@@ -53,7 +53,7 @@ public final class PersistenceVerticle extends VerticleBase {
             v -> {
               log.info("database ready [dialect: {}]", database.dialect());
               if (config.tombstoneRetentionMs() > 0) {
-                TombstonePurge purge = new TombstonePurge(database.writer());
+                TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
                 purgeTimer =
                     vertx.setPeriodic(config.tombstonePurgeEveryMs(), id -> purgeTombstones(purge));
               }
@@ -72,12 +72,17 @@ public final class PersistenceVerticle extends VerticleBase {
       return;
     }
     purging = true;
+    long now = System.currentTimeMillis();
     purge
-        .run(System.currentTimeMillis() - config.tombstoneRetentionMs())
+        .run(now - config.tombstoneRetentionMs(), now)
         .onSuccess(
-            deleted -> {
-              if (deleted > 0) {
-                log.info("tombstones deleted [count: {}]", deleted);
+            run -> {
+              if (run.olderNodes() > 0) {
+                log.info(
+                    "old tombstones kept: nodes of an earlier release hold leases [nodes: {}]",
+                    run.olderNodes());
+              } else if (run.deleted() > 0) {
+                log.info("tombstones deleted [count: {}]", run.deleted());
               }
             })
         .onFailure(t -> log.warn("deleting old tombstones failed [cause: {}]", t.getMessage()))

@@ -24,7 +24,7 @@ public final class SessionStore {
   private final Dialect dialect;
   // Nodes known to have a lease row. A row is deleted only once its node stopped renewing long ago
   // (pruneDeadNodes), and a node that comes back renews at once, which makes it again: one ensure
-  // per node is enough.
+  // per node is enough while renewals succeed.
   private final Set<String> leasedNodes = ConcurrentHashMap.newKeySet();
 
   public SessionStore(Database database) {
@@ -97,6 +97,9 @@ public final class SessionStore {
     return pool.preparedQuery(dialect.renewNodeLease())
         .execute(Tuple.of(nodeId, leaseUntil, origin, broadcastSeq, sampledAt))
         .onSuccess(rows -> leasedNodes.add(nodeId))
+        // Another node may have pruned the row (this one was frozen for an hour), and this renewal
+        // did not make it again: the next session open does.
+        .onFailure(t -> leasedNodes.remove(nodeId))
         .mapEmpty();
   }
 

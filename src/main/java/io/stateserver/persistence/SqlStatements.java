@@ -92,6 +92,13 @@ final class SqlStatements {
       "SELECT entry_key, version FROM state_entry WHERE deleted = TRUE AND version > 0"
           + " AND updated_at < ? AND entry_key > ? ORDER BY entry_key LIMIT ?";
 
+  /**
+   * Live nodes of an earlier release, which do not read the version floor (their renewals leave
+   * {@code reads_version_floor} FALSE). Parameter: now.
+   */
+  static final String LIVE_NODES_NOT_READING_THE_FLOOR =
+      "SELECT COUNT(*) FROM node_lease WHERE lease_until >= ? AND reads_version_floor = FALSE";
+
   /** Parameter: the highest version about to be deleted. */
   static final String RAISE_VERSION_FLOOR =
       "UPDATE version_floor SET highest_removed = GREATEST(highest_removed, ?) WHERE id = 1";
@@ -152,8 +159,8 @@ final class SqlStatements {
    * until, origin, broadcast number, when it was taken.
    */
   static final String H2_RENEW_NODE_LEASE =
-      "MERGE INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at)"
-          + " KEY (node_id) VALUES (?, ?, ?, ?, ?)";
+      "MERGE INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at,"
+          + " reads_version_floor) KEY (node_id) VALUES (?, ?, ?, ?, ?, TRUE)";
 
   /**
    * The broadcast numbers the other live nodes recorded (a row whose lease ran out long ago is a
@@ -171,11 +178,11 @@ final class SqlStatements {
   static final String H2_SYNC_TO_DISK = "CHECKPOINT SYNC";
 
   static final String POSTGRES_RENEW_NODE_LEASE =
-      "INSERT INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at)"
-          + " VALUES (?, ?, ?, ?, ?)"
+      "INSERT INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at,"
+          + " reads_version_floor) VALUES (?, ?, ?, ?, ?, TRUE)"
           + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
           + " origin = EXCLUDED.origin, broadcast_seq = EXCLUDED.broadcast_seq,"
-          + " broadcast_sampled_at = EXCLUDED.broadcast_sampled_at";
+          + " broadcast_sampled_at = EXCLUDED.broadcast_sampled_at, reads_version_floor = TRUE";
 
   /**
    * Parameters: now, id, node, connected-at of the dropping connection. The connected-at check

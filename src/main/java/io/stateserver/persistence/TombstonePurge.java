@@ -1,9 +1,11 @@
 package io.stateserver.persistence;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,36 +18,53 @@ import java.util.List;
  * starts above it ({@code StateStore}); so a version is never reused, even for a key whose
  * tombstone went.
  *
- * <p>It runs on the writer connection, so on one node it never overlaps a write transaction. Across
- * nodes, a tombstone is deleted only if it still has the version read (a key written again since
- * stays), and a write that finds no row reads the floor after the rows, so it sees the floor of
- * every purge that deleted a row it found missing. Each batch is one short transaction, so writes
- * wait at most one batch.
+ * <p>The old tombstones are found on the read pool (a scan of the table: {@code updated_at} has no
+ * index), and deleted on the writer connection, so on one node the deletion never overlaps a write
+ * transaction and writes wait for one short batch at most. A tombstone is deleted only if it still
+ * has the version read: a key written again in between stays. A write that finds no row reads the
+ * floor after the rows, in the same transaction, so it sees the floor of every purge that deleted a
+ * row it found missing.
  *
- * <p>The retention must be longer than anything that reads deletions back from the table: the
- * catch-up sweeps of a node that missed broadcasts read the last minutes, so the shortest retention
- * allowed is an hour ({@code ConfigLoader}).
+ * <p>Nodes of an earlier release do not read the floor, so nothing is deleted while one of them
+ * holds a lease. The retention must be longer than a node may go without hearing of a deletion
+ * (docs/architecture.md, "Known limits"), so it is at least a day ({@code ConfigLoader}).
  */
 final class TombstonePurge {
   /** Tombstones per transaction. */
   static final int BATCH = 1000;
 
+  private final Pool pool;
   private final WriterConnection writer;
 
-  TombstonePurge(WriterConnection writer) {
+  TombstonePurge(Pool pool, WriterConnection writer) {
+    this.pool = pool;
     this.writer = writer;
   }
 
-  /** What one batch did: how many rows went, the highest version among them, where to go on. */
+  /**
+   * What one batch did: how many rows went, the highest version read, and where the next batch
+   * starts ({@code more} when there may be one).
+   */
   record Batch(int deleted, long highestVersion, String lastKey, boolean more) {}
 
+  /** The outcome of a run: how many tombstones went, or that nodes of an earlier release wait. */
+  record Run(int deleted, long olderNodes) {}
+
   /**
-   * Deletes every tombstone written before {@code deletedBefore}, one batch after the other.
-   *
-   * @return how many were deleted
+   * Deletes every tombstone written before {@code deletedBefore}, one batch after the other, unless
+   * a node of an earlier release holds a lease at {@code now}.
    */
-  Future<Integer> run(long deletedBefore) {
-    return next(deletedBefore, "", 0);
+  Future<Run> run(long deletedBefore, long now) {
+    return pool.preparedQuery(SqlStatements.LIVE_NODES_NOT_READING_THE_FLOOR)
+        .execute(Tuple.of(now))
+        .compose(
+            rows -> {
+              long older = rows.iterator().next().getLong(0);
+              if (older > 0) {
+                return Future.succeededFuture(new Run(0, older));
+              }
+              return next(deletedBefore, "", 0).map(deleted -> new Run(deleted, 0));
+            });
   }
 
   private Future<Integer> next(long deletedBefore, String after, int deletedSoFar) {
@@ -57,33 +76,36 @@ final class TombstonePurge {
                     : Future.succeededFuture(deletedSoFar + b.deleted()));
   }
 
-  /** One transaction: up to {@code max} tombstones after {@code after}, in key order. */
+  /** Up to {@code max} tombstones after {@code after}, in key order: read, then deleted. */
   Future<Batch> batch(long deletedBefore, String after, int max) {
-    return writer.inTransaction(c -> purge(c, deletedBefore, after, max));
+    return pool.preparedQuery(SqlStatements.OLD_TOMBSTONES)
+        .execute(Tuple.of(deletedBefore, after, max))
+        .compose(
+            rows -> {
+              List<String> keys = new ArrayList<>(rows.size());
+              List<Long> versions = new ArrayList<>(rows.size());
+              for (Row row : rows) {
+                keys.add(row.getString(0));
+                versions.add(row.getLong(1));
+              }
+              if (keys.isEmpty()) {
+                return Future.succeededFuture(new Batch(0, 0, after, false));
+              }
+              long highest = versions.stream().mapToLong(Long::longValue).max().orElseThrow();
+              return writer
+                  .inTransaction(c -> delete(c, keys, versions, highest))
+                  .map(
+                      deleted ->
+                          new Batch(
+                              deleted, highest, keys.get(keys.size() - 1), keys.size() == max));
+            });
   }
 
-  private static Batch purge(Connection c, long deletedBefore, String after, int max)
+  private static int delete(Connection c, List<String> keys, List<Long> versions, long highest)
       throws SQLException {
-    List<String> keys = new ArrayList<>();
-    List<Long> versions = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(SqlStatements.OLD_TOMBSTONES)) {
-      ps.setLong(1, deletedBefore);
-      ps.setString(2, after);
-      ps.setInt(3, max);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          keys.add(rs.getString(1));
-          versions.add(rs.getLong(2));
-        }
-      }
-    }
-    if (keys.isEmpty()) {
-      c.commit();
-      return new Batch(0, 0, after, false);
-    }
-    long highest = versions.stream().mapToLong(Long::longValue).max().orElseThrow();
-    // The floor and the deletions commit together. The floor's one row also makes the purges of
-    // several nodes take turns.
+    // The floor and the deletions commit together; the floor's one row also makes the purges of
+    // several nodes take turns. A version read here that was written over since only raises the
+    // floor further than needed.
     try (PreparedStatement ps = c.prepareStatement(SqlStatements.RAISE_VERSION_FLOOR)) {
       ps.setLong(1, highest);
       ps.executeUpdate();
@@ -100,6 +122,6 @@ final class TombstonePurge {
       }
     }
     c.commit();
-    return new Batch(deleted, highest, keys.get(keys.size() - 1), keys.size() == max);
+    return deleted;
   }
 }

@@ -7,3 +7,7 @@ CREATE TABLE version_floor (
 );
 
 INSERT INTO version_floor (id, highest_removed) VALUES (1, 0);
+
+-- A node of an earlier release does not read the floor: while one holds a lease, no node purges
+-- (a key it wrote again would start at version 1). Such a node never sets this column.
+ALTER TABLE node_lease ADD COLUMN reads_version_floor BOOLEAN NOT NULL DEFAULT FALSE;

@@ -1084,7 +1084,7 @@ abstract class AbstractStoreIT {
   }
 
   private void keysAfterAPurgeStartAboveEveryPurgedVersion(VertxTestContext ctx) {
-    TombstonePurge purge = new TombstonePurge(database.writer());
+    TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
     inSequence(
             store,
             List.of(
@@ -1096,8 +1096,12 @@ abstract class AbstractStoreIT {
                 delete("old/b", null),
                 set("live", "1", null)))
         // everything so far is older than the cutoff
-        .compose(v -> purge.run(System.currentTimeMillis() + 1))
-        .compose(verified(ctx, deleted -> assertThat(deleted).as("two tombstones").isEqualTo(2)))
+        .compose(v -> purge.run(System.currentTimeMillis() + 1, System.currentTimeMillis()))
+        .compose(
+            verified(
+                ctx,
+                run ->
+                    assertThat(run).as("two tombstones").isEqualTo(new TombstonePurge.Run(2, 0))))
         .compose(v -> store.get("old/a"))
         .compose(verified(ctx, gone -> assertThat(gone.version()).isZero()))
         .compose(
@@ -1129,43 +1133,125 @@ abstract class AbstractStoreIT {
   }
 
   @Test
-  void aPurgeDeletesOnlyTombstonesOlderThanTheCutoffInBatches(Vertx vertx, VertxTestContext ctx) {
-    TombstonePurge purge = new TombstonePurge(database.writer());
+  void aPurgeDeletesOnlyTombstonesOlderThanTheCutoffInBatches(VertxTestContext ctx) {
+    TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
     List<WriteCommand> writes = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       writes.add(set("k/" + i, "1", null));
       writes.add(delete("k/" + i, null));
     }
-    long[] cutoff = new long[1];
+    writes.add(set("recent", "1", null));
+    writes.add(delete("recent", null));
+    writes.add(set("k/9", "1", null));
     inSequence(store, writes)
-        // the cutoff falls strictly between the two groups of writes (epoch milliseconds)
-        .compose(v -> vertx.timer(5))
+        // deleted in 1970, except "recent"
         .compose(
-            v -> {
-              cutoff[0] = System.currentTimeMillis();
-              return vertx.timer(5);
-            })
-        // written after the cutoff: kept, as are live keys
-        .compose(
-            v ->
-                inSequence(
-                    store,
-                    List.of(
-                        set("recent", "1", null), delete("recent", null), set("k/9", "1", null))))
-        .compose(v -> purge.batch(cutoff[0], "", 2))
+            v -> execute("UPDATE state_entry SET updated_at = 1000 WHERE entry_key LIKE 'k/%'"))
+        .compose(v -> purge.batch(2000, "", 2))
         .compose(
             verified(
                 ctx, b -> assertThat(b).isEqualTo(new TombstonePurge.Batch(2, 2, "k/1", true))))
-        .compose(v -> purge.run(cutoff[0]))
+        .compose(v -> purge.run(2000, System.currentTimeMillis()))
         .onComplete(
             ctx.succeeding(
-                deleted ->
+                run ->
                     ctx.verify(
                         () -> {
-                          assertThat(deleted).as("the other three").isEqualTo(3);
+                          assertThat(run.deleted()).as("the other three").isEqualTo(3);
                           assertThat(stateRowCount()).as("recent and k/9").isEqualTo(2);
                           ctx.completeNow();
                         })));
+  }
+
+  @Test
+  void noTombstoneIsPurgedWhileANodeOfAnEarlierReleaseHoldsALease(VertxTestContext ctx) {
+    TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
+    long now = System.currentTimeMillis();
+    inSequence(store, List.of(set("k", "1", null), delete("k", null)))
+        .compose(v -> sessions.renewLeases("this-release", now + 10_000, "o/a", 0, now))
+        // an earlier release's renewal leaves reads_version_floor FALSE, as this insert does
+        .compose(
+            v ->
+                execute(
+                    "INSERT INTO node_lease (node_id, lease_until) VALUES ('earlier', "
+                        + (now + 10_000)
+                        + ")"))
+        .compose(v -> purge.run(now + 60_000, now))
+        .compose(verified(ctx, run -> assertThat(run).isEqualTo(new TombstonePurge.Run(0, 1))))
+        .compose(v -> store.get("k"))
+        .compose(verified(ctx, kept -> assertThat(kept.version()).isEqualTo(2)))
+        // once its lease has run out it no longer holds the purge back
+        .compose(v -> purge.run(now + 60_000, now + 10_001))
+        .onComplete(
+            ctx.succeeding(
+                run ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(run).isEqualTo(new TombstonePurge.Run(1, 0));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aPurgeLeavesATombstoneThatAnotherNodeDeletedAgainWhileItWaits(
+      Vertx vertx, VertxTestContext ctx) throws Exception {
+    TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
+    Connection other = DriverManager.getConnection(config.url(), config.user(), config.password());
+    other.setAutoCommit(false);
+    inSequence(store, List.of(set("k", "1", null), delete("k", null)))
+        .compose(
+            v ->
+                vertx.executeBlocking(
+                    () -> {
+                      // another node writes k and deletes it again (versions 3 and 4, one
+                      // transaction), holding the row's lock until it commits
+                      try (var s = other.createStatement()) {
+                        return s.executeUpdate(
+                            "UPDATE state_entry SET version = 4 WHERE entry_key = 'k' AND version = 2");
+                      }
+                    }))
+        .compose(
+            updated -> {
+              Future<TombstonePurge.Batch> purged =
+                  purge.batch(System.currentTimeMillis() + 1, "", 10);
+              return vertx
+                  .timer(300)
+                  .compose(
+                      t ->
+                          vertx.executeBlocking(
+                              () -> {
+                                other.commit();
+                                other.close();
+                                return updated;
+                              }))
+                  .compose(t -> purged);
+            })
+        .compose(
+            verified(
+                ctx, b -> assertThat(b.deleted()).as("the row it read was written over").isZero()))
+        .compose(v -> store.get("k"))
+        .compose(verified(ctx, kept -> assertThat(kept.version()).isEqualTo(4)))
+        // the floor is 2 (the version the purge read): only the kept tombstone says 4
+        .compose(v -> store.submit(set("k", "5", null)))
+        .onComplete(
+            ctx.succeeding(
+                written ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(written.entry().version()).isEqualTo(5);
+                          ctx.completeNow();
+                        })));
+  }
+
+  private Future<Void> execute(String sql) {
+    try (Connection c =
+            DriverManager.getConnection(config.url(), config.user(), config.password());
+        var s = c.createStatement()) {
+      s.executeUpdate(sql);
+      return Future.succeededFuture();
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private long stateRowCount() throws Exception {
