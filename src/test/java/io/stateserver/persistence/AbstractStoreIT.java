@@ -938,17 +938,7 @@ abstract class AbstractStoreIT {
             other -> {
               Future<WriteOutcome> write = store.submit(set("contended", "3", null));
               // the store reads at once; the other transaction commits half a second later
-              return vertx
-                  .timer(500)
-                  .compose(
-                      t ->
-                          vertx.executeBlocking(
-                              () -> {
-                                other.commit();
-                                other.close();
-                                return null;
-                              }))
-                  .compose(v -> write);
+              return commitAfter(vertx, other, 500).compose(v -> write);
             })
         .compose(written -> store.get("contended").map(now -> Map.entry(written, now)))
         .onComplete(
@@ -1214,17 +1204,7 @@ abstract class AbstractStoreIT {
             updated -> {
               Future<TombstonePurge.Batch> purged =
                   purge.batch(System.currentTimeMillis() + 1, "", 10);
-              return vertx
-                  .timer(300)
-                  .compose(
-                      t ->
-                          vertx.executeBlocking(
-                              () -> {
-                                other.commit();
-                                other.close();
-                                return updated;
-                              }))
-                  .compose(t -> purged);
+              return commitAfter(vertx, other, 300).compose(v -> purged);
             })
         .compose(
             verified(
@@ -1241,6 +1221,20 @@ abstract class AbstractStoreIT {
                           assertThat(written.entry().version()).isEqualTo(5);
                           ctx.completeNow();
                         })));
+  }
+
+  /** Commits and closes another node's connection after a delay, off the event loop. */
+  private static Future<Void> commitAfter(Vertx vertx, Connection other, long delayMs) {
+    return vertx
+        .timer(delayMs)
+        .compose(
+            t ->
+                vertx.executeBlocking(
+                    () -> {
+                      other.commit();
+                      other.close();
+                      return null;
+                    }));
   }
 
   private Future<Void> execute(String sql) {
