@@ -32,23 +32,39 @@ class DeadNodeLeaseIT {
         TestServer server = TestServer.start("--db.url=" + database.jdbcUrl(), "--nodeId=live")) {
       try (Connection c = DriverManager.getConnection(database.jdbcUrl());
           Statement s = c.createStatement()) {
-        // two nodes that died in 1970, one of them with a session still marked connected
+        // three nodes that died in 1970; two left a session marked connected
         s.execute("INSERT INTO node_lease (node_id, lease_until) VALUES ('gone', 1000)");
         s.execute("INSERT INTO node_lease (node_id, lease_until) VALUES ('gone-busy', 1000)");
-        s.execute(
+        s.execute("INSERT INTO node_lease (node_id, lease_until) VALUES ('gone-waiting', 1000)");
+        String session =
             "INSERT INTO client_session (id, client_id, node_id, connected, connected_at,"
-                + " disconnected_at, lease_until, ended)"
-                + " VALUES ('left-behind', 'pi-gone', 'gone-busy', TRUE, 0, NULL, 1000, FALSE)");
+                + " disconnected_at, lease_until, ended) VALUES (?, ?, ?, TRUE, 0, NULL, ?, FALSE)";
+        try (var insert = c.prepareStatement(session)) {
+          insert.setString(1, "left-behind");
+          insert.setString(2, "pi-gone");
+          insert.setString(3, "gone-busy");
+          insert.setLong(4, 1000);
+          insert.executeUpdate();
+          // its own lease runs another hour, so the sweep cannot end it yet: the row must stay
+          insert.setString(1, "not-yet-ended");
+          insert.setString(2, "pi-waiting");
+          insert.setString(3, "gone-waiting");
+          insert.setLong(4, System.currentTimeMillis() + 3_600_000);
+          insert.executeUpdate();
+        }
       }
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       List<String> nodes = nodes(database);
-      while (nodes.size() > 1 && System.nanoTime() < deadline) {
+      while (nodes.size() > 2 && System.nanoTime() < deadline) {
         Thread.sleep(200);
         nodes = nodes(database);
       }
+      // a few more renewals (every 3 s) prune again
+      Thread.sleep(7_000);
+      nodes = nodes(database);
 
-      assertThat(nodes).as("lease rows left").containsExactly("live");
+      assertThat(nodes).as("lease rows left").containsExactly("gone-waiting", "live");
       // the session was ended (and its last will run) before its node's row went, not skipped
       try (Connection c = DriverManager.getConnection(database.jdbcUrl());
           Statement s = c.createStatement();
