@@ -2,6 +2,8 @@ package io.stateserver.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.BlockingClient;
+import io.stateserver.support.Eventually;
 import io.stateserver.support.SharedDatabase;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestServer;
@@ -10,11 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,12 +38,11 @@ class TombstonePurgeIT {
       assertThat(writer.change("old/k", 2).getBoolean("deleted")).isTrue();
 
       // the deletion is now older than the retention (a week by default)
-      execute(database, "UPDATE state_entry SET updated_at = 1000 WHERE entry_key = 'old/k'");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (rows(database, "old/k") > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-      }
-      assertThat(rows(database, "old/k")).as("the tombstone's row").isZero();
+      database.execute("UPDATE state_entry SET updated_at = 1000 WHERE entry_key = 'old/k'");
+      BlockingClient.await(
+          Eventually.poll(
+              vertx, () -> vertx.executeBlocking(() -> rows(database)), n -> n == 0, 25_000));
+      assertThat(rows(database)).as("the tombstone's row").isZero();
 
       // a client that held version 2 learns that the key is gone
       try (SyncClient returning = SyncClient.connect(vertx, server.port(), server.adminToken())) {
@@ -66,20 +63,7 @@ class TombstonePurgeIT {
     }
   }
 
-  private static void execute(SharedDatabase database, String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection(database.jdbcUrl());
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static int rows(SharedDatabase database, String key) throws SQLException {
-    try (Connection c = DriverManager.getConnection(database.jdbcUrl());
-        Statement s = c.createStatement();
-        ResultSet rows =
-            s.executeQuery("SELECT COUNT(*) FROM state_entry WHERE entry_key = '" + key + "'")) {
-      rows.next();
-      return rows.getInt(1);
-    }
+  private static int rows(SharedDatabase database) throws SQLException {
+    return database.column("SELECT entry_key FROM state_entry WHERE entry_key = 'old/k'").size();
   }
 }

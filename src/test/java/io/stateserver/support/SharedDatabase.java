@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.h2.tools.Server;
@@ -88,6 +91,27 @@ public final class SharedDatabase implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot start h2 tcp server", e);
     }
+  }
+
+  /** Runs one statement from a test thread, as another client of the database would. */
+  public void execute(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** The first column of every row of a query, from a test thread. */
+  public List<Object> column(String sql) throws SQLException {
+    List<Object> values = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
+        Statement s = c.createStatement();
+        ResultSet rows = s.executeQuery(sql)) {
+      while (rows.next()) {
+        values.add(rows.getObject(1));
+      }
+    }
+    return values;
   }
 
   /** {@code h2} or {@code postgres}. */
