@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +37,12 @@ public final class Systems implements AutoCloseable {
     }
   }
 
+  private static final int LOWEST_PORT = 20_000;
+  private static final int HIGHEST_PORT = 32_000;
+  private static final Set<Integer> GIVEN_PORTS = ConcurrentHashMap.newKeySet();
+
+  private static final int LOG_TAIL_LINES = 40;
+
   private final Options options;
   private final Path work;
   private final List<Process> started = new ArrayList<>();
@@ -44,13 +53,34 @@ public final class Systems implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "bench-cleanup"));
   }
 
+  /**
+   * A loopback port that is free now and that this run has not handed out before, for a system that
+   * must be told its port up front (and, for cluster members, its peers' ports).
+   *
+   * <p>It comes from below the kernel's ephemeral range (32768 and up on Linux), not from binding
+   * port 0. Every outgoing connection takes its local port from that range (a node's database pool,
+   * a Hazelcast member dialling a peer that is still starting, the harness's own clients), so a
+   * port the kernel handed out as free could be taken by the time the child process binds it, and
+   * that node would fail to start. The server's tests pick their ports the same way ({@code
+   * FreePorts}).
+   */
   public static int freePort() {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, HIGHEST_PORT);
+      if (!GIVEN_PORTS.contains(port) && bindable(port) && GIVEN_PORTS.add(port)) {
+        return port;
+      }
+    }
+    throw new UncheckedIOException(
+        new IOException("no free port in " + LOWEST_PORT + "-" + HIGHEST_PORT));
+  }
+
+  private static boolean bindable(int port) {
     try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(HOST, 0));
-      return s.getLocalPort();
+      s.bind(new InetSocketAddress(HOST, port));
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
     }
   }
 
@@ -260,12 +290,28 @@ public final class Systems implements AutoCloseable {
 
   private void checkAlive(Node node) {
     if (!node.process().isAlive()) {
+      Path log = work.resolve(node.name() + ".log");
       throw new IllegalStateException(
           node.name()
               + " exited with "
               + node.process().exitValue()
               + "; see "
-              + work.resolve(node.name() + ".log"));
+              + log
+              + ", which ends:\n"
+              + tail(log, LOG_TAIL_LINES));
+    }
+  }
+
+  /**
+   * The last lines of a log, so that a failure report carries its cause even where the work folder
+   * is gone by the time anyone reads it (a CI run).
+   */
+  private static String tail(Path log, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
     }
   }
 
