@@ -194,6 +194,54 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP: every thread of the JVM stops where it is, as in a long GC pause or a suspended VM.
+   * Its sockets stay open; peers only stop hearing from it. {@link #thaw()} lets it run on.
+   */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #freeze()}: the JVM runs on, finding its clocks jumped ahead. */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " failed for " + this);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted signalling " + this, e);
+    }
+  }
+
+  /** Polls the log until a line contains {@code fragment}; fails after {@code timeout}. */
+  public void awaitLogLine(String fragment, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!logContains(fragment)) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(
+            "no log line with \"" + fragment + "\" within " + timeout + logTail());
+      }
+      pause(Duration.ofMillis(200));
+    }
+  }
+
+  /** Whether a line of the log so far contains {@code fragment}. */
+  public boolean logContains(String fragment) {
+    try {
+      return Files.readString(logFile).contains(fragment);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** SIGKILL: the JVM gets no chance to clean up (a crash). */
   public void kill9() {
     // On Linux and macOS destroyForcibly sends SIGKILL.
