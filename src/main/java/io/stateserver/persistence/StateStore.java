@@ -145,12 +145,19 @@ public final class StateStore {
   }
 
   private List<WriteOutcome> unavailable(int count, Throwable failure) {
-    log.error("write transaction failed [commands: {}]", count, failure);
-    StateException error =
-        new StateException(
-            ErrorCode.UNAVAILABLE,
-            "database unavailable",
-            new JsonObject().put("retryAfterMs", RETRY_AFTER_MS));
+    StateException error;
+    if (failure instanceof StateException refused) {
+      // refused before it ran (the node is stopping), not a failure of the database
+      log.debug("write transaction refused [commands: {}, cause: {}]", count, refused.getMessage());
+      error = refused;
+    } else {
+      log.error("write transaction failed [commands: {}]", count, failure);
+      error =
+          new StateException(
+              ErrorCode.UNAVAILABLE,
+              "database unavailable",
+              new JsonObject().put("retryAfterMs", RETRY_AFTER_MS));
+    }
     List<WriteOutcome> outcomes = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       outcomes.add(WriteOutcome.failure(error));

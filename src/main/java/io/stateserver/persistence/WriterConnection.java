@@ -1,8 +1,11 @@
 package io.stateserver.persistence;
 
+import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -77,7 +80,13 @@ final class WriterConnection {
    */
   <T> Future<T> inTransaction(Work<T> work) {
     if (closed) {
-      return Future.failedFuture(new SQLException("the database is closed", "08003"));
+      // The node is stopping: what still arrives (a session dropped as its connection closes) is
+      // refused like any write while the database is unavailable, without an error in the log.
+      return Future.failedFuture(
+          new StateException(
+              ErrorCode.UNAVAILABLE,
+              "the database is closed",
+              new JsonObject().put("retryAfterMs", StateStore.RETRY_AFTER_MS)));
     }
     return executor.executeBlocking(
         () -> {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.KeyPattern;
+import io.stateserver.protocol.StateException;
 import io.stateserver.session.SessionRow;
 import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.StoredEntry;
@@ -761,6 +762,73 @@ abstract class AbstractStoreIT {
                               .containsExactlyInAnyOrder(
                                   new BroadcastBeacon("n2/b", 9, 94_000),
                                   new BroadcastBeacon("n5/e", 3, 10_000));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void writesThatArriveAfterTheDatabaseClosedAreRefusedAsUnavailable(
+      Vertx vertx, VertxTestContext ctx) {
+    // As when a node stops: sessions are dropped and writes arrive while it closes its database.
+    Database.open(vertx, config)
+        .compose(
+            second ->
+                second
+                    .close()
+                    .compose(
+                        closed ->
+                            new StateStore(vertx, second, config.maxBatch(), MAX_VALUE_BYTES)
+                                .submit(set("late", "1", null)))
+                    .compose(
+                        outcome -> {
+                          ctx.verify(
+                              () -> {
+                                assertThat(outcome.succeeded()).isFalse();
+                                assertThat(outcome.error().code()).isEqualTo(ErrorCode.UNAVAILABLE);
+                                assertThat(outcome.error().getMessage())
+                                    .isEqualTo("the database is closed");
+                              });
+                          return new SessionStore(second).open("s-late", "c", "n1", 0, 10_000);
+                        }))
+        .onComplete(
+            ctx.failing(
+                refused ->
+                    ctx.verify(
+                        () -> {
+                          // a retryable refusal, not an internal error
+                          assertThat(refused).isInstanceOf(StateException.class);
+                          assertThat(((StateException) refused).code())
+                              .isEqualTo(ErrorCode.UNAVAILABLE);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aNodeWhoseLeaseRenewalFailedMakesItsRowAgainWithItsNextSession(VertxTestContext ctx) {
+    long grace = 30_000;
+    // An origin the database refuses: too long for H2's column, and with a NUL, which
+    // PostgreSQL's text refuses.
+    String refused = "\u0000" + "x".repeat(400);
+    sessions
+        .open("s1", "c1", "n1", 0, 10_000)
+        // another node pruned n1's row, as after n1 was frozen for an hour
+        .compose(v -> execute("DELETE FROM node_lease WHERE node_id = 'n1'"))
+        .compose(v -> sessions.renewLeases("n1", 20_000, refused, 1, 5_000))
+        .transform(
+            renewal -> {
+              ctx.verify(() -> assertThat(renewal.failed()).as("the refused renewal").isTrue());
+              return sessions.open("s2", "c2", "n1", 6_000, 16_000);
+            })
+        // once n1 stops renewing, the expiry sweep finds its sessions through its row
+        .compose(v -> sessions.findExpired(100_000, grace, 10))
+        .onComplete(
+            ctx.succeeding(
+                expired ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(expired)
+                              .extracting(SessionRow::id)
+                              .containsExactlyInAnyOrder("s1", "s2");
                           ctx.completeNow();
                         })));
   }
