@@ -75,9 +75,10 @@ public final class Systems implements AutoCloseable {
         new IOException("no free port in " + LOWEST_PORT + "-" + HIGHEST_PORT));
   }
 
+  /** On every address: Hazelcast and the H2 server bind the wildcard address, not loopback. */
   private static boolean bindable(int port) {
     try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(HOST, port));
+      s.bind(new InetSocketAddress(port));
       return true;
     } catch (IOException e) {
       return false;
