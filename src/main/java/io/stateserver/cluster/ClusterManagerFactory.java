@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>The XML (cluster name, maps Vert.x needs, discovery) comes from {@link
  * ServerConfig.Cluster#configFile()} when that file exists, else from the identical {@value
  * #CLASSPATH_CONFIG} packaged in the jar. The typed settings then win over the file: port (with
- * auto-increment off), TCP-IP members and the advertised address.
+ * auto-increment off), TCP-IP members and the advertised address (with the advertised port, when a
+ * port mapping stands in front of the node).
  *
  * <p>Everything here is blocking (file and XML parsing): call it from {@code main} before Vert.x
  * starts, e.g. {@code Vertx.builder().withClusterManager(create(c)).buildClustered()}, never from
@@ -104,7 +105,12 @@ public final class ClusterManagerFactory {
     if (cluster.host() != null) {
       // The public address is what peers are told to connect to; Hazelcast still binds to all
       // interfaces, which keeps containers with several interfaces working.
-      network.setPublicAddress(cluster.host());
+      network.setPublicAddress(
+          cluster.publicPort() > 0
+              ? hostAndPort(cluster.host(), cluster.publicPort())
+              : cluster.host());
+    } else if (cluster.publicPort() > 0) {
+      throw new IllegalArgumentException("a public cluster port needs the cluster host");
     }
     JoinConfig join = network.getJoin();
     if (usesOtherDiscovery(join)) {
@@ -119,6 +125,10 @@ public final class ClusterManagerFactory {
         cluster.port(),
         cluster.host(),
         cluster.members());
+  }
+
+  private static String hostAndPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static boolean usesOtherDiscovery(JoinConfig join) {

@@ -264,7 +264,8 @@ public final class ConfigLoader {
             port("cluster.port", cluster.getInteger("port"), false),
             required("cluster.host", cluster.getString("host")),
             port("cluster.busPort", cluster.getInteger("busPort"), true),
-            port("cluster.busPublicPort", cluster.getInteger("busPublicPort"), true));
+            port("cluster.busPublicPort", cluster.getInteger("busPublicPort"), true),
+            port("cluster.publicPort", cluster.getInteger("publicPort"), true));
 
     String nodeId = nonBlank(c.getString("nodeId"));
     if (nodeId == null) {

@@ -143,6 +143,8 @@ public record ServerConfig(
    * @param busPort the port the clustered event bus listens on; 0 picks a free one
    * @param busPublicPort the event-bus port advertised to the other nodes (behind NAT or a port
    *     mapping); 0 advertises the port it listens on
+   * @param publicPort the Hazelcast port advertised to the other nodes (behind NAT or a port
+   *     mapping); 0 advertises {@code port}
    */
   public record Cluster(
       boolean enabled,
@@ -151,11 +153,12 @@ public record ServerConfig(
       int port,
       String host,
       int busPort,
-      int busPublicPort) {
+      int busPublicPort,
+      int publicPort) {
 
-    /** The settings with the event bus on a free port, advertised as it is. */
+    /** The settings with the event bus on a free port, and both ports advertised as they are. */
     public Cluster(boolean enabled, Path configFile, List<String> members, int port, String host) {
-      this(enabled, configFile, members, port, host, 0, 0);
+      this(enabled, configFile, members, port, host, 0, 0, 0);
     }
   }
 

@@ -50,6 +50,7 @@ final class Settings {
     TYPES.put("cluster.host", SettingType.STRING);
     TYPES.put("cluster.busPort", SettingType.INT);
     TYPES.put("cluster.busPublicPort", SettingType.INT);
+    TYPES.put("cluster.publicPort", SettingType.INT);
     TYPES.put("nodeId", SettingType.STRING);
     TYPES.put("limits.maxFrameBytes", SettingType.INT);
     TYPES.put("limits.maxValueBytes", SettingType.INT);
@@ -107,6 +108,7 @@ final class Settings {
     ENV.put("STATE_CLUSTER_HOST", "cluster.host");
     ENV.put("STATE_CLUSTER_BUS_PORT", "cluster.busPort");
     ENV.put("STATE_CLUSTER_BUS_PUBLIC_PORT", "cluster.busPublicPort");
+    ENV.put("STATE_CLUSTER_PUBLIC_PORT", "cluster.publicPort");
     ENV.put("STATE_NODE_ID", "nodeId");
     ENV.put("STATE_SESSION_GRACE_MS", "limits.sessionGraceMs");
     ENV.put("STATE_MAX_FRAME_BYTES", "limits.maxFrameBytes");

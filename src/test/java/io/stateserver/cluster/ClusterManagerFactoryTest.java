@@ -66,6 +66,24 @@ class ClusterManagerFactoryTest {
   }
 
   @Test
+  void behindAPortMappingTheAdvertisedAddressCarriesThePublicPort() {
+    Config v4 =
+        ClusterManagerFactory.loadConfig(
+            new ServerConfig.Cluster(
+                true, TOP_LEVEL_CONFIG, List.of("10.1.2.4"), 15701, "10.1.2.3", 0, 0, 25701));
+    Config v6 =
+        ClusterManagerFactory.loadConfig(
+            new ServerConfig.Cluster(
+                true, TOP_LEVEL_CONFIG, List.of("10.1.2.4"), 15701, "fd00::3", 0, 0, 25701));
+
+    assertThat(v4.getNetworkConfig().getPublicAddress()).isEqualTo("10.1.2.3:25701");
+    assertThat(v4.getNetworkConfig().getPort())
+        .as("still listens on its own port")
+        .isEqualTo(15701);
+    assertThat(v6.getNetworkConfig().getPublicAddress()).isEqualTo("[fd00::3]:25701");
+  }
+
+  @Test
   void withoutHostHazelcastChoosesTheAddress() {
     Config config = ClusterManagerFactory.loadConfig(cluster(TOP_LEVEL_CONFIG, null));
 
@@ -90,7 +108,7 @@ class ClusterManagerFactoryTest {
     var options =
         ClusterManagerFactory.eventBusOptions(
             new ServerConfig.Cluster(
-                true, TOP_LEVEL_CONFIG, List.of("10.1.2.3"), 15701, "10.1.2.3", 15801, 25801));
+                true, TOP_LEVEL_CONFIG, List.of("10.1.2.3"), 15701, "10.1.2.3", 15801, 25801, 0));
 
     assertThat(options.getPort()).isEqualTo(15801);
     assertThat(options.getClusterPublicPort()).isEqualTo(25801);

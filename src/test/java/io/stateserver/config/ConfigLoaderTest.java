@@ -165,6 +165,7 @@ class ConfigLoaderTest {
     env.put("STATE_CLUSTER_HOST", "10.0.0.9");
     env.put("STATE_CLUSTER_BUS_PORT", "5901");
     env.put("STATE_CLUSTER_BUS_PUBLIC_PORT", "35901");
+    env.put("STATE_CLUSTER_PUBLIC_PORT", "35801");
     env.put("STATE_NODE_ID", "node-a");
     env.put("STATE_SESSION_GRACE_MS", "1234");
     env.put("STATE_ALLOWED_ORIGINS", "https://a.example,https://b.example");
@@ -199,7 +200,8 @@ class ConfigLoaderTest {
                 5801,
                 "10.0.0.9",
                 5901,
-                35901));
+                35901,
+                35801));
     assertThat(c.nodeId()).isEqualTo("node-a");
     assertThat(c.limits().sessionGraceMs()).isEqualTo(1234);
     assertThat(c.limits().rate()).isEqualTo(new ServerConfig.Rate(11, 22, 33));
