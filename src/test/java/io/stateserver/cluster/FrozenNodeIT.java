@@ -1,5 +1,14 @@
 package io.stateserver.cluster;
 
+import static io.stateserver.cluster.SplitChecks.MEMBER_LEFT;
+import static io.stateserver.cluster.SplitChecks.MERGED;
+import static io.stateserver.cluster.SplitChecks.assertNoBroadcastLostSince;
+import static io.stateserver.cluster.SplitChecks.assertVersionsOnlyRose;
+import static io.stateserver.cluster.SplitChecks.awaitEither;
+import static io.stateserver.cluster.SplitChecks.eitherLogged;
+import static io.stateserver.cluster.SplitChecks.fastMergeConfig;
+import static io.stateserver.cluster.SplitChecks.logMarks;
+import static io.stateserver.cluster.SplitChecks.settledMissedBroadcasts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.BlockingClient;
@@ -7,9 +16,6 @@ import io.stateserver.support.ServerProcess;
 import io.stateserver.support.TestCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,21 +34,15 @@ import org.slf4j.LoggerFactory;
  * it; thawed, the frozen node is told it was dropped and forms a cluster of its own, and Hazelcast
  * later merges the two. Both sides share the database throughout, as in production.
  *
- * <p>The nodes run the shipped Hazelcast configuration with its merge checks (from 60 s after
- * start, then every 30 s) brought forward to every 5 s, so that the merge happens within the test's
- * time.
+ * <p>The nodes run the shipped Hazelcast configuration with its merge checks brought forward to
+ * every 5 s ({@link SplitChecks#fastMergeConfig}). {@link PartitionIT} splits a cluster whose two
+ * sides both keep running.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FrozenNodeIT {
   private static final Logger log = LoggerFactory.getLogger(FrozenNodeIT.class);
   private static final Duration MEMBERSHIP = Duration.ofSeconds(60);
   private static final Duration MERGE = Duration.ofSeconds(90);
-
-  /** Longer than the lease records' gap detection needs to report a lost broadcast (9-15 s). */
-  private static final Duration QUIET = Duration.ofSeconds(16);
-
-  /** What {@code CatchUpVerticle} logs on the node whose member gave way in a merge. */
-  private static final String MERGED = "node merged into a cluster";
 
   private Vertx vertx;
   private TestCluster cluster;
@@ -55,7 +55,7 @@ class FrozenNodeIT {
             vertx,
             "frozen-node-it",
             2,
-            Map.of("STATE_CLUSTER_CONFIG", fastMergeConfig().toString()));
+            Map.of("STATE_CLUSTER_CONFIG", fastMergeConfig("frozen-node").toString()));
     // Each node's own sweep after its start is over before the test begins.
     for (ServerProcess node : cluster.nodes()) {
       node.awaitMeter("state_catchup_sweeps_total", 1, Duration.ofSeconds(30));
@@ -85,10 +85,12 @@ class FrozenNodeIT {
     assertOk(writer.request("set", "key", "split/a", "value", 1));
     assertThat(onFrozen.change("split/a", 1).getInteger("value")).isEqualTo(1);
 
+    List<ServerProcess> both = List.of(live, frozen);
+    long[] marks = logMarks(both);
     frozen.freeze();
     Instant frozenAt = Instant.now();
     try {
-      live.awaitLogLine("change: left", MEMBERSHIP);
+      live.awaitLogLine(MEMBER_LEFT, marks[0], MEMBERSHIP);
       log.info(
           "frozen node dropped from the cluster [after: {} ms]",
           Duration.between(frozenAt, Instant.now()).toMillis());
@@ -110,10 +112,11 @@ class FrozenNodeIT {
         Duration.between(thawedAt, Instant.now()).toMillis());
 
     // Thawed, it is told it was dropped and goes on as a cluster of its own. What is written
-    // there reaches the other side too, through the database until the merge.
-    frozen.awaitLogLine("change: left", MEMBERSHIP);
+    // there reaches the other side too: the event-bus connections outlived the freeze and may
+    // still carry it, else the database does (PartitionIT cuts them).
+    frozen.awaitLogLine(MEMBER_LEFT, marks[1], MEMBERSHIP);
     assertOk(writerOnFrozen.request("set", "key", "split/d", "value", "while-split"));
-    boolean mergedBeforeWrite = eitherLogged(List.of(live, frozen), MERGED);
+    boolean mergedBeforeWrite = eitherLogged(both, marks, MERGED);
     assertThat(onLive.change("split/d", 1).getString("value")).isEqualTo("while-split");
     log.info(
         "write on the thawed node reached the other [merged before the write: {}, after thaw: {}"
@@ -122,7 +125,7 @@ class FrozenNodeIT {
         Duration.between(thawedAt, Instant.now()).toMillis());
 
     // The two one-member clusters merge; the one that gave way says so.
-    awaitEither(List.of(live, frozen), MERGED, MERGE);
+    awaitEither(both, marks, MERGED, MERGE);
     log.info(
         "clusters merged [after thaw: {} ms]",
         Duration.between(thawedAt, Instant.now()).toMillis());
@@ -139,64 +142,12 @@ class FrozenNodeIT {
     assertOk(writer.request("set", "key", "split/a", "value", 4));
     assertThat(onLive.change("split/c", 1).getString("value")).isEqualTo("from-frozen");
     assertThat(onFrozen.change("split/a", 4).getInteger("value")).isEqualTo(4);
-    Thread.sleep(QUIET.toMillis());
-    assertThat(live.meter("state_broadcasts_missed_total"))
-        .as("broadcasts from the frozen node lost after the merge")
-        .isEqualTo(missed[0]);
-    assertThat(frozen.meter("state_broadcasts_missed_total"))
-        .as("broadcasts to the frozen node lost after the merge")
-        .isEqualTo(missed[1]);
+    assertNoBroadcastLostSince(live, frozen, missed);
 
-    // No subscriber ever saw a key's version go backwards, or the same version twice.
-    for (BlockingClient watcher : List.of(onLive, onFrozen)) {
-      for (String key : List.of("split/a", "split/b", "split/c", "split/d", "split/probe")) {
-        List<Long> versions = watcher.changeVersions(key);
-        assertThat(versions).as("versions of %s", key).isSorted().doesNotHaveDuplicates();
-      }
-    }
+    assertVersionsOnlyRose(
+        List.of(onLive, onFrozen),
+        List.of("split/a", "split/b", "split/c", "split/d", "split/probe"));
     assertThat(onFrozen.changeVersions("split/a")).last().isEqualTo(4L);
-  }
-
-  /**
-   * Each node's count of lost broadcasts once it has not moved for {@link #QUIET}: broadcasts sent
-   * while the merged node's event-bus subscriptions were being restored may still be reported.
-   */
-  private static double[] settledMissedBroadcasts(ServerProcess a, ServerProcess b)
-      throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-    double[] before = {
-      a.meter("state_broadcasts_missed_total"), b.meter("state_broadcasts_missed_total")
-    };
-    while (true) {
-      Thread.sleep(QUIET.toMillis());
-      double[] now = {
-        a.meter("state_broadcasts_missed_total"), b.meter("state_broadcasts_missed_total")
-      };
-      if (now[0] == before[0] && now[1] == before[1]) {
-        log.info("lost-broadcast meters settled [live: {}, frozen: {}]", now[0], now[1]);
-        return now;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("lost-broadcast meters still moving after the merge");
-      }
-      before = now;
-    }
-  }
-
-  private static void awaitEither(List<ServerProcess> nodes, String fragment, Duration timeout)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (!eitherLogged(nodes, fragment)) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(
-            "no node logged \"" + fragment + "\" within " + timeout + nodes.get(1).logTail());
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  private static boolean eitherLogged(List<ServerProcess> nodes, String fragment) {
-    return nodes.stream().anyMatch(n -> n.logContains(fragment));
   }
 
   private BlockingClient subscribed(ServerProcess node, String sub) {
@@ -211,24 +162,5 @@ class FrozenNodeIT {
 
   private static void assertOk(JsonObject reply) {
     assertThat(reply.getBoolean("ok")).as("%s", reply).isTrue();
-  }
-
-  /** The shipped configuration with Hazelcast's split-brain merge checks every 5 s. */
-  private static Path fastMergeConfig() throws IOException {
-    String shipped = Files.readString(Path.of("cluster-config", "hazelcast.xml"));
-    String fast =
-        shipped
-            .replace(
-                "\"hazelcast.merge.first.run.delay.seconds\">60<",
-                "\"hazelcast.merge.first.run.delay.seconds\">5<")
-            .replace(
-                "\"hazelcast.merge.next.run.delay.seconds\">30<",
-                "\"hazelcast.merge.next.run.delay.seconds\">5<");
-    assertThat(fast)
-        .as("the shipped configuration sets both merge delays")
-        .contains("first.run.delay.seconds\">5<", "next.run.delay.seconds\">5<");
-    Path config = Files.createDirectories(Path.of("target")).resolve("frozen-node-hazelcast.xml");
-    Files.writeString(config, fast);
-    return config;
   }
 }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -38,6 +41,19 @@ public final class ServerProcess implements AutoCloseable {
       List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private static final Path TARGET = Path.of("target");
+
+  /**
+   * Every child started, killed when the test JVM exits however a test ended: a frozen child
+   * ({@link #freeze()}) would otherwise outlive it, since SIGTERM does not end a stopped process.
+   */
+  private static final Set<Process> CHILDREN = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> CHILDREN.forEach(Process::destroyForcibly), "server-process-reaper"));
+  }
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -101,7 +117,9 @@ public final class ServerProcess implements AutoCloseable {
               .redirectOutput(logFile.toFile());
       builder.environment().keySet().removeIf(key -> key.startsWith("STATE_"));
       builder.environment().putAll(childEnv);
-      return new ServerProcess(name, builder.start(), port, logFile);
+      Process process = builder.start();
+      CHILDREN.add(process);
+      return new ServerProcess(name, process, port, logFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start server " + name, e);
     }
@@ -223,8 +241,16 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Polls the log until a line contains {@code fragment}; fails after {@code timeout}. */
   public void awaitLogLine(String fragment, Duration timeout) {
+    awaitLogLine(fragment, 0, timeout);
+  }
+
+  /**
+   * Polls the log until a line written after {@code mark} (a {@link #logMark()}) contains {@code
+   * fragment}; fails after {@code timeout}.
+   */
+  public void awaitLogLine(String fragment, long mark, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
-    while (!logContains(fragment)) {
+    while (!logContains(fragment, mark)) {
       if (Instant.now().isAfter(deadline)) {
         throw new AssertionError(
             "no log line with \"" + fragment + "\" within " + timeout + logTail());
@@ -235,8 +261,29 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Whether a line of the log so far contains {@code fragment}. */
   public boolean logContains(String fragment) {
+    return logContains(fragment, 0);
+  }
+
+  /** Whether a line written after {@code mark} (a {@link #logMark()}) contains {@code fragment}. */
+  public boolean logContains(String fragment, long mark) {
+    return logSince(mark).contains(fragment);
+  }
+
+  /** What the log gained after {@code mark} (a {@link #logMark()}). */
+  public String logSince(long mark) {
     try {
-      return Files.readString(logFile).contains(fragment);
+      byte[] log = Files.readAllBytes(logFile);
+      int from = (int) Math.min(mark, log.length);
+      return new String(log, from, log.length - from, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where the log ends now, so that later checks see only what comes after. */
+  public long logMark() {
+    try {
+      return Files.size(logFile);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -290,6 +337,7 @@ public final class ServerProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    CHILDREN.remove(process);
   }
 
   @Override

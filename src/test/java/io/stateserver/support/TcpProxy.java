@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * A TCP forwarder on a loopback port, for breaking a real connection between two processes. After
  * {@link #swallow()}, the connections accepted so far drop every byte from their connecting side,
  * as when a network path fails without either end noticing; {@link #cutAndForward()} then closes
- * them (both ends see it). Connections accepted after the cut are forwarded whole.
+ * them (both ends see it). Connections accepted after the cut are forwarded whole. {@link
+ * #partition()} closes every connection and every new one until {@link #heal()}, as when the path
+ * is down for a while.
  */
 public final class TcpProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TcpProxy.class);
@@ -33,6 +35,7 @@ public final class TcpProxy implements AutoCloseable {
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile int generation;
   private volatile int swallowedUpTo = -1;
+  private volatile boolean partitioned;
 
   private TcpProxy(NetServer server, NetClient client) {
     this.server = server;
@@ -50,6 +53,10 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void forward(NetSocket downstream, int targetPort) {
+    if (partitioned) {
+      downstream.close();
+      return;
+    }
     this.accepted.incrementAndGet();
     int accepted = generation;
     downstream.pause();
@@ -105,6 +112,17 @@ public final class TcpProxy implements AutoCloseable {
     BlockingClient.await(
         Future.join(links.stream().filter(l -> l.generation() <= cut).map(Link::close).toList())
             .otherwiseEmpty());
+  }
+
+  /** Closes every connection, and from now on every new one at once, until {@link #heal()}. */
+  public void partition() {
+    partitioned = true;
+    cutAndForward();
+  }
+
+  /** Forwards new connections again after {@link #partition()}. */
+  public void heal() {
+    partitioned = false;
   }
 
   @Override

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first node starts alone; the others start together once it is ready and join it. Starting
  * all at once could let two of them each found a cluster of their own, which Hazelcast merges only
- * minutes later.
+ * a minute or more later.
  */
 public final class TestCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TestCluster.class);
