@@ -11,7 +11,9 @@ import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -821,17 +823,7 @@ abstract class AbstractStoreIT {
               return sessions.open("s2", "c2", "n1", 6_000, 16_000);
             })
         // once n1 stops renewing, the expiry sweep finds its sessions through its row
-        .compose(v -> sessions.findExpired(100_000, grace, 10))
-        .onComplete(
-            ctx.succeeding(
-                expired ->
-                    ctx.verify(
-                        () -> {
-                          assertThat(expired)
-                              .extracting(SessionRow::id)
-                              .containsExactlyInAnyOrder("s1", "s2");
-                          ctx.completeNow();
-                        })));
+        .onComplete(expiredAt(ctx, 100_000, grace, "s1", "s2"));
   }
 
   @Test
@@ -862,17 +854,29 @@ abstract class AbstractStoreIT {
                         .extracting(BroadcastBeacon::origin)
                         .containsExactlyInAnyOrder("n2/b", "n3/c", "n5/e")))
         // the expiry sweep still finds the dead node's connected session through its row
-        .compose(v -> sessions.findExpired(100_000, grace, 10))
-        .onComplete(
-            ctx.succeeding(
-                expired ->
-                    ctx.verify(
-                        () -> {
-                          assertThat(expired)
-                              .extracting(SessionRow::id)
-                              .containsExactlyInAnyOrder("s2", "s3");
-                          ctx.completeNow();
-                        })));
+        .onComplete(expiredAt(ctx, 100_000, grace, "s2", "s3"));
+  }
+
+  /**
+   * Once the chain it ends has succeeded: the expiry sweep at {@code now} finds exactly the
+   * sessions {@code ids}, and the test completes.
+   */
+  private <T> Handler<AsyncResult<T>> expiredAt(
+      VertxTestContext ctx, long now, long graceMs, String... ids) {
+    return ctx.succeeding(
+        v ->
+            sessions
+                .findExpired(now, graceMs, 10)
+                .onComplete(
+                    ctx.succeeding(
+                        expired ->
+                            ctx.verify(
+                                () -> {
+                                  assertThat(expired)
+                                      .extracting(SessionRow::id)
+                                      .containsExactlyInAnyOrder(ids);
+                                  ctx.completeNow();
+                                }))));
   }
 
   @Test
