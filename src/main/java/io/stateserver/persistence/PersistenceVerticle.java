@@ -1,11 +1,18 @@
 package io.stateserver.persistence;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,13 +21,23 @@ import org.slf4j.LoggerFactory;
  * queue runs on this verticle's context) and answers reads and session operations over the event
  * bus. The JDBC client runs every statement on worker threads, so this verticle's event loop never
  * blocks.
+ *
+ * <p>On stop it first stops taking requests, then lets those it took finish, and only then closes
+ * the database: a request that arrives meanwhile finds no consumer and is answered {@code
+ * unavailable} (retryable), and none that was taken fails on a pool closed under it.
  */
 public final class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
 
+  // How long a stop waits for the requests it took; a statement that hangs must not hang it.
+  private static final long IN_FLIGHT_GRACE_MS = 5000;
+
   private final ServerConfig.Db config;
   private final int maxValueBytes;
   private final BatchListener batchListener;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  // Requests and purges under way; their futures may complete on a pool thread.
+  private final Set<Future<?>> inFlight = ConcurrentHashMap.newKeySet();
   private Database database;
   private StateStore store;
   private SessionStore sessions;
@@ -43,11 +60,9 @@ public final class PersistenceVerticle extends VerticleBase {
               store = new StateStore(vertx, db, config.maxBatch(), maxValueBytes, batchListener);
               sessions = new SessionStore(db);
               var bus = vertx.eventBus();
-              return Future.all(
-                  bus.<ReadQuery>localConsumer(Addresses.PERSISTENCE_READ, this::onRead)
-                      .completion(),
-                  bus.<SessionOp>localConsumer(Addresses.PERSISTENCE_SESSION, this::onSession)
-                      .completion());
+              consumers.add(bus.localConsumer(Addresses.PERSISTENCE_READ, this::onRead));
+              consumers.add(bus.localConsumer(Addresses.PERSISTENCE_SESSION, this::onSession));
+              return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
             })
         .onSuccess(
             v -> {
@@ -63,7 +78,21 @@ public final class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(purgeTimer);
-    return database == null ? Future.succeededFuture() : database.close();
+    if (database == null) {
+      return Future.succeededFuture();
+    }
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(
+            unregistered ->
+                Future.join(List.copyOf(inFlight)).timeout(IN_FLIGHT_GRACE_MS, MILLISECONDS))
+        .transform(finished -> database.close());
+  }
+
+  /** Keeps {@code work} in {@link #inFlight} until it completes. */
+  private <T> Future<T> tracked(Future<T> work) {
+    inFlight.add(work);
+    work.onComplete(ar -> inFlight.remove(work));
+    return work;
   }
 
   /** Deletes the tombstones past their retention; one run at a time. */
@@ -73,8 +102,7 @@ public final class PersistenceVerticle extends VerticleBase {
     }
     purging = true;
     long now = System.currentTimeMillis();
-    purge
-        .run(now - config.tombstoneRetentionMs(), now)
+    tracked(purge.run(now - config.tombstoneRetentionMs(), now))
         .onSuccess(
             run -> {
               if (run.olderNodes() > 0) {
@@ -90,7 +118,7 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void onRead(Message<ReadQuery> message) {
-    Bus.replyWith(message, read(message.body()));
+    Bus.replyWith(message, tracked(read(message.body())));
   }
 
   private Future<?> read(ReadQuery query) {
@@ -113,7 +141,7 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void onSession(Message<SessionOp> message) {
-    Bus.replyWith(message, session(message.body()));
+    Bus.replyWith(message, tracked(session(message.body())));
   }
 
   private Future<?> session(SessionOp op) {
