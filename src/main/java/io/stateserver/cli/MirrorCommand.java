@@ -25,6 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * be copied); it refuses to start once it has. Otherwise it runs until this server closes the
  * connection (a drain: exit 3) or Ctrl-C. See {@link PipelinedWrites} for what it prints.
  *
+ * <p>On a cluster, changes of different keys may reach it in another order than they were
+ * committed, so a change committed just before the switch-over can arrive after it. For {@code
+ * --settle-ms} after the switch-over it therefore still takes the changes stamped ({@code ts})
+ * before the switch-over's own stamp, and writes each only if the key is still as it left it there
+ * (the version its last write there got: a device that moved may have written it since, and that
+ * write stays).
+ *
  * <p>It carries values, not versions (each deployment numbers its own), nor TTLs and ephemeral
  * ties: an expiry or a last will here arrives there as the deletion it is. Changes that queue up
  * while it writes are conflated, the newest per key, and written together, within the rate the
@@ -34,8 +41,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class MirrorCommand {
 
   static final String USAGE =
-      "usage: mirror <pattern> --to-url <ws url> --to-token <jwt> [options]"
+      "usage: mirror <pattern> --to-url <ws url> --to-token <jwt> [--settle-ms <ms>] [options]"
           + " (--to-token may come from env STATE_TO_TOKEN)";
+
+  /**
+   * How long it takes late changes after a switch-over by default: longer than the 9 to 15 s in
+   * which a broadcast lost between nodes is found and read again from the database, with its
+   * original stamp (docs/architecture.md, "Lost broadcasts between live nodes").
+   */
+  static final long SETTLE_MS = 20_000;
 
   /**
    * Change frames read into one batch at most. The cap is on frames read, not on keys written: a
@@ -57,7 +71,7 @@ public final class MirrorCommand {
     return CommandLine.run(
         USAGE,
         args,
-        Set.of("to-url", "to-token"),
+        Set.of("to-url", "to-token", "settle-ms"),
         Set.of(),
         env,
         out,
@@ -65,12 +79,24 @@ public final class MirrorCommand {
         (cli, here) -> {
           String pattern = cli.requirePositional("pattern").get(0);
           CommonOptions there = here.other(cli, env, "to", "STATE_TO_TOKEN");
-          return mirror(pattern, here, there, out, err);
+          Long settleMs = cli.longValue("settle-ms", 0);
+          return mirror(
+              pattern,
+              here,
+              there,
+              Duration.ofMillis(settleMs == null ? SETTLE_MS : settleMs),
+              out,
+              err);
         });
   }
 
   private static int mirror(
-      String pattern, CommonOptions here, CommonOptions there, PrintStream out, PrintStream err) {
+      String pattern,
+      CommonOptions here,
+      CommonOptions there,
+      Duration settle,
+      PrintStream out,
+      PrintStream err) {
     AtomicBoolean stopping = new AtomicBoolean();
     try (WireClient source = WireClient.connect(here.url(), here.token(), here.timeout());
         WireClient target = WireClient.connect(there.url(), there.token(), there.timeout())) {
@@ -84,6 +110,8 @@ public final class MirrorCommand {
               },
               "state-mirror-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
+      PipelinedWrites writes = new PipelinedWrites(target, out);
+      Changes changes = new Changes(source);
       try {
         JsonObject switched = switchover(source);
         if (switched != null) {
@@ -94,8 +122,6 @@ public final class MirrorCommand {
                   + " switch-over first (DELETE /v1/admin/switchover)");
           return ExitCodes.ERROR_REPLY;
         }
-        PipelinedWrites writes = new PipelinedWrites(target, out);
-        Changes changes = new Changes(source);
         Set<String> keysHere = snapshot(source, pattern, writes, changes, err);
         // every reply in before the list request, which reads past other replies
         writes.drain();
@@ -125,7 +151,18 @@ public final class MirrorCommand {
         err.println(
             "this deployment switched over [url: "
                 + s.target().getString("url")
-                + "]: the mirror stops, the devices now write there");
+                + "]: taking the changes committed before it for "
+                + settle.toMillis()
+                + " ms more");
+        err.flush();
+        PipelinedWrites.Late late =
+            writes.late(LateChanges.read(changes::nextLate, s.frame(), settle));
+        err.println(
+            "the mirror stops, the devices now write there [late changes written: "
+                + late.written()
+                + ", left because the key changed there: "
+                + late.left()
+                + "]");
         err.flush();
         return ExitCodes.OK;
       } finally {
@@ -148,34 +185,39 @@ public final class MirrorCommand {
 
   /** This deployment switched over while the mirror ran: it stops, its work done. */
   private static final class SwitchedOver extends Exception {
-    private final transient JsonObject target;
+    private final transient JsonObject frame;
 
-    SwitchedOver(JsonObject target) {
+    SwitchedOver(JsonObject frame) {
       super("switched over", null, false, false);
-      this.target = target;
+      this.frame = frame;
     }
 
+    /** The change frame that set the switch-over. */
+    JsonObject frame() {
+      return frame;
+    }
+
+    /** The switch-over: where the devices go. */
     JsonObject target() {
-      return target;
+      return frame.getJsonObject("value");
     }
   }
 
-  /** A change frame that sets the switch-over, or that of another key (null). */
-  private static JsonObject switchingOver(JsonObject change) {
-    return Switchover.KEY.equals(change.getString("key")) && !change.getBoolean("deleted", false)
-        ? change.getJsonObject("value")
-        : null;
+  /** Whether a change frame sets the switch-over. */
+  private static boolean switchingOver(JsonObject change) {
+    return Switchover.KEY.equals(change.getString("key")) && !change.getBoolean("deleted", false);
   }
 
   /**
    * The change frames from here, in order: those read early (during the snapshot and the prune)
    * first, then the connection's. A switch-over read early ends them after the changes before it
    * (those were written here before the switch-over, and still go); so does an end of the
-   * connection.
+   * connection. The frames read early after a switch-over are kept for {@link #nextLate}.
    */
   private static final class Changes {
     private final WireClient source;
     private final Deque<JsonObject> early = new ArrayDeque<>();
+    private final Deque<JsonObject> afterSwitch = new ArrayDeque<>();
     private JsonObject switched;
     private WireException ended;
 
@@ -183,13 +225,13 @@ public final class MirrorCommand {
       this.source = source;
     }
 
-    /** A change read before the mirror follows; nothing after a switch-over counts. */
+    /** A change read before the mirror follows. */
     void addEarly(JsonObject change) {
       if (switched != null) {
-        return;
-      }
-      switched = switchingOver(change);
-      if (switched == null) {
+        afterSwitch.add(change);
+      } else if (switchingOver(change)) {
+        switched = change;
+      } else {
         early.add(change);
       }
     }
@@ -202,11 +244,11 @@ public final class MirrorCommand {
     /** Moves the changes that have arrived so far into the early ones. */
     void queuedSoFar() {
       try {
-        for (JsonObject f = source.pollFrame(); f != null && switched == null; ) {
+        // nothing after a switch-over: those frames are read as late ones (nextLate)
+        for (JsonObject f; switched == null && (f = source.pollFrame()) != null; ) {
           if ("change".equals(f.getString("type"))) {
             addEarly(f);
           }
-          f = switched == null ? source.pollFrame() : null;
         }
       } catch (WireException e) {
         ended = e;
@@ -229,6 +271,17 @@ public final class MirrorCommand {
         throw ended;
       }
       return wait == null ? source.pollFrame() : source.nextFrameOrNull(wait);
+    }
+
+    /** After a switch-over: the next frame after it, waiting at most {@code wait}, or null. */
+    JsonObject nextLate(Duration wait) throws WireException {
+      if (!afterSwitch.isEmpty()) {
+        return afterSwitch.poll();
+      }
+      if (ended != null) {
+        throw ended;
+      }
+      return source.nextFrameOrNull(wait);
     }
 
     /** Asks the server for a sign of life; its reply is a frame like any other. */
@@ -310,7 +363,7 @@ public final class MirrorCommand {
       }
       quiet = 0;
       Map<String, JsonObject> newest = new LinkedHashMap<>();
-      JsonObject switched = null;
+      boolean switched = false;
       Exception ended = null;
       int read = 0;
       while (frame != null) {
@@ -318,7 +371,7 @@ public final class MirrorCommand {
         switch (frame.getString("type", "")) {
           case "change" -> {
             switched = switchingOver(frame);
-            if (switched == null && !Switchover.KEY.equals(frame.getString("key"))) {
+            if (!switched && !Switchover.KEY.equals(frame.getString("key"))) {
               newest.put(frame.getString("key"), frame);
             }
           }
@@ -327,7 +380,7 @@ public final class MirrorCommand {
             // replies (to the pings), hello: not for this tool
           }
         }
-        if (switched != null || read >= BATCH) {
+        if (switched || read >= BATCH) {
           break;
         }
         try {
@@ -343,8 +396,8 @@ public final class MirrorCommand {
         writes.change(change);
       }
       writes.drain();
-      if (switched != null) {
-        throw new SwitchedOver(switched);
+      if (switched) {
+        throw new SwitchedOver(frame);
       }
       if (ended instanceof SwitchedOver s) {
         throw s;

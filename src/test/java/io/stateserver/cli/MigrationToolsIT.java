@@ -101,7 +101,9 @@ class MigrationToolsIT {
                 "--to-url",
                 url(next),
                 "--to-token",
-                next.adminToken()));
+                next.adminToken(),
+                "--settle-ms",
+                "1000"));
   }
 
   /** Switches the old deployment over to the new one (which stops a mirror that runs). */

@@ -88,24 +88,47 @@ class MirrorCommandTest {
   }
 
   private static JsonObject change(String key, Object value) {
+    return changeAt(key, value, 1);
+  }
+
+  /** A change stamped {@code ts} (epoch ms) by the node that committed it. */
+  private static JsonObject changeAt(String key, Object value, long ts) {
     return new JsonObject()
         .put("type", "change")
         .put("key", key)
         .put("version", 1)
         .put("value", value)
-        .put("ts", 1)
+        .put("ts", ts)
         .put("by", "x");
+  }
+
+  private static JsonObject deletionAt(String key, long ts) {
+    return changeAt(key, null, ts).put("version", 2).put("deleted", true);
   }
 
   /** The old deployment switching over, as its subscribers see it. */
   private static JsonObject switchingOver() {
-    return change(Switchover.KEY, MOVED);
+    return switchingOverAt(1);
+  }
+
+  private static JsonObject switchingOverAt(long ts) {
+    return changeAt(Switchover.KEY, MOVED, ts);
   }
 
   private int mirror() {
     return MirrorCommand.run(
         new String[] {
-          "#", "--url", old.url(), "--token", "t-old", "--to-url", next.url(), "--to-token", "t-new"
+          "#",
+          "--url",
+          old.url(),
+          "--token",
+          "t-old",
+          "--to-url",
+          next.url(),
+          "--to-token",
+          "t-new",
+          "--settle-ms",
+          "500"
         },
         new PrintStream(outBytes, true, StandardCharsets.UTF_8),
         new PrintStream(errBytes, true, StandardCharsets.UTF_8),
@@ -150,6 +173,62 @@ class MirrorCommandTest {
             .reduce((first, second) -> second)
             .orElseThrow();
     assertThat(a7.getValue("value")).isEqualTo("newer");
+  }
+
+  /**
+   * On a cluster a change committed just before the switch-over can arrive after it. The mirror
+   * still writes those stamped before the switch-over, and each only if the key there is as its own
+   * last write left it: a device that moved may have written it since.
+   */
+  @Test
+  void changesCommittedBeforeTheSwitchOverThatArriveAfterItAreWrittenWhereTheKeyIsUnchangedThere() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(
+                new JsonObject(),
+                new JsonArray()
+                    .add(entry("a/late", 0))
+                    .add(entry("a/after", 0))
+                    .add(entry("a/moved", 0))
+                    .add(entry("a/gone", 0)),
+                false),
+            switchingOverAt(1_000),
+            changeAt("a/late", "committed before", 999),
+            changeAt("a/after", "committed after", 1_001),
+            changeAt("a/moved", "committed before", 998),
+            deletionAt("a/gone", 997),
+            changeAt("a/new", "committed before", 996),
+            deletionAt("a/absent", 995),
+            changeAt(Switchover.KEY, MOVED.copy().put("reconnectMs", 5), 990));
+    // the new deployment: each key's first write gets version 7 there; a device that moved has
+    // written a/moved since (version 8), so a write that expects 7 conflicts
+    writeAnswer =
+        r -> {
+          Long ifVersion = r.getLong("ifVersion");
+          if ("a/moved".equals(r.getString("key")) && ifVersion != null) {
+            return error(r, new JsonObject().put("code", "version_conflict").put("version", 8));
+          }
+          return ok(r, new JsonObject().put("version", ifVersion == null ? 7 : ifVersion + 1));
+        };
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+
+    assertThat(next.requests)
+        .filteredOn(r -> r.containsKey("ifVersion"))
+        .extracting(
+            r -> r.getString("op") + " " + r.getString("key") + "@" + r.getLong("ifVersion"))
+        .containsExactlyInAnyOrder(
+            "set a/late@7", "set a/moved@7", "delete a/gone@7", "set a/new@0");
+    assertThat(next.requests)
+        .filteredOn(r -> "a/late".equals(r.getString("key")))
+        .last()
+        .satisfies(r -> assertThat(r.getValue("value")).isEqualTo("committed before"));
+    assertThat(written("set"))
+        .doesNotContain(Switchover.KEY)
+        .filteredOn("a/after"::equals)
+        .hasSize(1);
+    assertThat(written("delete")).doesNotContain("a/absent");
+    assertThat(err()).contains("late changes written: 3, left because the key changed there: 1]");
   }
 
   @Test
