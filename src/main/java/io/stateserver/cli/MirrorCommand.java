@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * connection (a drain: exit 3) or Ctrl-C. See {@link PipelinedWrites} for what it prints.
  *
  * <p>On a cluster, changes of different keys may reach it in another order than they were
- * committed, so a change committed just before the switch-over can arrive after it. For {@code
- * --settle-ms} after the switch-over it therefore still takes the changes stamped ({@code ts})
- * before the switch-over's own stamp, and writes each only if the key is still as it left it there
- * (the version its last write there got: a device that moved may have written it since, and that
- * write stays).
+ * committed, so a change committed just before the switch-over can arrive after it; and a device
+ * may write in the moment before its goaway reaches it. For {@code --settle-ms} after the
+ * switch-over it therefore still takes those late changes ({@link LateChanges}), and writes each
+ * only if the key is still as it left it there (the version its last write there got: a device that
+ * moved may have written it since, and that write stays).
  *
  * <p>It carries values, not versions (each deployment numbers its own), nor TTLs and ephemeral
  * ties: an expiry or a last will here arrives there as the deletion it is. Changes that queue up
@@ -151,7 +151,7 @@ public final class MirrorCommand {
         err.println(
             "this deployment switched over [url: "
                 + s.target().getString("url")
-                + "]: taking the changes committed before it for "
+                + "]: taking the changes that arrive late for "
                 + settle.toMillis()
                 + " ms more");
         err.flush();

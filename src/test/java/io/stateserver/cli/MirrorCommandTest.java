@@ -5,6 +5,7 @@ import static io.stateserver.cli.FakeStateServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.connection.Switchover;
+import io.stateserver.state.StateRules;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -156,7 +157,7 @@ class MirrorCommandTest {
     }
     frames.add(change("a/7", "newer"));
     frames.add(switchingOver());
-    frames.add(change("a/after", "a last will of the old deployment"));
+    frames.add(change("a/after", "a last will of the old deployment").put("by", StateRules.SERVER));
     snapshotFrames = frames;
 
     int exit = mirror();
@@ -176,29 +177,32 @@ class MirrorCommandTest {
   }
 
   /**
-   * On a cluster a change committed just before the switch-over can arrive after it. The mirror
-   * still writes those stamped before the switch-over, and each only if the key there is as its own
-   * last write left it: a device that moved may have written it since.
+   * After the switch-over the mirror still writes the changes that arrive late: those stamped
+   * before it (on a cluster they can arrive after it) and those a client made before its goaway,
+   * but not the server's own after it (a last will of an old session). Each only where the key
+   * there is as the mirror's own last write left it: a device that moved may have written it.
    */
   @Test
-  void changesCommittedBeforeTheSwitchOverThatArriveAfterItAreWrittenWhereTheKeyIsUnchangedThere() {
+  void lateChangesAreWrittenOnlyWhereTheKeyThereIsAsTheMirrorLeftIt() {
     snapshotFrames =
         List.of(
             snapshotReply(
                 new JsonObject(),
                 new JsonArray()
                     .add(entry("a/late", 0))
-                    .add(entry("a/after", 0))
+                    .add(entry("a/expired", 0))
+                    .add(entry("a/will", 0))
                     .add(entry("a/moved", 0))
-                    .add(entry("a/gone", 0)),
+                    .add(entry("a/before-goaway", 0)),
                 false),
             switchingOverAt(1_000),
             changeAt("a/late", "committed before", 999),
-            changeAt("a/after", "committed after", 1_001),
-            changeAt("a/moved", "committed before", 998),
-            deletionAt("a/gone", 997),
+            deletionAt("a/expired", 998).put("by", StateRules.SERVER),
+            deletionAt("a/will", 1_001).put("by", StateRules.SERVER),
+            changeAt("a/moved", "committed before", 997),
             changeAt("a/new", "committed before", 996),
             deletionAt("a/absent", 995),
+            changeAt("a/before-goaway", "a device's, after the switch-over", 1_002),
             changeAt(Switchover.KEY, MOVED.copy().put("reconnectMs", 5), 990));
     // the new deployment: each key's first write gets version 7 there; a device that moved has
     // written a/moved since (version 8), so a write that expects 7 conflicts
@@ -218,17 +222,18 @@ class MirrorCommandTest {
         .extracting(
             r -> r.getString("op") + " " + r.getString("key") + "@" + r.getLong("ifVersion"))
         .containsExactlyInAnyOrder(
-            "set a/late@7", "set a/moved@7", "delete a/gone@7", "set a/new@0");
+            "set a/late@7",
+            "delete a/expired@7",
+            "set a/moved@7",
+            "set a/new@0",
+            "set a/before-goaway@7");
     assertThat(next.requests)
         .filteredOn(r -> "a/late".equals(r.getString("key")))
         .last()
         .satisfies(r -> assertThat(r.getValue("value")).isEqualTo("committed before"));
-    assertThat(written("set"))
-        .doesNotContain(Switchover.KEY)
-        .filteredOn("a/after"::equals)
-        .hasSize(1);
-    assertThat(written("delete")).doesNotContain("a/absent");
-    assertThat(err()).contains("late changes written: 3, left because the key changed there: 1]");
+    assertThat(written("set")).doesNotContain(Switchover.KEY);
+    assertThat(written("delete")).doesNotContain("a/will", "a/absent");
+    assertThat(err()).contains("late changes written: 4, left because the key changed there: 1]");
   }
 
   @Test
