@@ -39,11 +39,13 @@ final class AutoCommitRestoringDataSource implements DataSource {
 
   @Override
   public Connection getConnection(String username, String pass) throws SQLException {
-    Connection real =
-        username == null
-            ? DriverManager.getConnection(url)
-            : DriverManager.getConnection(url, username, pass);
-    return wrap(real);
+    // Each pooled connection also replaces its physical connection after that one broke.
+    return wrap(
+        ReconnectingConnection.open(
+            () ->
+                username == null
+                    ? DriverManager.getConnection(url)
+                    : DriverManager.getConnection(url, username, pass)));
   }
 
   static Connection wrap(Connection real) {

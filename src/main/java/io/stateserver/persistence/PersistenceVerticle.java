@@ -118,7 +118,7 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void onRead(Message<ReadQuery> message) {
-    Bus.replyWith(message, tracked(read(message.body())));
+    Bus.replyWith(message, tracked(read(message.body())).recover(DatabaseFailures::asUnavailable));
   }
 
   private Future<?> read(ReadQuery query) {
@@ -141,7 +141,8 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void onSession(Message<SessionOp> message) {
-    Bus.replyWith(message, tracked(session(message.body())));
+    Bus.replyWith(
+        message, tracked(session(message.body())).recover(DatabaseFailures::asUnavailable));
   }
 
   private Future<?> session(SessionOp op) {

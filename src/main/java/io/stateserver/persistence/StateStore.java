@@ -11,7 +11,6 @@ import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -48,9 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StateStore {
   private static final Logger log = LoggerFactory.getLogger(StateStore.class);
-
-  /** How long a client should wait before retrying when the database is unavailable. */
-  static final long RETRY_AFTER_MS = 1000;
 
   private static final int MAX_ATTEMPTS = 5;
   private static final long RETRY_BACKOFF_MS = 5;
@@ -150,13 +146,16 @@ public final class StateStore {
       // refused before it ran (the node is stopping), not a failure of the database
       log.debug("write transaction refused [commands: {}, cause: {}]", count, refused.getMessage());
       error = refused;
+    } else if (DatabaseFailures.unreachable(failure)) {
+      // an outage, not a fault: the writer connection's own warning says what broke
+      log.warn(
+          "write transaction failed, database unreachable [commands: {}, cause: {}]",
+          count,
+          failure.getMessage());
+      error = DatabaseFailures.unavailable();
     } else {
       log.error("write transaction failed [commands: {}]", count, failure);
-      error =
-          new StateException(
-              ErrorCode.UNAVAILABLE,
-              "database unavailable",
-              new JsonObject().put("retryAfterMs", RETRY_AFTER_MS));
+      error = DatabaseFailures.unavailable();
     }
     List<WriteOutcome> outcomes = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {

@@ -86,7 +86,7 @@ final class WriterConnection {
           new StateException(
               ErrorCode.UNAVAILABLE,
               "the database is closed",
-              new JsonObject().put("retryAfterMs", StateStore.RETRY_AFTER_MS)));
+              new JsonObject().put("retryAfterMs", DatabaseFailures.RETRY_AFTER_MS)));
     }
     return executor.executeBlocking(
         () -> {

@@ -4,6 +4,7 @@ import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.persistence.Database;
+import io.stateserver.persistence.DatabaseFailures;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.ratelimit.TokenRequestLimiter;
@@ -143,7 +144,7 @@ public final class RegistryVerticle extends VerticleBase {
     } catch (StateException e) {
       result = Future.failedFuture(e);
     }
-    Bus.replyWith(message, result);
+    Bus.replyWith(message, result.recover(DatabaseFailures::asUnavailable));
   }
 
   private Future<?> handle(RegistryOp op) {
