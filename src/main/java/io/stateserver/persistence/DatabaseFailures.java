@@ -30,14 +30,25 @@ public final class DatabaseFailures {
           || t instanceof ConnectException) {
         return true;
       }
-      // SQLSTATE class 08: connection exception (PostgreSQL's driver reports 08001 and 08006)
-      if (t instanceof SQLException e
-          && e.getSQLState() != null
-          && e.getSQLState().startsWith("08")) {
+      if (t instanceof SQLException e && e.getSQLState() != null && unreachable(e.getSQLState())) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * SQLSTATE class 08, connection exception (PostgreSQL's driver reports 08001 and 08006), and
+   * PostgreSQL's own states of a server going away or not yet back: 57P01 (shut down by the
+   * administrator), 57P02 (crash shutdown), 57P03 (cannot connect now: starting up, in recovery),
+   * 53300 (too many connections).
+   */
+  private static boolean unreachable(String sqlState) {
+    return sqlState.startsWith("08")
+        || sqlState.equals("57P01")
+        || sqlState.equals("57P02")
+        || sqlState.equals("57P03")
+        || sqlState.equals("53300");
   }
 
   /** The refusal a client gets while the database cannot be reached. */

@@ -39,9 +39,13 @@ final class ReconnectingConnection implements InvocationHandler {
   }
 
   private final Opener opener;
-  private Connection real;
-  // set by a statement's failure too, on the thread that uses the connection
+  // The fields are used by one thread at a time (the pool leases a connection to one worker); a
+  // statement's failure marks the connection from the thread that uses it too.
+  private volatile Connection real;
+  private volatile int generation;
   private volatile boolean broken;
+  private volatile boolean inTransaction;
+  private volatile boolean closed;
 
   private ReconnectingConnection(Opener opener, Connection real) {
     this.opener = opener;
@@ -58,40 +62,63 @@ final class ReconnectingConnection implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-    if (broken) {
-      switch (method.getName()) {
-        case "close" -> {
+    String name = method.getName();
+    switch (name) {
+      case "close" -> {
+        closed = true;
+        if (broken) {
           closeQuietly(real);
           return null;
         }
-        case "isClosed" -> {
-          return false; // it opens again on its next use
-        }
-        case "rollback" -> {
-          return null; // the transaction ended with the connection
-        }
-        case "commit" ->
-            throw new SQLNonTransientConnectionException(
-                "the connection broke before the commit; the transaction is lost", "08003");
-        default -> reconnect();
       }
+      case "isClosed" -> {
+        if (closed || broken) {
+          return closed; // a broken one opens again on its next use
+        }
+      }
+      case "isValid" -> {
+        if (closed || broken) {
+          return false;
+        }
+      }
+      case "setAutoCommit" -> inTransaction = !(Boolean) args[0];
+      default -> {}
     }
-    Object result = call(real, method, args);
+    if (closed && !"close".equals(name)) {
+      throw new SQLNonTransientConnectionException("the connection is closed", "08003");
+    }
+    if (broken) {
+      if ("rollback".equals(name)) {
+        inTransaction = false;
+        return null; // the transaction ended with the connection
+      }
+      if (inTransaction && !"setAutoCommit".equals(name)) {
+        // its statements so far are lost: going on in a new connection would commit the rest alone
+        throw new SQLNonTransientConnectionException(
+            "the connection broke during a transaction; it is lost", "08003");
+      }
+      reconnect();
+    }
+    int made = generation;
+    Object result = call(real, made, method, args);
     if (result instanceof Statement statement && STATEMENTS.contains(method.getReturnType())) {
       return Proxy.newProxyInstance(
           ReconnectingConnection.class.getClassLoader(),
           new Class<?>[] {method.getReturnType()},
-          (p, m, a) -> call(statement, m, a));
+          (p, m, a) -> call(statement, made, m, a));
     }
     return result;
   }
 
-  /** Calls {@code method} on {@code target}; a failure that says the connection broke marks it. */
-  private Object call(Object target, Method method, Object[] args) throws Throwable {
+  /**
+   * Calls {@code method} on {@code target}, made on the physical connection of generation {@code
+   * made}; a failure that says that connection broke marks it.
+   */
+  private Object call(Object target, int made, Method method, Object[] args) throws Throwable {
     try {
       return method.invoke(target, args);
     } catch (InvocationTargetException e) {
-      if (!broken && DatabaseFailures.unreachable(e.getCause())) {
+      if (!broken && made == generation && DatabaseFailures.unreachable(e.getCause())) {
         broken = true;
         log.warn("pooled connection broke [cause: {}]", e.getCause().getMessage());
       }
@@ -104,6 +131,7 @@ final class ReconnectingConnection implements InvocationHandler {
     Connection fresh = opener.open();
     closeQuietly(real);
     real = fresh;
+    generation++;
     broken = false;
     log.info("pooled connection opened again");
   }

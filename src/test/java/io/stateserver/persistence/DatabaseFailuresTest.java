@@ -11,6 +11,7 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLSyntaxErrorException;
 import java.sql.SQLTransientConnectionException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,12 @@ class DatabaseFailuresTest {
     // PostgreSQL's driver: a plain SQLException (PSQLException) with SQLSTATE 08006 or 08001
     assertThat(DatabaseFailures.unreachable(new SQLException("i/o error", "08006"))).isTrue();
     assertThat(DatabaseFailures.unreachable(new SQLException("cannot connect", "08001"))).isTrue();
+    // PostgreSQL going away (restart, failover) and not yet back
+    for (String state : List.of("57P01", "57P02", "57P03", "53300")) {
+      assertThat(DatabaseFailures.unreachable(new SQLException("going away", state)))
+          .as(state)
+          .isTrue();
+    }
   }
 
   @Test

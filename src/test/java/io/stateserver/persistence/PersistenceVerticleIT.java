@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The persistence verticle's event-bus side, on embedded H2. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+// Under the event bus's 30 s reply timeout: a request left unanswered cannot pass as refused.
+@Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
 class PersistenceVerticleIT {
   private static final int REQUESTS = 200;
 
