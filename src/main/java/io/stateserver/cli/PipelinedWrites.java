@@ -3,7 +3,6 @@ package io.stateserver.cli;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,9 +12,16 @@ import java.util.Map;
  * the server announced ({@link Pace}), and each one it defers ({@code rate_limited}, {@code
  * unavailable}) sent again after the delay it names. Writes in flight together must be of different
  * keys, since a deferred one is sent again behind the others: callers {@link #drain()} between
- * writes of one key. Prints one line per write done: {@code {"key","version"}} (plus {@code
- * "deleted":true}), {@code version} being the old deployment's. It remembers the version each key
- * got there from its last write (about a hundred bytes per key), for {@link #late}.
+ * writes of one key.
+ *
+ * <p>The snapshot's writes are plain; every change after it is written only if the key there is
+ * still as this mirror's own last write of it left it ({@code ifVersion}): a key somebody else
+ * wrote there (a device that moved) is left, and stays left for the rest of the run. For this it
+ * remembers the version each key got there (about a hundred bytes per key).
+ *
+ * <p>Prints one line per write done: {@code {"key","version"}} (plus {@code "deleted":true}), and
+ * one per change left: {@code {"key","version","left":true}}; {@code version} is the old
+ * deployment's.
  */
 final class PipelinedWrites {
   /**
@@ -24,30 +30,29 @@ final class PipelinedWrites {
    */
   static final int WINDOW = 32;
 
-  /**
-   * A plain write; a prune ({@link #prune}); a late change after the switch-over ({@link #late}).
-   */
+  /** In {@link #there}: somebody else wrote the key there; the mirror leaves it alone. */
+  private static final long LEFT = -1;
+
+  /** A snapshot write; a prune ({@link #prune}); a change, written conditionally. */
   private enum Kind {
-    WRITE,
+    SNAPSHOT,
     PRUNE,
-    LATE
+    CHANGE
   }
 
   private record Pending(
       Kind kind, long id, JsonObject request, String key, long version, long sentAt, int attempt) {}
 
-  /** What {@link #late} did: changes written, and changes left because the key changed there. */
-  record Late(int written, int left) {}
-
   private final WireClient target;
   private final Pace pace;
   private final PrintStream out;
   private final Deque<Pending> inFlight = new ArrayDeque<>();
-  // each key's version there after this mirror's last write of it; 0: absent there
+  // each key's version there after this mirror's last write of it; 0: absent there; LEFT
   private final Map<String, Long> there = new HashMap<>();
   private long pausedAt = Long.MIN_VALUE;
   private int pruned;
-  private int leftLate;
+  private int changed;
+  private int left;
 
   PipelinedWrites(WireClient target, PrintStream out) {
     this.target = target;
@@ -60,12 +65,9 @@ final class PipelinedWrites {
     return pace;
   }
 
+  /** A snapshot entry of the old deployment, written whatever the key there holds. */
   void set(String key, Object value, long version) throws WireException, ErrorReply {
-    send(Kind.WRITE, setRequest(key, value), key, version);
-  }
-
-  void delete(String key, long version) throws WireException, ErrorReply {
-    send(Kind.WRITE, deleteRequest(key), key, version);
+    send(Kind.SNAPSHOT, setRequest(key, value), key, version);
   }
 
   private static JsonObject setRequest(String key, Object value) {
@@ -85,32 +87,25 @@ final class PipelinedWrites {
   }
 
   /**
-   * Writes the late change frames of the old deployment (see {@link LateChanges}), each only if the
-   * key there is still as this mirror's last write of it left it, then waits for them all.
+   * A change frame of the old deployment: its value set, or the key deleted, only if the key there
+   * is as this mirror's last write of it left it (absent, when it never wrote it).
    */
-  Late late(Collection<JsonObject> changes) throws WireException, ErrorReply {
-    int sent = 0;
-    for (JsonObject change : changes) {
-      String key = change.getString("key");
-      long version = change.getLong("version");
-      long expected = there.getOrDefault(key, 0L);
-      if (!change.getBoolean("deleted", false)) {
-        send(
-            Kind.LATE,
-            setRequest(key, change.getValue("value")).put("ifVersion", expected),
-            key,
-            version);
-        sent++;
-      } else if (expected > 0) {
-        send(Kind.LATE, deleteRequest(key).put("ifVersion", expected), key, version);
-        sent++;
-      }
-      // a deletion of a key absent there has nothing left to do
+  void change(JsonObject change) throws WireException, ErrorReply {
+    String key = change.getString("key");
+    long version = change.getLong("version");
+    long expected = there.getOrDefault(key, 0L);
+    if (expected == LEFT) {
+      leave(key, version);
+    } else if (!change.getBoolean("deleted", false)) {
+      send(
+          Kind.CHANGE,
+          setRequest(key, change.getValue("value")).put("ifVersion", expected),
+          key,
+          version);
+    } else if (expected > 0) {
+      send(Kind.CHANGE, deleteRequest(key).put("ifVersion", expected), key, version);
     }
-    int leftBefore = leftLate;
-    drain();
-    int left = leftLate - leftBefore;
-    return new Late(sent - left, left);
+    // else: a deletion of a key absent there has nothing left to do
   }
 
   /** How many keys {@link #prune} deleted. */
@@ -118,13 +113,14 @@ final class PipelinedWrites {
     return pruned;
   }
 
-  /** A change frame of the old deployment: its value set, or the key deleted. */
-  void change(JsonObject change) throws WireException, ErrorReply {
-    if (change.getBoolean("deleted", false)) {
-      delete(change.getString("key"), change.getLong("version"));
-    } else {
-      set(change.getString("key"), change.getValue("value"), change.getLong("version"));
-    }
+  /** How many changes {@link #change} wrote. */
+  int changed() {
+    return changed;
+  }
+
+  /** How many changes {@link #change} left, because somebody else wrote the key there. */
+  int left() {
+    return left;
   }
 
   /** Waits until every write sent has succeeded. */
@@ -146,8 +142,8 @@ final class PipelinedWrites {
 
   /**
    * Waits for a write's reply (replies come in request order). A deferred write goes to the back of
-   * the queue, at most {@link Pace#ATTEMPTS} times; a delete of a key already absent counts as
-   * done; a prune or a late change that meets a key changed there since is left; any other refusal
+   * the queue, at most {@link Pace#ATTEMPTS} times; a prune of a key already absent counts as done;
+   * a prune or a change that meets a key somebody else wrote there leaves it; any other refusal
    * stops.
    */
   private void settle(Pending p) throws WireException, ErrorReply {
@@ -155,12 +151,6 @@ final class PipelinedWrites {
     boolean delete = "delete".equals(p.request().getString("op"));
     if (!reply.getBoolean("ok", false)) {
       Long retryAfterMs = Pace.deferredFor(reply);
-      String code = reply.getJsonObject("error", new JsonObject()).getString("code", "");
-      boolean conditional = p.kind() != Kind.WRITE;
-      // a delete of a key absent there has its outcome; a key written there since stays
-      boolean absent = delete && code.equals("not_found");
-      boolean changedThere =
-          conditional && (code.equals("version_conflict") || p.kind() == Kind.LATE && absent);
       if (retryAfterMs != null && p.attempt() < Pace.ATTEMPTS) {
         // one pause for the writes refused together, not one each
         if (p.sentAt() >= pausedAt) {
@@ -180,19 +170,24 @@ final class PipelinedWrites {
                 p.attempt() + 1));
         return;
       }
-      if (changedThere) {
-        there.remove(p.key());
-        leftLate += p.kind() == Kind.LATE ? 1 : 0;
-        return;
-      }
-      if (!absent) {
+      String code = reply.getJsonObject("error", new JsonObject()).getString("code", "");
+      boolean absent = delete && code.equals("not_found");
+      if (p.kind() == Kind.PRUNE && absent) {
+        there.put(p.key(), 0L);
+      } else if (p.kind() == Kind.PRUNE && code.equals("version_conflict")) {
+        there.put(p.key(), LEFT);
+      } else if (p.kind() == Kind.CHANGE && (absent || code.equals("version_conflict"))) {
+        there.put(p.key(), LEFT);
+        leave(p.key(), p.version());
+      } else {
         throw new ErrorReply(reply);
       }
-      there.put(p.key(), 0L);
       return;
     }
     if (p.kind() == Kind.PRUNE) {
       pruned++;
+    } else if (p.kind() == Kind.CHANGE) {
+      changed++;
     }
     if (delete) {
       there.put(p.key(), 0L);
@@ -203,6 +198,16 @@ final class PipelinedWrites {
     if (delete) {
       line.put("deleted", true);
     }
+    print(line);
+  }
+
+  /** A change not written, because somebody else wrote the key there. */
+  private void leave(String key, long version) {
+    left++;
+    print(new JsonObject().put("key", key).put("version", version).put("left", true));
+  }
+
+  private void print(JsonObject line) {
     out.println(line.encode());
     out.flush();
   }

@@ -254,7 +254,9 @@ class MigrationToolsIT {
       assertThat(ended.err())
           .contains("mirrored the snapshot [keys: 2, removed there: 1]")
           .contains("switched over [url: " + url(next) + "]")
-          .contains("late changes written: 1, left because the key changed there: 1]");
+          .contains(
+              "late changes written: 1, changes left because somebody else wrote the key there:"
+                  + " 1]");
       assertThat(b.call("get", "key", "config/after").getString("value"))
           .isEqualTo("written here after the switch-over");
       assertThat(b.call("get", "key", "config/a").getString("value")).isEqualTo("a moved device's");

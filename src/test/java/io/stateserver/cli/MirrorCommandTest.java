@@ -140,6 +140,11 @@ class MirrorCommandTest {
     return errBytes.toString(StandardCharsets.UTF_8);
   }
 
+  /** The lines printed on stdout, one JSON object each. */
+  private List<JsonObject> out() {
+    return outBytes.toString(StandardCharsets.UTF_8).lines().map(JsonObject::new).toList();
+  }
+
   private List<String> written(String op) {
     return next.requests.stream()
         .filter(r -> op.equals(r.getString("op")))
@@ -157,7 +162,8 @@ class MirrorCommandTest {
     }
     frames.add(change("a/7", "newer"));
     frames.add(switchingOver());
-    frames.add(change("a/after", "a last will of the old deployment").put("by", StateRules.SERVER));
+    frames.add(
+        changeAt("a/after", "a last will of the old deployment", 2).put("by", StateRules.SERVER));
     snapshotFrames = frames;
 
     int exit = mirror();
@@ -233,7 +239,54 @@ class MirrorCommandTest {
         .satisfies(r -> assertThat(r.getValue("value")).isEqualTo("committed before"));
     assertThat(written("set")).doesNotContain(Switchover.KEY);
     assertThat(written("delete")).doesNotContain("a/will", "a/absent");
-    assertThat(err()).contains("late changes written: 4, left because the key changed there: 1]");
+    assertThat(err())
+        .contains(
+            "late changes written: 4, changes left because somebody else wrote the key there: 1]");
+    assertThat(out())
+        .contains(new JsonObject().put("key", "a/moved").put("version", 1).put("left", true));
+  }
+
+  /**
+   * After the snapshot the mirror writes a change only where the key there is as its own last write
+   * left it: a key somebody else wrote there (a device that moved early) is left, with a line that
+   * says so, for the rest of the run.
+   */
+  @Test
+  void aKeySomebodyElseWroteThereIsLeftAndNotOverwritten() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(
+                new JsonObject(), new JsonArray().add(entry("a/x", 0)).add(entry("a/y", 0)), false),
+            change("a/x", "one"),
+            change("a/y", "one"),
+            change("a/x", "two").put("version", 2),
+            switchingOver());
+    writeAnswer =
+        r -> {
+          Long ifVersion = r.getLong("ifVersion");
+          if ("a/x".equals(r.getString("key")) && ifVersion != null) {
+            return error(r, new JsonObject().put("code", "version_conflict").put("version", 9));
+          }
+          return ok(r, new JsonObject().put("version", ifVersion == null ? 7 : ifVersion + 1));
+        };
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+
+    assertThat(next.requests)
+        .filteredOn(r -> "a/x".equals(r.getString("key")) && r.containsKey("ifVersion"))
+        .as("written once, conditionally; after the conflict not again")
+        .hasSize(1)
+        .allMatch(r -> r.getLong("ifVersion") == 7);
+    assertThat(next.requests)
+        .filteredOn(r -> "a/y".equals(r.getString("key")) && r.containsKey("ifVersion"))
+        .extracting(r -> r.getValue("value") + "@" + r.getLong("ifVersion"))
+        .containsExactly("one@7");
+    assertThat(out())
+        .filteredOn(line -> line.getBoolean("left", false))
+        .extracting(line -> line.getString("key"))
+        .containsOnly("a/x")
+        .isNotEmpty();
+    assertThat(out()).contains(new JsonObject().put("key", "a/y").put("version", 1));
   }
 
   @Test
