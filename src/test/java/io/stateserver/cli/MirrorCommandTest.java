@@ -107,6 +107,21 @@ class MirrorCommandTest {
     return changeAt(key, null, ts).put("version", 2).put("deleted", true);
   }
 
+  /**
+   * The new deployment's answers: the snapshot's write of a key gets version 7 there, a conditional
+   * write one more than it expects; but somebody else has written {@code key} there since the
+   * snapshot (version 99), so a conditional write of it conflicts.
+   */
+  private static Function<JsonObject, JsonObject> versionsWhereSomebodyElseWrote(String key) {
+    return r -> {
+      Long ifVersion = r.getLong("ifVersion");
+      if (key.equals(r.getString("key")) && ifVersion != null) {
+        return error(r, new JsonObject().put("code", "version_conflict").put("version", 99));
+      }
+      return ok(r, new JsonObject().put("version", ifVersion == null ? 7 : ifVersion + 1));
+    };
+  }
+
   /** The old deployment switching over, as its subscribers see it. */
   private static JsonObject switchingOver() {
     return switchingOverAt(1);
@@ -210,16 +225,7 @@ class MirrorCommandTest {
             deletionAt("a/absent", 995),
             changeAt("a/before-goaway", "a device's, after the switch-over", 1_002),
             changeAt(Switchover.KEY, MOVED.copy().put("reconnectMs", 5), 990));
-    // the new deployment: each key's first write gets version 7 there; a device that moved has
-    // written a/moved since (version 8), so a write that expects 7 conflicts
-    writeAnswer =
-        r -> {
-          Long ifVersion = r.getLong("ifVersion");
-          if ("a/moved".equals(r.getString("key")) && ifVersion != null) {
-            return error(r, new JsonObject().put("code", "version_conflict").put("version", 8));
-          }
-          return ok(r, new JsonObject().put("version", ifVersion == null ? 7 : ifVersion + 1));
-        };
+    writeAnswer = versionsWhereSomebodyElseWrote("a/moved");
 
     assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
 
@@ -261,14 +267,7 @@ class MirrorCommandTest {
             change("a/y", "one"),
             change("a/x", "two").put("version", 2),
             switchingOver());
-    writeAnswer =
-        r -> {
-          Long ifVersion = r.getLong("ifVersion");
-          if ("a/x".equals(r.getString("key")) && ifVersion != null) {
-            return error(r, new JsonObject().put("code", "version_conflict").put("version", 9));
-          }
-          return ok(r, new JsonObject().put("version", ifVersion == null ? 7 : ifVersion + 1));
-        };
+    writeAnswer = versionsWhereSomebodyElseWrote("a/x");
 
     assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
 
