@@ -63,4 +63,11 @@ public final class Addresses {
    * node's deny list and so closes matching connections.
    */
   public static final String ACCESS_CHANGES = "security.access";
+
+  /**
+   * Local, publish: a {@code LeaseLost} from the session verticle when this clustered node's lease
+   * ran out because it could not renew it; every connection verticle instance sends its clients
+   * away, to resume their sessions on another node before the other nodes end them.
+   */
+  public static final String LEASE_LOST = "session.lease-lost";
 }

@@ -8,6 +8,7 @@ import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.StateException;
 import io.stateserver.security.AccessChange;
 import io.stateserver.security.RegistryOp;
+import io.stateserver.session.LeaseLost;
 import io.stateserver.session.SessionControl;
 import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.ChangeEvent;
@@ -55,6 +56,7 @@ public final class Codecs {
           SessionOp.PruneDeadNodes.class,
           SessionOp.Expired.class,
           EncodedChange.class,
+          LeaseLost.class,
           BroadcastGaps.Gap.class,
           RegistryOp.IssueToken.class,
           RegistryOp.Register.class,

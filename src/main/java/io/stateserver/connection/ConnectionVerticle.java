@@ -5,6 +5,7 @@ import io.stateserver.protocol.CloseCodes;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.ratelimit.ConnectionCounts;
+import io.stateserver.session.LeaseLost;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -31,6 +32,11 @@ public final class ConnectionVerticle extends VerticleBase {
 
   /** The Retry-After of an upgrade refused for too many open connections (a hint only). */
   private static final long CONNECTION_LIMIT_RETRY_MS = 5_000;
+
+  /** The goaway when the node's lease ran out: reconnect soon, to another node. */
+  static final String LEASE_LOST_REASON = "node cannot reach the database";
+
+  private static final long LEASE_LOST_RECONNECT_MS = 1_000;
 
   private final int port;
   private final Function<io.vertx.core.Vertx, ConnectionContext> contextFactory;
@@ -92,10 +98,11 @@ public final class ConnectionVerticle extends VerticleBase {
             .webSocketHandshakeHandler(this::onHandshake);
     var fanout =
         vertx.eventBus().<EncodedChange>localConsumer(Addresses.FANOUT, m -> onChange(m.body()));
+    var leaseLost =
+        vertx.eventBus().<LeaseLost>localConsumer(Addresses.LEASE_LOST, m -> onLeaseLost());
     DeadlineWheel deadlines = ctx.deadlines();
     deadlineTicker = vertx.setPeriodic(deadlines.tickMs(), id -> deadlines.expire());
-    return fanout
-        .completion()
+    return Future.all(fanout.completion(), leaseLost.completion())
         .compose(v -> server.listen())
         .onSuccess(s -> log.info("listening [port: {}]", s.actualPort()));
   }
@@ -135,6 +142,17 @@ public final class ConnectionVerticle extends VerticleBase {
       for (ClientConnection c : new ArrayList<>(connections)) {
         c.switchOver();
       }
+    }
+  }
+
+  /**
+   * The node's lease ran out unrenewed (it cannot reach the database): every client of this
+   * instance is told to reconnect, to another node, and resume its session there before the other
+   * nodes end it. The server stays open: the node serves again once the database is back.
+   */
+  private void onLeaseLost() {
+    for (ClientConnection c : new ArrayList<>(connections)) {
+      c.goAway(LEASE_LOST_REASON, LEASE_LOST_RECONNECT_MS, null);
     }
   }
 

@@ -55,12 +55,16 @@ public final class SessionVerticle extends VerticleBase {
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
+  // until when the latest lease this node wrote runs; whether it ran out unrenewed (clustered)
+  private long leaseHeldUntil;
+  private boolean leaseLost;
 
   /**
    * @param nodeId this node's id (its lease row)
    * @param timing lease and grace periods
    * @param broadcasts this node's broadcast numbering, recorded with the lease
-   * @param followOtherNodes whether to read the other nodes' records (clustered)
+   * @param followOtherNodes whether clustered: read the other nodes' records, and send the clients
+   *     away when the lease runs out unrenewed
    */
   public SessionVerticle(
       String nodeId, SessionTiming timing, BroadcastCounter broadcasts, boolean followOtherNodes) {
@@ -90,7 +94,20 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   private void renewLeases() {
-    renew().onFailure(t -> log.warn("lease renewal failed [cause: {}]", t.getMessage()));
+    checkLease();
+    renew()
+        .onSuccess(
+            v -> {
+              if (leaseLost) {
+                leaseLost = false;
+                log.info("lease renewed again [node: {}]", nodeId);
+              }
+            })
+        .onFailure(
+            t -> {
+              log.warn("lease renewal failed [cause: {}]", t.getMessage());
+              checkLease();
+            });
     if (followOtherNodes) {
       readOtherNodesBroadcasts()
           .onFailure(
@@ -102,8 +119,31 @@ public final class SessionVerticle extends VerticleBase {
     pruneDeadNodes();
   }
 
+  /**
+   * Once the lease this node last wrote has run out unrenewed, the other nodes count its sessions
+   * as ended when the grace has passed too: they run their last wills and turn presence offline,
+   * though the clients are still connected here. So when clustered the node sends its clients away
+   * (through {@link LeaseLost}), to resume their sessions on a node that reaches the database,
+   * within the grace. Checked at every renewal and after each one that failed, so that a renewal
+   * that hangs does not hide it.
+   */
+  private void checkLease() {
+    long now = System.currentTimeMillis();
+    if (followOtherNodes && !leaseLost && leaseHeldUntil > 0 && now >= leaseHeldUntil) {
+      leaseLost = true;
+      log.warn(
+          "lease ran out unrenewed, sending clients to other nodes [node: {}, ran out: {} ms ago]",
+          nodeId,
+          now - leaseHeldUntil);
+      vertx
+          .eventBus()
+          .publish(Addresses.LEASE_LOST, new LeaseLost(nodeId, leaseHeldUntil), LOCAL_ONLY);
+    }
+  }
+
   private Future<Void> renew() {
     long now = System.currentTimeMillis();
+    long leaseUntil = now + timing.leaseMs();
     broadcastsSampled.addLast(new BroadcastBeacon(broadcasts.origin(), broadcasts.last(), now));
     BroadcastBeacon recorded =
         broadcastsSampled.size() > BROADCAST_LAG_RENEWALS
@@ -113,11 +153,8 @@ public final class SessionVerticle extends VerticleBase {
             vertx.eventBus(),
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(
-                nodeId,
-                now + timing.leaseMs(),
-                recorded.origin(),
-                recorded.seq(),
-                recorded.sampledAt()))
+                nodeId, leaseUntil, recorded.origin(), recorded.seq(), recorded.sampledAt()))
+        .onSuccess(v -> leaseHeldUntil = Math.max(leaseHeldUntil, leaseUntil))
         .mapEmpty();
   }
 

@@ -94,7 +94,6 @@ public final class TestCluster implements AutoCloseable {
     int clusterPort = FreePorts.find();
     clusterPorts.add(clusterPort);
     Map<String, String> env = new HashMap<>(extraEnv);
-    env.putAll(nodeEnv);
     env.put("STATE_CLUSTER", "true");
     env.put("STATE_CLUSTER_PORT", Integer.toString(clusterPort));
     env.put(
@@ -103,6 +102,8 @@ public final class TestCluster implements AutoCloseable {
     env.put("STATE_DB_URL", database.jdbcUrl());
     env.put("STATE_JWT_SECRET", SECRET);
     env.put("STATE_NODE_ID", nodeName(index));
+    // last, so that a node of its own (its database through a proxy, say) can differ
+    env.putAll(nodeEnv);
     String processName = name + "-" + nodeName(index);
     return awaitReady
         ? ServerProcess.start(processName, env)

@@ -1,0 +1,115 @@
+package io.stateserver.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stateserver.support.BlockingClient;
+import io.stateserver.support.FreePorts;
+import io.stateserver.support.ServerProcess;
+import io.stateserver.support.TcpProxy;
+import io.stateserver.support.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A node of a two-node cluster loses its database (every connection to it runs through a proxy that
+ * the test cuts) while the other keeps it. Once its lease has run out unrenewed, the other node
+ * would count its sessions as ended after the grace and run their last wills, though their clients
+ * are still connected to it; so it sends them away, and they resume on the other node.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class LeaseLossIT {
+  private static final Pattern DATABASE_PORT = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/");
+
+  /** The default lease (10 s) and grace (30 s), and some room: the last wills would have run. */
+  private static final Duration PAST_LEASE_AND_GRACE = Duration.ofSeconds(50);
+
+  private Vertx vertx;
+  private TestCluster cluster;
+  private TcpProxy proxy;
+  private ServerProcess cutOff;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    cluster = TestCluster.start(vertx, "lease-loss", 1, Map.of());
+    String url = cluster.database().jdbcUrl();
+    Matcher port = DATABASE_PORT.matcher(url);
+    assertThat(port.find()).as("a loopback port in %s", url).isTrue();
+    int proxyPort = FreePorts.find();
+    proxy = TcpProxy.start(vertx, proxyPort, Integer.parseInt(port.group(1)));
+    cutOff =
+        cluster.addNode(
+            Map.of("STATE_DB_URL", port.replaceFirst("//127.0.0.1:" + proxyPort + "/")));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aNodeWhoseLeaseRanOutSendsItsClientsAwayAndTheyResumeElsewhereWithTheirLastWillUnrun()
+      throws Exception {
+    ServerProcess healthy = cluster.node(0);
+    String token = cluster.token("pi-1", "device");
+    BlockingClient device = BlockingClient.connect(vertx, cutOff.port(), token);
+    String session = device.hello().getString("session");
+    JsonObject will =
+        device.request("set", "key", "devices/pi-1/online", "value", true, "ephemeral", true);
+    assertThat(will.getBoolean("ok")).as("%s", will).isTrue();
+    BlockingClient watcher =
+        BlockingClient.connect(vertx, healthy.port(), cluster.token("watcher", "admin"));
+    assertThat(watcher.request("sub", "pattern", "devices/#").getBoolean("ok")).isTrue();
+    long mark = cutOff.logMark();
+
+    proxy.partition();
+    long cutAt = System.nanoTime();
+
+    // Once its lease ran out, the cut-off node sends its client away...
+    short closeCode = device.awaitClosed();
+    List<JsonObject> frames = device.frames();
+    assertThat(closeCode).as("close code after %s", frames).isEqualTo((short) 1001);
+    JsonObject goaway = frames.get(frames.size() - 1);
+    assertThat(goaway.getString("type")).isEqualTo("goaway");
+    assertThat(goaway.getString("reason")).isEqualTo("node cannot reach the database");
+    assertThat(cutOff.logContains("lease ran out unrenewed", mark)).isTrue();
+
+    // ...and the client resumes its session on the other node, within the grace.
+    BlockingClient resumed =
+        BlockingClient.connect(vertx, healthy.port(), token, "session=" + session);
+    assertThat(resumed.hello().getString("session")).isEqualTo(session);
+
+    // Past the lease and the grace, its last will has not run: its key stays, and presence says
+    // it is online.
+    long leftMs = PAST_LEASE_AND_GRACE.toMillis() - (System.nanoTime() - cutAt) / 1_000_000;
+    Thread.sleep(Math.max(0, leftMs));
+    JsonObject key = resumed.request("get", "key", "devices/pi-1/online");
+    assertThat(key.getBoolean("exists")).as("%s", key).isTrue();
+    assertThat(watcher.changeVersions("devices/pi-1/online")).as("no deletion").isEmpty();
+    JsonObject presence = watcher.request("get", "key", "$sys/clients/pi-1");
+    assertThat(presence.getJsonObject("value").getBoolean("online")).as("%s", presence).isTrue();
+
+    // Once the database is back, the node renews its lease and serves again.
+    proxy.heal();
+    cutOff.awaitLogLine("lease renewed again", mark, Duration.ofSeconds(60));
+    BlockingClient back =
+        BlockingClient.connect(vertx, cutOff.port(), cluster.token("pi-2", "device"));
+    assertThat(back.request("set", "key", "devices/pi-2/x", "value", 1).getBoolean("ok")).isTrue();
+  }
+}
