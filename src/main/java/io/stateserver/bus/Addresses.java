@@ -70,4 +70,10 @@ public final class Addresses {
    * away, to resume their sessions on another node before the other nodes end them.
    */
   public static final String LEASE_LOST = "session.lease-lost";
+
+  /**
+   * Cluster, publish: a {@code LeaseHeld} from each node's session verticle after every renewal
+   * that reached the database; consumed by the session verticle of every other node.
+   */
+  public static final String LEASES = "session.leases";
 }

@@ -8,6 +8,7 @@ import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.StateException;
 import io.stateserver.security.AccessChange;
 import io.stateserver.security.RegistryOp;
+import io.stateserver.session.LeaseHeld;
 import io.stateserver.session.LeaseLost;
 import io.stateserver.session.SessionControl;
 import io.stateserver.state.BroadcastBeacon;
@@ -81,6 +82,8 @@ public final class Codecs {
     bus.registerDefaultCodec(
         SessionControl.class,
         new WireCodec<>(SessionControl.class, SessionControl::toJson, SessionControl::fromJson));
+    bus.registerDefaultCodec(
+        LeaseHeld.class, new WireCodec<>(LeaseHeld.class, LeaseHeld::toJson, LeaseHeld::fromJson));
     bus.registerDefaultCodec(
         AccessChange.class,
         new WireCodec<>(AccessChange.class, AccessChange::toJson, AccessChange::fromJson));

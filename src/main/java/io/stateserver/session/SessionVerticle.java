@@ -13,6 +13,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,8 @@ public final class SessionVerticle extends VerticleBase {
   // until when the latest lease this node wrote runs; whether it ran out unrenewed (clustered)
   private long leaseHeldUntil;
   private boolean leaseLost;
+  // the other nodes' leases, as they announced them (clustered)
+  private final Map<String, Long> otherLeases = new HashMap<>();
 
   /**
    * @param nodeId this node's id (its lease row)
@@ -78,7 +82,15 @@ public final class SessionVerticle extends VerticleBase {
   public Future<?> start() {
     // The node's lease row exists before any connection is accepted: the expiry sweep finds a
     // node's sessions through it. The timers start only once it does.
-    return renew()
+    Future<Void> listening =
+        followOtherNodes
+            ? vertx
+                .eventBus()
+                .<LeaseHeld>consumer(Addresses.LEASES, m -> onLeaseHeld(m.body()))
+                .completion()
+            : Future.succeededFuture();
+    return listening
+        .compose(v -> renew())
         .onSuccess(
             v -> {
               renewTimer = vertx.setPeriodic(timing.renewEveryMs(), id -> renewLeases());
@@ -94,11 +106,10 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   private void renewLeases() {
-    checkLease();
     renew()
         .onSuccess(
             v -> {
-              if (leaseLost) {
+              if (leaseLost && leaseHeldUntil > System.currentTimeMillis()) {
                 leaseLost = false;
                 log.info("lease renewed again [node: {}]", nodeId);
               }
@@ -106,7 +117,7 @@ public final class SessionVerticle extends VerticleBase {
         .onFailure(
             t -> {
               log.warn("lease renewal failed [cause: {}]", t.getMessage());
-              checkLease();
+              leaseRanOut();
             });
     if (followOtherNodes) {
       readOtherNodesBroadcasts()
@@ -119,26 +130,50 @@ public final class SessionVerticle extends VerticleBase {
     pruneDeadNodes();
   }
 
+  private void onLeaseHeld(LeaseHeld held) {
+    if (!nodeId.equals(held.nodeId())) {
+      otherLeases.merge(held.nodeId(), held.until(), Math::max);
+    }
+  }
+
   /**
-   * Once the lease this node last wrote has run out unrenewed, the other nodes count its sessions
-   * as ended when the grace has passed too: they run their last wills and turn presence offline,
-   * though the clients are still connected here. So when clustered the node sends its clients away
-   * (through {@link LeaseLost}), to resume their sessions on a node that reaches the database,
-   * within the grace. Checked at every renewal and after each one that failed, so that a renewal
-   * that hangs does not hide it.
+   * After a renewal failed: once the lease this node last wrote has run out, another node that
+   * holds its own lease counts this node's sessions as ended when the grace has passed too, and
+   * runs their last wills and turns presence offline, though the clients are still connected here.
+   * So the node sends its clients away (through {@link LeaseLost}), to resume their sessions on
+   * such a node within the grace; again after each failed renewal while it lasts, for the
+   * connections that opened meanwhile. Not while no other node holds a lease (the whole database is
+   * away, or the node is alone): then no node can end the sessions, and the clients stay. Decided
+   * on failures only, so that a pause of this JVM cannot pass for a lost lease.
    */
-  private void checkLease() {
+  private void leaseRanOut() {
     long now = System.currentTimeMillis();
-    if (followOtherNodes && !leaseLost && leaseHeldUntil > 0 && now >= leaseHeldUntil) {
+    if (!followOtherNodes || leaseHeldUntil == 0 || now < leaseHeldUntil) {
+      return;
+    }
+    // A node counts only if it renewed within the last two renewal periods: when the whole
+    // database is away, the others' last leases still run for a few seconds, but are not renewed.
+    long fresh = Math.max(0, timing.leaseMs() - 2 * timing.renewEveryMs());
+    otherLeases.values().removeIf(until -> until - now <= fresh);
+    if (otherLeases.isEmpty()) {
+      if (leaseLost) {
+        leaseLost = false;
+        log.info("no other node holds a lease either: clients stay [node: {}]", nodeId);
+      }
+      return;
+    }
+    if (!leaseLost) {
       leaseLost = true;
       log.warn(
-          "lease ran out unrenewed, sending clients to other nodes [node: {}, ran out: {} ms ago]",
+          "lease ran out unrenewed, sending clients to other nodes [node: {}, ran out: {} ms ago,"
+              + " nodes holding a lease: {}]",
           nodeId,
-          now - leaseHeldUntil);
-      vertx
-          .eventBus()
-          .publish(Addresses.LEASE_LOST, new LeaseLost(nodeId, leaseHeldUntil), LOCAL_ONLY);
+          now - leaseHeldUntil,
+          otherLeases.size());
     }
+    vertx
+        .eventBus()
+        .publish(Addresses.LEASE_LOST, new LeaseLost(nodeId, leaseHeldUntil), LOCAL_ONLY);
   }
 
   private Future<Void> renew() {
@@ -154,7 +189,13 @@ public final class SessionVerticle extends VerticleBase {
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(
                 nodeId, leaseUntil, recorded.origin(), recorded.seq(), recorded.sampledAt()))
-        .onSuccess(v -> leaseHeldUntil = Math.max(leaseHeldUntil, leaseUntil))
+        .onSuccess(
+            v -> {
+              leaseHeldUntil = Math.max(leaseHeldUntil, leaseUntil);
+              if (followOtherNodes) {
+                vertx.eventBus().publish(Addresses.LEASES, new LeaseHeld(nodeId, leaseUntil));
+              }
+            })
         .mapEmpty();
   }
 

@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Timeout;
 class LeaseLossIT {
   private static final Pattern DATABASE_PORT = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/");
 
+  /** The default lease (10 s), and a few failed renewals (every 3 s) past it. */
+  private static final Duration PAST_LEASE = Duration.ofSeconds(18);
+
   /** The default lease (10 s) and grace (30 s), and some room: the last wills would have run. */
   private static final Duration PAST_LEASE_AND_GRACE = Duration.ofSeconds(50);
 
@@ -111,5 +114,36 @@ class LeaseLossIT {
     BlockingClient back =
         BlockingClient.connect(vertx, cutOff.port(), cluster.token("pi-2", "device"));
     assertThat(back.request("set", "key", "devices/pi-2/x", "value", 1).getBoolean("ok")).isTrue();
+  }
+
+  /**
+   * When no other node holds a lease (the other node is dead; or the whole database is away), no
+   * node can end this node's sessions, and sending its clients away would only make them reconnect
+   * in a loop: they stay, and are served again once the database is back.
+   */
+  @Test
+  void aNodeWhoseLeaseRanOutKeepsItsClientsWhenNoOtherNodeHoldsALease() throws Exception {
+    BlockingClient device =
+        BlockingClient.connect(vertx, cutOff.port(), cluster.token("pi-1", "device"));
+    cluster.node(0).kill9();
+    long mark = cutOff.logMark();
+
+    proxy.partition();
+    // past the lease (10 s) and a few failed renewals (every 3 s)
+    cutOff.awaitLogLine("lease renewal failed", mark, Duration.ofSeconds(30));
+    Thread.sleep(PAST_LEASE.toMillis());
+
+    assertThat(device.closed().isComplete()).as("still connected: %s", device.frames()).isFalse();
+    assertThat(device.frames()).noneMatch(f -> "goaway".equals(f.getString("type")));
+    assertThat(cutOff.logContains("lease ran out unrenewed", mark)).isFalse();
+
+    proxy.heal();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonObject written = device.request("set", "key", "devices/pi-1/x", "value", 1);
+    while (!written.getBoolean("ok") && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      written = device.request("set", "key", "devices/pi-1/x", "value", 1);
+    }
+    assertThat(written.getBoolean("ok")).as("%s", written).isTrue();
   }
 }
