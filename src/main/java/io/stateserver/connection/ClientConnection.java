@@ -680,6 +680,20 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   }
 
   /**
+   * The node's lease ran out (it cannot reach the database): a goaway, then 1001, so that the
+   * client resumes its session on another node. Not before its hello (session still opening): the
+   * hello must come first, and a session that cannot start closes the connection anyway.
+   */
+  void leaseLost(String reason, long reconnectMs) {
+    context.runOnContext(
+        v -> {
+          if (sessionId != null) {
+            goAway(reason, reconnectMs, null);
+          }
+        });
+  }
+
+  /**
    * The switch-over changed: if one is in force when this runs (the node's view then, not when it
    * was asked: a cancel may have come in between), a goaway with its url, then 1001. Not for an
    * operator (role {@code admin}): the tools that finish a migration ({@code mirror}, {@code

@@ -152,7 +152,7 @@ public final class ConnectionVerticle extends VerticleBase {
    */
   private void onLeaseLost() {
     for (ClientConnection c : new ArrayList<>(connections)) {
-      c.goAway(LEASE_LOST_REASON, LEASE_LOST_RECONNECT_MS, null);
+      c.leaseLost(LEASE_LOST_REASON, LEASE_LOST_RECONNECT_MS);
     }
   }
 
