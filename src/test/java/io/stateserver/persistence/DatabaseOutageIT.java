@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.security.TokenIssuer;
 import io.stateserver.support.BlockingClient;
-import io.stateserver.support.FreePorts;
 import io.stateserver.support.HttpCalls;
 import io.stateserver.support.ServerProcess;
 import io.stateserver.support.SharedDatabase;
@@ -21,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DatabaseOutageIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
-  private static final Pattern DATABASE_PORT = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/");
 
   private Vertx vertx;
   private TokenIssuer issuer;
@@ -50,10 +46,8 @@ class DatabaseOutageIT {
     issuer =
         new TokenIssuer(vertx, new ServerConfig.Jwt(TestCluster.SECRET, List.of(), null, null, 30));
     database = SharedDatabase.create();
-    Matcher port = DATABASE_PORT.matcher(database.jdbcUrl());
-    assertThat(port.find()).as("a loopback port in %s", database.jdbcUrl()).isTrue();
-    int proxyPort = FreePorts.find();
-    proxy = TcpProxy.start(vertx, proxyPort, Integer.parseInt(port.group(1)));
+    SharedDatabase.Proxied proxied = database.throughProxy(vertx);
+    proxy = proxied.proxy();
     Path dataDir =
         Files.createTempDirectory(
             Files.createDirectories(Path.of("target", "server-data")), "outage-");
@@ -63,7 +57,7 @@ class DatabaseOutageIT {
             Map.of(
                 "STATE_DATA_DIR", dataDir.toString(),
                 "STATE_JWT_SECRET", TestCluster.SECRET,
-                "STATE_DB_URL", port.replaceFirst("//127.0.0.1:" + proxyPort + "/")));
+                "STATE_DB_URL", proxied.jdbcUrl()));
   }
 
   @AfterEach

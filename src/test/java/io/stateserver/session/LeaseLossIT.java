@@ -3,8 +3,8 @@ package io.stateserver.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.BlockingClient;
-import io.stateserver.support.FreePorts;
 import io.stateserver.support.ServerProcess;
+import io.stateserver.support.SharedDatabase;
 import io.stateserver.support.TcpProxy;
 import io.stateserver.support.TestCluster;
 import io.vertx.core.Vertx;
@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class LeaseLossIT {
-  private static final Pattern DATABASE_PORT = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/");
 
   /** The default lease (10 s), and a few failed renewals (every 3 s) past it. */
   private static final Duration PAST_LEASE = Duration.ofSeconds(18);
@@ -45,14 +42,9 @@ class LeaseLossIT {
   void start() throws Exception {
     vertx = Vertx.vertx();
     cluster = TestCluster.start(vertx, "lease-loss", 1, Map.of());
-    String url = cluster.database().jdbcUrl();
-    Matcher port = DATABASE_PORT.matcher(url);
-    assertThat(port.find()).as("a loopback port in %s", url).isTrue();
-    int proxyPort = FreePorts.find();
-    proxy = TcpProxy.start(vertx, proxyPort, Integer.parseInt(port.group(1)));
-    cutOff =
-        cluster.addNode(
-            Map.of("STATE_DB_URL", port.replaceFirst("//127.0.0.1:" + proxyPort + "/")));
+    SharedDatabase.Proxied proxied = cluster.database().throughProxy(vertx);
+    proxy = proxied.proxy();
+    cutOff = cluster.addNode(Map.of("STATE_DB_URL", proxied.jdbcUrl()));
   }
 
   @AfterEach

@@ -1,5 +1,6 @@
 package io.stateserver.support;
 
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.h2.tools.Server;
 
 /**
@@ -24,6 +27,7 @@ import org.h2.tools.Server;
 public final class SharedDatabase implements AutoCloseable {
   public static final String POSTGRES_URL_VARIABLE = "STATE_TEST_POSTGRES_URL";
   public static final String KIND_PROPERTY = "stateserver.it.db";
+  private static final Pattern LOOPBACK_PORT = Pattern.compile("//127\\.0\\.0\\.1:(\\d+)/");
 
   private final String kind;
   private final String jdbcUrl;
@@ -112,6 +116,23 @@ public final class SharedDatabase implements AutoCloseable {
       }
     }
     return values;
+  }
+
+  /** A {@link TcpProxy} in front of the database, and the JDBC URL that goes through it. */
+  public record Proxied(TcpProxy proxy, String jdbcUrl) {}
+
+  /**
+   * Starts a proxy in front of this database (both kinds listen on a loopback port), for cutting a
+   * node off from it: give the node {@link Proxied#jdbcUrl()}.
+   */
+  public Proxied throughProxy(Vertx vertx) {
+    Matcher port = LOOPBACK_PORT.matcher(jdbcUrl);
+    if (!port.find()) {
+      throw new IllegalStateException("no loopback port in " + jdbcUrl);
+    }
+    int proxyPort = FreePorts.find();
+    TcpProxy proxy = TcpProxy.start(vertx, proxyPort, Integer.parseInt(port.group(1)));
+    return new Proxied(proxy, port.replaceFirst("//127.0.0.1:" + proxyPort + "/"));
   }
 
   /** {@code h2} or {@code postgres}. */
