@@ -51,8 +51,19 @@ final class WriterConnection {
   private final String user;
   private final String password;
   private final String syncAfterCommit;
+  private final long idleCheckNanos;
   private final WorkerExecutor executor;
-  private Connection connection; // confined to the executor's thread
+
+  /**
+   * A connection unused for longer is checked before its next task: after a database outage or
+   * failover it is usually dead, and the task that finds out (a write, or a session open) would
+   * fail. Under load it is never idle that long, so the check costs nothing there.
+   */
+  static final long IDLE_CHECK_NANOS = 1_000_000_000L;
+
+  // confined to the executor's thread
+  private Connection connection;
+  private long lastUsedNanos;
   private volatile boolean closed;
 
   /**
@@ -61,6 +72,18 @@ final class WriterConnection {
    */
   WriterConnection(
       Vertx vertx, String url, String user, String password, Optional<String> syncAfterCommit) {
+    this(vertx, url, user, password, syncAfterCommit, IDLE_CHECK_NANOS);
+  }
+
+  /** As above, checking a connection idle for longer than {@code idleCheckNanos} (tests). */
+  WriterConnection(
+      Vertx vertx,
+      String url,
+      String user,
+      String password,
+      Optional<String> syncAfterCommit,
+      long idleCheckNanos) {
+    this.idleCheckNanos = idleCheckNanos;
     this.url = url;
     this.user = user;
     this.password = password;
@@ -98,6 +121,8 @@ final class WriterConnection {
           } catch (SQLException | RuntimeException e) {
             rollbackOrDiscard(c);
             throw e;
+          } finally {
+            lastUsedNanos = System.nanoTime();
           }
         },
         false);
@@ -124,6 +149,12 @@ final class WriterConnection {
   }
 
   private Connection open() throws SQLException {
+    if (connection != null
+        && System.nanoTime() - lastUsedNanos >= idleCheckNanos
+        && !connection.isValid(1)) {
+      log.warn("idle writer connection found broken, reopening it");
+      closeQuietly();
+    }
     if (connection == null) {
       Connection c =
           user == null
