@@ -13,8 +13,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * node's connected sessions, and on every node it ends sessions that dropped more than the grace
  * ago, or whose node stopped renewing (killed): their ephemeral keys are deleted through the normal
  * write path (the last will) and the client's presence is recomputed. Every node may reap any
- * session; the database makes each end happen once.
+ * session; the database makes each end happen once. After it could not reach the database, a node
+ * ends no session until the others have had the time to renew theirs ({@link LeaseState}).
  *
  * <p>The lease row also records how far this node's change broadcasts had got {@value
  * #BROADCAST_LAG_RENEWALS} renewals earlier, and when clustered the verticle reads the other nodes'
@@ -57,11 +56,7 @@ public final class SessionVerticle extends VerticleBase {
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
-  // until when the latest lease this node wrote runs; whether it ran out unrenewed (clustered)
-  private long leaseHeldUntil;
-  private boolean leaseLost;
-  // the other nodes' leases, as they announced them (clustered)
-  private final Map<String, Long> otherLeases = new HashMap<>();
+  private final LeaseState lease;
 
   /**
    * @param nodeId this node's id (its lease row)
@@ -76,6 +71,7 @@ public final class SessionVerticle extends VerticleBase {
     this.timing = timing;
     this.broadcasts = broadcasts;
     this.followOtherNodes = followOtherNodes;
+    this.lease = new LeaseState(timing, followOtherNodes);
   }
 
   @Override
@@ -107,17 +103,10 @@ public final class SessionVerticle extends VerticleBase {
 
   private void renewLeases() {
     renew()
-        .onSuccess(
-            v -> {
-              if (leaseLost && leaseHeldUntil > System.currentTimeMillis()) {
-                leaseLost = false;
-                log.info("lease renewed again [node: {}]", nodeId);
-              }
-            })
         .onFailure(
             t -> {
               log.warn("lease renewal failed [cause: {}]", t.getMessage());
-              leaseRanOut();
+              renewalFailed();
             });
     if (followOtherNodes) {
       readOtherNodesBroadcasts()
@@ -132,48 +121,33 @@ public final class SessionVerticle extends VerticleBase {
 
   private void onLeaseHeld(LeaseHeld held) {
     if (!nodeId.equals(held.nodeId())) {
-      otherLeases.merge(held.nodeId(), held.until(), Math::max);
+      lease.otherHeld(held.nodeId(), held.until());
     }
   }
 
-  /**
-   * After a renewal failed: once the lease this node last wrote has run out, another node that
-   * holds its own lease counts this node's sessions as ended when the grace has passed too, and
-   * runs their last wills and turns presence offline, though the clients are still connected here.
-   * So the node sends its clients away (through {@link LeaseLost}), to resume their sessions on
-   * such a node within the grace; again after each failed renewal while it lasts, for the
-   * connections that opened meanwhile. Not while no other node holds a lease (the whole database is
-   * away, or the node is alone): then no node can end the sessions, and the clients stay. Decided
-   * on failures only, so that a pause of this JVM cannot pass for a lost lease.
-   */
-  private void leaseRanOut() {
+  /** Sends the clients away while the lease is lost ({@link LeaseState#renewalFailed}). */
+  private void renewalFailed() {
     long now = System.currentTimeMillis();
-    if (!followOtherNodes || leaseHeldUntil == 0 || now < leaseHeldUntil) {
-      return;
-    }
-    // A node counts only if it renewed within the last two renewal periods: when the whole
-    // database is away, the others' last leases still run for a few seconds, but are not renewed.
-    long fresh = Math.max(0, timing.leaseMs() - 2 * timing.renewEveryMs());
-    otherLeases.values().removeIf(until -> until - now <= fresh);
-    if (otherLeases.isEmpty()) {
-      if (leaseLost) {
-        leaseLost = false;
-        log.info("no other node holds a lease either: clients stay [node: {}]", nodeId);
+    switch (lease.renewalFailed(now)) {
+      case NOTHING -> {
+        return;
       }
-      return;
-    }
-    if (!leaseLost) {
-      leaseLost = true;
-      log.warn(
-          "lease ran out unrenewed, sending clients to other nodes [node: {}, ran out: {} ms ago,"
-              + " nodes holding a lease: {}]",
-          nodeId,
-          now - leaseHeldUntil,
-          otherLeases.size());
+      case CLIENTS_STAY -> {
+        log.info("no other node holds a lease either: clients stay [node: {}]", nodeId);
+        return;
+      }
+      case SEND_AWAY_FIRST ->
+          log.warn(
+              "lease ran out unrenewed, sending clients to other nodes [node: {}, ran out: {} ms"
+                  + " ago, nodes holding a lease: {}]",
+              nodeId,
+              now - lease.heldUntil(),
+              lease.othersHolding());
+      case SEND_AWAY_AGAIN -> {}
     }
     vertx
         .eventBus()
-        .publish(Addresses.LEASE_LOST, new LeaseLost(nodeId, leaseHeldUntil), LOCAL_ONLY);
+        .publish(Addresses.LEASE_LOST, new LeaseLost(nodeId, lease.heldUntil()), LOCAL_ONLY);
   }
 
   private Future<Void> renew() {
@@ -191,7 +165,13 @@ public final class SessionVerticle extends VerticleBase {
                 nodeId, leaseUntil, recorded.origin(), recorded.seq(), recorded.sampledAt()))
         .onSuccess(
             v -> {
-              leaseHeldUntil = Math.max(leaseHeldUntil, leaseUntil);
+              if (lease.renewed(leaseUntil, System.currentTimeMillis())) {
+                log.info(
+                    "lease renewed again, ending no session for a lease and a grace [node: {}, for:"
+                        + " {} ms]",
+                    nodeId,
+                    timing.leaseMs() + timing.graceMs());
+              }
               if (followOtherNodes) {
                 vertx.eventBus().publish(Addresses.LEASES, new LeaseHeld(nodeId, leaseUntil));
               }
@@ -251,11 +231,11 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   private void reap() {
-    if (reaping) {
+    long now = System.currentTimeMillis();
+    if (reaping || !lease.mayEndSessions(now)) {
       return;
     }
     reaping = true;
-    long now = System.currentTimeMillis();
     EventBus bus = vertx.eventBus();
     Bus.<SessionOp.Expired>request(
             bus,

@@ -28,15 +28,24 @@ public final class TestCluster implements AutoCloseable {
 
   private final String name;
   private final SharedDatabase database;
+  // what the nodes connect to: the database, or a proxy in front of it
+  private final String nodesJdbcUrl;
+  private final TcpProxy databaseProxy;
   private final Map<String, String> extraEnv;
   private final TokenIssuer issuer;
   private final List<ServerProcess> nodes = new CopyOnWriteArrayList<>();
   private final List<Integer> clusterPorts = new CopyOnWriteArrayList<>();
 
   private TestCluster(
-      String name, SharedDatabase database, Map<String, String> extraEnv, Vertx vertx) {
+      String name,
+      SharedDatabase database,
+      SharedDatabase.Proxied proxied,
+      Map<String, String> extraEnv,
+      Vertx vertx) {
     this.name = name;
     this.database = database;
+    this.nodesJdbcUrl = proxied == null ? database.jdbcUrl() : proxied.jdbcUrl();
+    this.databaseProxy = proxied == null ? null : proxied.proxy();
     this.extraEnv = Map.copyOf(extraEnv);
     this.issuer = new TokenIssuer(vertx, new ServerConfig.Jwt(SECRET, List.of(), null, null, 30));
   }
@@ -48,8 +57,25 @@ public final class TestCluster implements AutoCloseable {
    */
   public static TestCluster start(Vertx vertx, String name, int size, Map<String, String> extraEnv)
       throws Exception {
+    return start(vertx, name, size, extraEnv, false);
+  }
+
+  /**
+   * {@link #start} with every node's database connections through one proxy ({@link
+   * #databaseProxy()}): cutting it takes the whole database away from every node at once.
+   */
+  public static TestCluster startBehindDatabaseProxy(
+      Vertx vertx, String name, int size, Map<String, String> extraEnv) throws Exception {
+    return start(vertx, name, size, extraEnv, true);
+  }
+
+  private static TestCluster start(
+      Vertx vertx, String name, int size, Map<String, String> extraEnv, boolean proxied)
+      throws Exception {
     SharedDatabase database = SharedDatabase.create();
-    TestCluster cluster = new TestCluster(name, database, extraEnv, vertx);
+    TestCluster cluster =
+        new TestCluster(
+            name, database, proxied ? database.throughProxy(vertx) : null, extraEnv, vertx);
     try {
       long started = System.nanoTime();
       cluster.nodes.add(cluster.startNode(0, true));
@@ -99,7 +125,7 @@ public final class TestCluster implements AutoCloseable {
     env.put(
         "STATE_CLUSTER_MEMBERS",
         clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
-    env.put("STATE_DB_URL", database.jdbcUrl());
+    env.put("STATE_DB_URL", nodesJdbcUrl);
     env.put("STATE_JWT_SECRET", SECRET);
     env.put("STATE_NODE_ID", nodeName(index));
     // last, so that a node of its own (its database through a proxy, say) can differ
@@ -127,16 +153,27 @@ public final class TestCluster implements AutoCloseable {
     return database;
   }
 
+  /** The proxy in front of the database, for a cluster started behind one. */
+  public TcpProxy databaseProxy() {
+    if (databaseProxy == null) {
+      throw new IllegalStateException("the cluster was not started behind a database proxy");
+    }
+    return databaseProxy;
+  }
+
   /** A token valid on every node for an hour. */
   public String token(String sub, String... roles) {
     return issuer.issue(sub, List.of(roles), 3600);
   }
 
-  /** Kills every node still running, then drops the shared database. */
+  /** Kills every node still running, then drops the shared database (and closes its proxy). */
   @Override
   public void close() throws Exception {
     nodes.forEach(ServerProcess::kill9);
     nodes.forEach(ServerProcess::close);
+    if (databaseProxy != null) {
+      databaseProxy.close();
+    }
     database.close();
   }
 }

@@ -1,0 +1,125 @@
+package io.stateserver.session;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a node knows of its own lease and of the other nodes' leases, and the two decisions that
+ * follow from it: whether the node may end sessions, and whether it must send its clients away.
+ * Plain state driven by {@link SessionVerticle} with the clock's readings, so that each rule is
+ * tested without waiting.
+ *
+ * <p>A node judges other nodes' sessions dead by their leases, which only a node that reaches the
+ * database can renew. So a node that could not reach the database itself ends no session until it
+ * has held its lease again for a lease and a grace: when the whole database was away, every node's
+ * leases ran out at once, and the node that gets back first must not take the others' for dead
+ * before they have had the same chance to renew (or to send their clients away, and the clients to
+ * resume within the grace). A crashed node's sessions end that much later after such an outage.
+ */
+final class LeaseState {
+
+  /** What a failed renewal asks of the node. */
+  enum AfterFailure {
+    /** Nothing changes for the clients. */
+    NOTHING,
+    /** The lease ran out while another node holds one: send the clients away (first time). */
+    SEND_AWAY_FIRST,
+    /** Still lost: send away the clients that connected since. */
+    SEND_AWAY_AGAIN,
+    /** Was lost, but no other node holds a lease any more: the clients stay from now on. */
+    CLIENTS_STAY
+  }
+
+  private final SessionTiming timing;
+  private final boolean clustered;
+  // until when the latest lease this node wrote runs (epoch ms, 0 before the first)
+  private long heldUntil;
+  // a renewal failed, or succeeded only after the lease had run out, and none succeeded since
+  private boolean broken;
+  private long endNoSessionBefore;
+  private boolean lost;
+  // the other nodes' leases, as they announced them (clustered)
+  private final Map<String, Long> others = new HashMap<>();
+
+  /**
+   * @param timing lease, renewal and grace periods
+   * @param clustered whether other nodes exist whose leases count
+   */
+  LeaseState(SessionTiming timing, boolean clustered) {
+    this.timing = timing;
+    this.clustered = clustered;
+  }
+
+  /**
+   * A renewal reached the database.
+   *
+   * @param leaseUntil the lease it wrote (taken when it was sent)
+   * @param now when it succeeded
+   * @return true when it ends a break: the node holds its lease again after failed or late
+   *     renewals, and ends no session for a lease and a grace from now
+   */
+  boolean renewed(long leaseUntil, long now) {
+    if (heldUntil != 0 && heldUntil <= now) {
+      broken = true;
+    }
+    heldUntil = Math.max(heldUntil, leaseUntil);
+    if (!broken || heldUntil <= now) {
+      return false;
+    }
+    broken = false;
+    lost = false;
+    endNoSessionBefore = now + timing.leaseMs() + timing.graceMs();
+    return true;
+  }
+
+  /** Another node announced its lease. */
+  void otherHeld(String nodeId, long until) {
+    others.merge(nodeId, until, Math::max);
+  }
+
+  /**
+   * A renewal failed. Once the lease this node last wrote has run out, another node that holds its
+   * own lease counts this node's sessions as ended when the grace has passed too, though the
+   * clients are still connected here: so they are sent away, to resume on such a node within the
+   * grace; again after each failed renewal while it lasts, for the connections that opened
+   * meanwhile. Not while no other node holds a lease (the whole database is away, or the node is
+   * alone): then no node ends the sessions, and the clients stay. Decided on failures only, so that
+   * a pause of this JVM cannot pass for a lost lease.
+   */
+  AfterFailure renewalFailed(long now) {
+    broken = true;
+    if (!clustered || heldUntil == 0 || now < heldUntil) {
+      return AfterFailure.NOTHING;
+    }
+    // A node counts only if it renewed within the last two renewal periods: when the whole
+    // database is away, the others' last leases still run for a few seconds, but are not renewed.
+    long fresh = Math.max(0, timing.leaseMs() - 2 * timing.renewEveryMs());
+    others.values().removeIf(until -> until - now <= fresh);
+    if (others.isEmpty()) {
+      boolean wasLost = lost;
+      lost = false;
+      return wasLost ? AfterFailure.CLIENTS_STAY : AfterFailure.NOTHING;
+    }
+    boolean first = !lost;
+    lost = true;
+    return first ? AfterFailure.SEND_AWAY_FIRST : AfterFailure.SEND_AWAY_AGAIN;
+  }
+
+  /**
+   * Whether this node may end sessions now: it holds its lease, it has not failed to renew since,
+   * and a lease and a grace have passed since its last break ended.
+   */
+  boolean mayEndSessions(long now) {
+    return !broken && heldUntil > now && now >= endNoSessionBefore;
+  }
+
+  /** Until when the latest lease this node wrote runs (epoch ms). */
+  long heldUntil() {
+    return heldUntil;
+  }
+
+  /** How many other nodes held a lease at the last failed renewal. */
+  int othersHolding() {
+    return others.size();
+  }
+}
