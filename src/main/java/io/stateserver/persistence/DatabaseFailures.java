@@ -19,6 +19,13 @@ public final class DatabaseFailures {
   /** How long a client should wait before retrying when the database is unavailable. */
   public static final long RETRY_AFTER_MS = 1000;
 
+  /**
+   * A connection unused for longer is checked before its next use: after a database outage or
+   * failover it is usually dead, and the request that finds out would fail. Under load connections
+   * are never idle that long, so the check costs nothing there.
+   */
+  static final long IDLE_CHECK_NANOS = 1_000_000_000L;
+
   private DatabaseFailures() {}
 
   /** Whether {@code failure}, or one of its causes, is a lost or refused connection. */

@@ -26,11 +26,17 @@ import org.slf4j.LoggerFactory;
  * that failed still fails (as {@code unavailable}): a transaction that was open on it is lost, so a
  * {@code commit} on a broken connection fails too, and a {@code rollback} has nothing left to do.
  * Remove this when the BOM brings a fixed client; {@code DatabaseOutageIT} shows the need.
+ *
+ * <p>A connection that was idle for {@link DatabaseFailures#IDLE_CHECK_NANOS} or longer is checked
+ * ({@code isValid}) before its next use outside a transaction, so that the first read after an
+ * outage does not fail on a connection that died while nobody used it.
  */
 final class ReconnectingConnection implements InvocationHandler {
   private static final Logger log = LoggerFactory.getLogger(ReconnectingConnection.class);
   private static final Set<Class<?>> STATEMENTS =
       Set.of(Statement.class, PreparedStatement.class, CallableStatement.class);
+  // calls that ask about the connection rather than use it: they neither check nor count as use
+  private static final Set<String> STATUS_CALLS = Set.of("close", "isClosed", "isValid");
 
   /** Opens a physical connection. */
   @FunctionalInterface
@@ -39,6 +45,7 @@ final class ReconnectingConnection implements InvocationHandler {
   }
 
   private final Opener opener;
+  private final long idleCheckNanos;
   // The fields are used by one thread at a time (the pool leases a connection to one worker); a
   // statement's failure marks the connection from the thread that uses it too.
   private volatile Connection real;
@@ -46,23 +53,37 @@ final class ReconnectingConnection implements InvocationHandler {
   private volatile boolean broken;
   private volatile boolean inTransaction;
   private volatile boolean closed;
+  private volatile long lastUsedNanos = System.nanoTime();
 
-  private ReconnectingConnection(Opener opener, Connection real) {
+  private ReconnectingConnection(Opener opener, Connection real, long idleCheckNanos) {
     this.opener = opener;
     this.real = real;
+    this.idleCheckNanos = idleCheckNanos;
   }
 
   static Connection open(Opener opener) throws SQLException {
+    return open(opener, DatabaseFailures.IDLE_CHECK_NANOS);
+  }
+
+  /** As {@link #open(Opener)}, checking a connection idle for {@code idleCheckNanos} (tests). */
+  static Connection open(Opener opener, long idleCheckNanos) throws SQLException {
     return (Connection)
         Proxy.newProxyInstance(
             ReconnectingConnection.class.getClassLoader(),
             new Class<?>[] {Connection.class},
-            new ReconnectingConnection(opener, opener.open()));
+            new ReconnectingConnection(opener, opener.open(), idleCheckNanos));
   }
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     String name = method.getName();
+    if (!STATUS_CALLS.contains(name)) {
+      long now = System.nanoTime();
+      if (!closed && !broken && !inTransaction && now - lastUsedNanos >= idleCheckNanos) {
+        checkIdle();
+      }
+      lastUsedNanos = now;
+    }
     switch (name) {
       case "close" -> {
         closed = true;
@@ -123,6 +144,20 @@ final class ReconnectingConnection implements InvocationHandler {
         log.warn("pooled connection broke [cause: {}]", e.getCause().getMessage());
       }
       throw e.getCause();
+    }
+  }
+
+  /** Marks the connection broken when it died while idle, to be replaced before this use. */
+  private void checkIdle() {
+    boolean valid;
+    try {
+      valid = real.isValid(1);
+    } catch (SQLException | RuntimeException e) {
+      valid = false;
+    }
+    if (!valid) {
+      broken = true;
+      log.warn("idle pooled connection found broken");
     }
   }
 

@@ -54,13 +54,6 @@ final class WriterConnection {
   private final long idleCheckNanos;
   private final WorkerExecutor executor;
 
-  /**
-   * A connection unused for longer is checked before its next task: after a database outage or
-   * failover it is usually dead, and the task that finds out (a write, or a session open) would
-   * fail. Under load it is never idle that long, so the check costs nothing there.
-   */
-  static final long IDLE_CHECK_NANOS = 1_000_000_000L;
-
   // confined to the executor's thread
   private Connection connection;
   private long lastUsedNanos;
@@ -72,10 +65,13 @@ final class WriterConnection {
    */
   WriterConnection(
       Vertx vertx, String url, String user, String password, Optional<String> syncAfterCommit) {
-    this(vertx, url, user, password, syncAfterCommit, IDLE_CHECK_NANOS);
+    this(vertx, url, user, password, syncAfterCommit, DatabaseFailures.IDLE_CHECK_NANOS);
   }
 
-  /** As above, checking a connection idle for longer than {@code idleCheckNanos} (tests). */
+  /**
+   * As above, checking the connection before a task when it was idle for {@code idleCheckNanos} or
+   * longer ({@link DatabaseFailures#IDLE_CHECK_NANOS}; tests choose).
+   */
   WriterConnection(
       Vertx vertx,
       String url,

@@ -38,7 +38,8 @@ class ReconnectingConnectionTest {
     try (Statement s = keepAlive.createStatement()) {
       s.execute("CREATE TABLE t (id INT)");
     }
-    connection = ReconnectingConnection.open(this::physical);
+    // never idle long enough to be checked: the idle check has a test of its own
+    connection = ReconnectingConnection.open(this::physical, Long.MAX_VALUE);
   }
 
   @AfterEach
@@ -157,6 +158,27 @@ class ReconnectingConnectionTest {
     assertThat(count()).as("nothing of the broken transaction").isZero();
     insert(connection);
     assertThat(count()).isEqualTo(1);
+  }
+
+  @Test
+  void anIdleConnectionThatDiedIsReplacedBeforeItsNextUse() throws SQLException {
+    Connection checked = ReconnectingConnection.open(this::physical, 0);
+    int session = sessionId(checked);
+    try (Statement s = keepAlive.createStatement()) {
+      s.execute("CALL ABORT_SESSION(" + session + ")");
+    }
+
+    assertThat(sessionId(checked)).as("a new session, at the first try").isNotEqualTo(session);
+    assertThat(opened.get(1).isClosed()).as("the dead one was let go").isTrue();
+    checked.close();
+  }
+
+  private static int sessionId(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rows = s.executeQuery("SELECT SESSION_ID()")) {
+      rows.next();
+      return rows.getInt(1);
+    }
   }
 
   @Test
