@@ -5,6 +5,7 @@ import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
@@ -25,6 +26,18 @@ public final class DatabaseFailures {
    * are never idle that long, so the check costs nothing there.
    */
   static final long IDLE_CHECK_NANOS = 1_000_000_000L;
+
+  /**
+   * Whether an idle connection still answers ({@code isValid}, at most a second; H2 ignores the
+   * limit). False also when the check itself fails: a new connection is the way out either way.
+   */
+  static boolean answers(Connection connection) {
+    try {
+      return connection.isValid(1);
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
+  }
 
   private DatabaseFailures() {}
 

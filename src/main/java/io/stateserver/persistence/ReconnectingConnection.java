@@ -77,12 +77,12 @@ final class ReconnectingConnection implements InvocationHandler {
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     String name = method.getName();
-    if (!STATUS_CALLS.contains(name)) {
-      long now = System.nanoTime();
-      if (!closed && !broken && !inTransaction && now - lastUsedNanos >= idleCheckNanos) {
-        checkIdle();
-      }
-      lastUsedNanos = now;
+    if (!STATUS_CALLS.contains(name)
+        && !closed
+        && !broken
+        && !inTransaction
+        && System.nanoTime() - lastUsedNanos >= idleCheckNanos) {
+      checkIdle();
     }
     switch (name) {
       case "close" -> {
@@ -133,7 +133,9 @@ final class ReconnectingConnection implements InvocationHandler {
 
   /**
    * Calls {@code method} on {@code target}, made on the physical connection of generation {@code
-   * made}; a failure that says that connection broke marks it.
+   * made}; a failure that says that connection broke marks it. Idle time counts from the end of the
+   * last call, on the connection or on a statement, so that a long query does not count as
+   * idleness.
    */
   private Object call(Object target, int made, Method method, Object[] args) throws Throwable {
     try {
@@ -144,18 +146,14 @@ final class ReconnectingConnection implements InvocationHandler {
         log.warn("pooled connection broke [cause: {}]", e.getCause().getMessage());
       }
       throw e.getCause();
+    } finally {
+      lastUsedNanos = System.nanoTime();
     }
   }
 
   /** Marks the connection broken when it died while idle, to be replaced before this use. */
   private void checkIdle() {
-    boolean valid;
-    try {
-      valid = real.isValid(1);
-    } catch (SQLException | RuntimeException e) {
-      valid = false;
-    }
-    if (!valid) {
+    if (!DatabaseFailures.answers(real)) {
       broken = true;
       log.warn("idle pooled connection found broken");
     }

@@ -147,7 +147,7 @@ final class WriterConnection {
   private Connection open() throws SQLException {
     if (connection != null
         && System.nanoTime() - lastUsedNanos >= idleCheckNanos
-        && !connection.isValid(1)) {
+        && !DatabaseFailures.answers(connection)) {
       log.warn("idle writer connection found broken, reopening it");
       closeQuietly();
     }
