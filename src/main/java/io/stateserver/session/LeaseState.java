@@ -10,11 +10,14 @@ import java.util.Map;
  * tested without waiting.
  *
  * <p>A node judges other nodes' sessions dead by their leases, which only a node that reaches the
- * database can renew. So a node that could not reach the database itself ends no session until it
- * has held its lease again for a lease and a grace: when the whole database was away, every node's
- * leases ran out at once, and the node that gets back first must not take the others' for dead
- * before they have had the same chance to renew (or to send their clients away, and the clients to
- * resume within the grace). A crashed node's sessions end that much later after such an outage.
+ * database can renew. When the whole database was away for longer than the grace, the other nodes'
+ * leases may have run out more than the grace ago too, and the node that gets back first must not
+ * take them for dead before they have had the same chance to renew (or to send their clients away,
+ * and the clients to resume within the grace). So after such a break, a node ends no session until
+ * it has held its lease again for a lease and a grace; a clustered node does the same after it
+ * starts, for it does not know what came before. A shorter break (a failed renewal or two) only
+ * pauses the ending of sessions until the next renewal succeeds. A crashed node's sessions end that
+ * much later after a long break.
  */
 final class LeaseState {
 
@@ -30,11 +33,23 @@ final class LeaseState {
     CLIENTS_STAY
   }
 
+  /** What a renewal that reached the database ended. */
+  enum Renewal {
+    /** No break: the previous renewal succeeded too (or this is the first). */
+    AS_USUAL,
+    /** A break shorter than the grace: sessions end again from now on. */
+    AFTER_SHORT_BREAK,
+    /** A break of the grace or longer: no session ends for a lease and a grace from now. */
+    AFTER_LONG_BREAK
+  }
+
   private final SessionTiming timing;
   private final boolean clustered;
   // until when the latest lease this node wrote runs (epoch ms, 0 before the first)
   private long heldUntil;
-  // a renewal failed, or succeeded only after the lease had run out, and none succeeded since
+  // when the latest renewal that counted succeeded (epoch ms)
+  private long renewedAt;
+  // a renewal sent after the latest one that counted failed, or one succeeded too late to count
   private boolean broken;
   private long endNoSessionBefore;
   private boolean lost;
@@ -51,25 +66,38 @@ final class LeaseState {
   }
 
   /**
-   * A renewal reached the database.
+   * A renewal reached the database. It counts only if the lease it wrote still runs: one that
+   * succeeded later than that (the request waited) holds nothing, and is a break.
    *
    * @param leaseUntil the lease it wrote (taken when it was sent)
    * @param now when it succeeded
-   * @return true when it ends a break: the node holds its lease again after failed or late
-   *     renewals, and ends no session for a lease and a grace from now
    */
-  boolean renewed(long leaseUntil, long now) {
-    if (heldUntil != 0 && heldUntil <= now) {
+  Renewal renewed(long leaseUntil, long now) {
+    if (leaseUntil <= now) {
       broken = true;
+      return Renewal.AS_USUAL;
     }
+    boolean first = heldUntil == 0;
+    boolean ranOut = !first && heldUntil <= now;
+    long breakMs = now - renewedAt;
     heldUntil = Math.max(heldUntil, leaseUntil);
-    if (!broken || heldUntil <= now) {
-      return false;
+    renewedAt = now;
+    if (first) {
+      if (clustered) {
+        endNoSessionBefore = now + timing.leaseMs() + timing.graceMs();
+      }
+      return Renewal.AS_USUAL;
+    }
+    if (!broken && !ranOut) {
+      return Renewal.AS_USUAL;
     }
     broken = false;
     lost = false;
-    endNoSessionBefore = now + timing.leaseMs() + timing.graceMs();
-    return true;
+    if (breakMs < timing.graceMs()) {
+      return Renewal.AFTER_SHORT_BREAK;
+    }
+    endNoSessionBefore = Math.max(endNoSessionBefore, now + timing.leaseMs() + timing.graceMs());
+    return Renewal.AFTER_LONG_BREAK;
   }
 
   /** Another node announced its lease. */
@@ -85,8 +113,15 @@ final class LeaseState {
    * meanwhile. Not while no other node holds a lease (the whole database is away, or the node is
    * alone): then no node ends the sessions, and the clients stay. Decided on failures only, so that
    * a pause of this JVM cannot pass for a lost lease.
+   *
+   * @param leaseUntil the lease the failed renewal would have written (taken when it was sent)
+   * @param now when it failed
    */
-  AfterFailure renewalFailed(long now) {
+  AfterFailure renewalFailed(long leaseUntil, long now) {
+    if (leaseUntil <= heldUntil) {
+      // sent before a renewal that succeeded since (its request timed out late): old news
+      return AfterFailure.NOTHING;
+    }
     broken = true;
     if (!clustered || heldUntil == 0 || now < heldUntil) {
       return AfterFailure.NOTHING;
@@ -106,8 +141,9 @@ final class LeaseState {
   }
 
   /**
-   * Whether this node may end sessions now: it holds its lease, it has not failed to renew since,
-   * and a lease and a grace have passed since its last break ended.
+   * Whether this node may end sessions now: it holds its lease, no renewal failed since the last
+   * that succeeded, and a lease and a grace have passed since it started (clustered) or its last
+   * long break ended.
    */
   boolean mayEndSessions(long now) {
     return !broken && heldUntil > now && now >= endNoSessionBefore;

@@ -2,7 +2,8 @@ package io.stateserver.session;
 
 /**
  * Session timing. A connected session's row carries a lease its node renews; a node that dies stops
- * renewing, so its sessions end at most {@code leaseMs + graceMs} after the crash.
+ * renewing, so its sessions end {@code leaseMs + graceMs} after the crash, or later after a long
+ * break in reaching the database ({@link LeaseState}).
  *
  * @param graceMs how long a dropped session may be resumed
  * @param leaseMs how far ahead a node renews its sessions' leases

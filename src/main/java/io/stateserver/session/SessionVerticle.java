@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * node's connected sessions, and on every node it ends sessions that dropped more than the grace
  * ago, or whose node stopped renewing (killed): their ephemeral keys are deleted through the normal
  * write path (the last will) and the client's presence is recomputed. Every node may reap any
- * session; the database makes each end happen once. After it could not reach the database, a node
- * ends no session until the others have had the time to renew theirs ({@link LeaseState}).
+ * session; the database makes each end happen once. After a long break in reaching the database, a
+ * node ends no session until the others have had the time to renew theirs ({@link LeaseState}).
  *
  * <p>The lease row also records how far this node's change broadcasts had got {@value
  * #BROADCAST_LAG_RENEWALS} renewals earlier, and when clustered the verticle reads the other nodes'
@@ -102,12 +102,7 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   private void renewLeases() {
-    renew()
-        .onFailure(
-            t -> {
-              log.warn("lease renewal failed [cause: {}]", t.getMessage());
-              renewalFailed();
-            });
+    renew();
     if (followOtherNodes) {
       readOtherNodesBroadcasts()
           .onFailure(
@@ -125,10 +120,27 @@ public final class SessionVerticle extends VerticleBase {
     }
   }
 
+  private void renewed(long leaseUntil) {
+    switch (lease.renewed(leaseUntil, System.currentTimeMillis())) {
+      case AS_USUAL -> {}
+      case AFTER_SHORT_BREAK -> log.info("lease renewed again [node: {}]", nodeId);
+      case AFTER_LONG_BREAK ->
+          log.info(
+              "lease renewed again after a long break, ending no session for a lease and a grace"
+                  + " [node: {}, for: {} ms]",
+              nodeId,
+              timing.leaseMs() + timing.graceMs());
+    }
+    if (followOtherNodes) {
+      vertx.eventBus().publish(Addresses.LEASES, new LeaseHeld(nodeId, leaseUntil));
+    }
+  }
+
   /** Sends the clients away while the lease is lost ({@link LeaseState#renewalFailed}). */
-  private void renewalFailed() {
+  private void renewalFailed(long leaseUntil, Throwable failure) {
+    log.warn("lease renewal failed [cause: {}]", failure.getMessage());
     long now = System.currentTimeMillis();
-    switch (lease.renewalFailed(now)) {
+    switch (lease.renewalFailed(leaseUntil, now)) {
       case NOTHING -> {
         return;
       }
@@ -163,19 +175,8 @@ public final class SessionVerticle extends VerticleBase {
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(
                 nodeId, leaseUntil, recorded.origin(), recorded.seq(), recorded.sampledAt()))
-        .onSuccess(
-            v -> {
-              if (lease.renewed(leaseUntil, System.currentTimeMillis())) {
-                log.info(
-                    "lease renewed again, ending no session for a lease and a grace [node: {}, for:"
-                        + " {} ms]",
-                    nodeId,
-                    timing.leaseMs() + timing.graceMs());
-              }
-              if (followOtherNodes) {
-                vertx.eventBus().publish(Addresses.LEASES, new LeaseHeld(nodeId, leaseUntil));
-              }
-            })
+        .onSuccess(v -> renewed(leaseUntil))
+        .onFailure(t -> renewalFailed(leaseUntil, t))
         .mapEmpty();
   }
 

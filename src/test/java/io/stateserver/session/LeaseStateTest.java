@@ -3,29 +3,35 @@ package io.stateserver.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.session.LeaseState.AfterFailure;
+import io.stateserver.session.LeaseState.Renewal;
 import org.junit.jupiter.api.Test;
 
 class LeaseStateTest {
-  // grace 5 s, lease 10 s, renewals every 3 s
-  private static final SessionTiming TIMING = new SessionTiming(5_000, 10_000, 3_000, 1_000);
+  // grace 20 s, lease 10 s, renewals every 3 s
+  private static final SessionTiming TIMING = new SessionTiming(20_000, 10_000, 3_000, 1_000);
   private static final long LEASE = TIMING.leaseMs();
   private static final long LEASE_AND_GRACE = TIMING.leaseMs() + TIMING.graceMs();
 
+  /** A node that renewed at {@code now} for the first time. */
   private static LeaseState heldSince(long now, boolean clustered) {
     LeaseState state = new LeaseState(TIMING, clustered);
-    assertThat(state.renewed(now + LEASE, now)).as("the first lease is no break").isFalse();
+    assertThat(state.renewed(now + LEASE, now)).isEqualTo(Renewal.AS_USUAL);
     return state;
   }
 
   /** Renewals every 3 s that each succeed at once, from {@code from} up to {@code to}. */
   private static void renewOnTime(LeaseState state, long from, long to) {
     for (long t = from; t <= to; t += 3_000) {
-      assertThat(state.renewed(t + LEASE, t)).isFalse();
+      assertThat(state.renewed(t + LEASE, t)).isEqualTo(Renewal.AS_USUAL);
     }
   }
 
+  private static void fail(LeaseState state, long sentAt, long now) {
+    state.renewalFailed(sentAt + LEASE, now);
+  }
+
   @Test
-  void aNodeEndsSessionsOnlyWhileItHoldsItsLease() {
+  void aNodeOfItsOwnEndsSessionsFromItsFirstLeaseAndOnlyWhileItHoldsIt() {
     LeaseState state = new LeaseState(TIMING, false);
     assertThat(state.mayEndSessions(1_000)).as("before the first lease").isFalse();
 
@@ -37,40 +43,72 @@ class LeaseStateTest {
   }
 
   @Test
-  void afterAFailedRenewalNoSessionEndsUntilTheLeaseHasBeenHeldForALeaseAndAGrace() {
-    LeaseState state = heldSince(0, true);
-    state.renewalFailed(3_000);
-    assertThat(state.mayEndSessions(3_001)).as("lease still held, but a renewal failed").isFalse();
+  void aClusteredNodeEndsNoSessionForALeaseAndAGraceAfterItStarts() {
+    LeaseState state = heldSince(1_000, true);
 
-    assertThat(state.renewed(6_000 + LEASE, 6_000)).as("the break ends").isTrue();
-
-    assertThat(state.mayEndSessions(6_000)).isFalse();
-    renewOnTime(state, 9_000, 18_000);
-    assertThat(state.mayEndSessions(6_000 + LEASE_AND_GRACE - 1)).isFalse();
-    assertThat(state.mayEndSessions(6_000 + LEASE_AND_GRACE)).isTrue();
+    renewOnTime(state, 4_000, 31_000);
+    assertThat(state.mayEndSessions(1_000 + LEASE_AND_GRACE - 1)).isFalse();
+    assertThat(state.mayEndSessions(1_000 + LEASE_AND_GRACE)).isTrue();
   }
 
   @Test
-  void aRenewalThatSucceedsOnlyAfterTheLeaseRanOutIsABreak() {
+  void aShortBreakPausesTheEndingOfSessionsOnlyUntilTheNextRenewal() {
+    LeaseState state = heldSince(0, false);
+    fail(state, 3_000, 3_100);
+    assertThat(state.mayEndSessions(3_200)).as("lease still held, but a renewal failed").isFalse();
+
+    assertThat(state.renewed(6_000 + LEASE, 6_000)).isEqualTo(Renewal.AFTER_SHORT_BREAK);
+
+    assertThat(state.mayEndSessions(6_000)).isTrue();
+  }
+
+  @Test
+  void afterABreakOfTheGraceOrLongerNoSessionEndsForALeaseAndAGrace() {
+    LeaseState state = heldSince(0, true);
+    renewOnTime(state, 3_000, 15_000);
+    for (long t = 18_000; t <= 36_000; t += 3_000) {
+      fail(state, t, t + 1);
+    }
+    assertThat(state.mayEndSessions(36_002)).isFalse();
+
+    // the last renewal that counted succeeded at 15 s: a break of 24 s
+    assertThat(state.renewed(39_000 + LEASE, 39_000)).isEqualTo(Renewal.AFTER_LONG_BREAK);
+
+    assertThat(state.mayEndSessions(39_000)).isFalse();
+    renewOnTime(state, 42_000, 69_000);
+    assertThat(state.mayEndSessions(39_000 + LEASE_AND_GRACE - 1)).isFalse();
+    assertThat(state.mayEndSessions(39_000 + LEASE_AND_GRACE)).isTrue();
+  }
+
+  @Test
+  void aFailureOfARenewalSentBeforeOneThatSucceededChangesNothing() {
+    LeaseState state = heldSince(0, false);
+    renewOnTime(state, 3_000, 30_000);
+
+    // sent at 3 s, its request timed out only now, after later renewals succeeded
+    assertThat(state.renewalFailed(3_000 + LEASE, 30_500)).isEqualTo(AfterFailure.NOTHING);
+
+    assertThat(state.mayEndSessions(30_500)).isTrue();
+  }
+
+  @Test
+  void aRenewalThatSucceedsOnlyAfterTheLeaseRanOutEndsABreak() {
     LeaseState state = heldSince(0, false);
 
     // sent at 12 s, after the lease (until 10 s) ran out, with no failure seen (the request hung)
-    assertThat(state.renewed(12_000 + LEASE, 12_500)).isTrue();
-
-    renewOnTime(state, 15_000, 24_000);
-    assertThat(state.mayEndSessions(12_500 + LEASE_AND_GRACE - 1)).isFalse();
-    assertThat(state.mayEndSessions(12_500 + LEASE_AND_GRACE)).isTrue();
+    assertThat(state.renewed(12_000 + LEASE, 12_500)).isEqualTo(Renewal.AFTER_SHORT_BREAK);
+    assertThat(state.mayEndSessions(12_500)).isTrue();
   }
 
   @Test
-  void aRenewalWhoseLeaseRanOutBeforeItSucceededDoesNotEndTheBreak() {
+  void aRenewalWhoseLeaseRanOutBeforeItSucceededDoesNotCount() {
     LeaseState state = heldSince(0, false);
-    state.renewalFailed(3_000);
 
-    assertThat(state.renewed(5_000 + LEASE, 16_000)).as("its lease already ran out").isFalse();
+    assertThat(state.renewed(3_000 + LEASE, 16_000)).isEqualTo(Renewal.AS_USUAL);
 
     assertThat(state.mayEndSessions(16_000)).isFalse();
-    assertThat(state.renewed(18_000 + LEASE, 18_000)).isTrue();
+    assertThat(state.renewed(18_000 + LEASE, 18_000)).isEqualTo(Renewal.AFTER_SHORT_BREAK);
+    assertThat(state.mayEndSessions(18_000)).isTrue();
   }
 
   @Test
@@ -78,16 +116,16 @@ class LeaseStateTest {
     LeaseState state = heldSince(0, true);
     state.otherHeld("n2", 9_000 + LEASE);
 
-    assertThat(state.renewalFailed(9_000))
+    assertThat(state.renewalFailed(9_000 + LEASE, 9_000))
         .as("own lease still held")
         .isEqualTo(AfterFailure.NOTHING);
     state.otherHeld("n2", 12_000 + LEASE);
-    assertThat(state.renewalFailed(12_000)).isEqualTo(AfterFailure.SEND_AWAY_FIRST);
+    assertThat(state.renewalFailed(12_000 + LEASE, 12_000)).isEqualTo(AfterFailure.SEND_AWAY_FIRST);
     assertThat(state.othersHolding()).isEqualTo(1);
     state.otherHeld("n2", 15_000 + LEASE);
-    assertThat(state.renewalFailed(15_000)).isEqualTo(AfterFailure.SEND_AWAY_AGAIN);
+    assertThat(state.renewalFailed(15_000 + LEASE, 15_000)).isEqualTo(AfterFailure.SEND_AWAY_AGAIN);
 
-    assertThat(state.renewed(18_000 + LEASE, 18_000)).isTrue();
+    assertThat(state.renewed(18_000 + LEASE, 18_000)).isEqualTo(Renewal.AFTER_SHORT_BREAK);
     assertThat(state.heldUntil()).isEqualTo(18_000 + LEASE);
   }
 
@@ -95,11 +133,11 @@ class LeaseStateTest {
   void theClientsStayWhenNoOtherNodeRenewedWithinTwoRenewalPeriods() {
     LeaseState state = heldSince(0, true);
     state.otherHeld("n2", 12_000 + LEASE);
-    assertThat(state.renewalFailed(12_000)).isEqualTo(AfterFailure.SEND_AWAY_FIRST);
+    assertThat(state.renewalFailed(12_000 + LEASE, 12_000)).isEqualTo(AfterFailure.SEND_AWAY_FIRST);
 
     // n2 stopped renewing too (the whole database went away): its lease still runs, but is stale
-    assertThat(state.renewalFailed(18_000)).isEqualTo(AfterFailure.CLIENTS_STAY);
-    assertThat(state.renewalFailed(21_000)).isEqualTo(AfterFailure.NOTHING);
+    assertThat(state.renewalFailed(18_000 + LEASE, 18_000)).isEqualTo(AfterFailure.CLIENTS_STAY);
+    assertThat(state.renewalFailed(21_000 + LEASE, 21_000)).isEqualTo(AfterFailure.NOTHING);
   }
 
   @Test
@@ -107,7 +145,7 @@ class LeaseStateTest {
     LeaseState state = heldSince(0, false);
     state.otherHeld("n2", 12_000 + LEASE);
 
-    assertThat(state.renewalFailed(12_000)).isEqualTo(AfterFailure.NOTHING);
+    assertThat(state.renewalFailed(12_000 + LEASE, 12_000)).isEqualTo(AfterFailure.NOTHING);
   }
 
   @Test
@@ -115,6 +153,6 @@ class LeaseStateTest {
     LeaseState state = new LeaseState(TIMING, true);
     state.otherHeld("n2", 1_000 + LEASE);
 
-    assertThat(state.renewalFailed(1_000)).isEqualTo(AfterFailure.NOTHING);
+    assertThat(state.renewalFailed(1_000 + LEASE, 1_000)).isEqualTo(AfterFailure.NOTHING);
   }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The whole database goes away from both nodes of a cluster (every connection to it runs through
  * one proxy that the test cuts) for longer than the lease and the grace, with a client connected to
  * each node. Every node's lease runs out, and none may count the others' sessions as ended: no node
- * could renew.
+ * could renew. Once they reach the database again, the nodes end no session for a lease and a
+ * grace, and then end them again.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class WholeDatabaseOutageIT {
@@ -36,6 +38,12 @@ class WholeDatabaseOutageIT {
    * rounds (every second) after them.
    */
   private static final Duration PAST_LEASE_AND_GRACE = Duration.ofMillis(10_000 + GRACE_MS + 6_000);
+
+  /**
+   * The grace and a few reaper rounds, but well before a lease and a grace: without the wait after
+   * the outage, a session dropped now would have ended.
+   */
+  private static final Duration PAST_GRACE = Duration.ofMillis(GRACE_MS + 3_500);
 
   private Vertx vertx;
   private TestCluster cluster;
@@ -60,6 +68,7 @@ class WholeDatabaseOutageIT {
   void afterAnOutageLongerThanLeaseAndGraceTheNodeBackFirstEndsNoSessionOfTheOthers()
       throws Exception {
     List<Device> devices = List.of(new Device("pi-1", 0), new Device("pi-2", 1));
+    Device leaving = new Device("pi-3", 0);
     long[] marks = cluster.nodes().stream().mapToLong(ServerProcess::logMark).toArray();
     TcpProxy database = cluster.databaseProxy();
 
@@ -78,17 +87,21 @@ class WholeDatabaseOutageIT {
     }
 
     database.heal();
-    long healedAt = System.nanoTime();
-    // Past the lease and the grace again, the nodes having reached the database meanwhile. A node
-    // whose first renewals after the heal fail while the other's succeed sends its clients away
-    // (LeaseLossIT): they resume on the other node, as a Pi client would.
-    while (System.nanoTime() - healedAt < PAST_LEASE_AND_GRACE.toNanos()) {
-      devices.forEach(Device::resumeElsewhereIfSentAway);
-      Thread.sleep(200);
-    }
-
+    // A node whose first renewals after the heal fail while the other's succeed sends its clients
+    // away (LeaseLossIT): they resume on the other node, as a Pi client would.
+    keepConnected(devices, () -> renewedAgain(marks));
+    long renewedAt = System.nanoTime();
     BlockingClient admin =
         BlockingClient.connect(vertx, cluster.node(0).port(), cluster.token("watcher", "admin"));
+    // A client that leaves now: its session would end after the grace, but the nodes end none
+    // yet, for the other nodes' sake.
+    leaving.client.close();
+    keepConnected(devices, () -> System.nanoTime() - renewedAt > PAST_GRACE.toNanos());
+    JsonObject left = admin.request("get", "key", leaving.key());
+    assertThat(left.getBoolean("exists")).as("no session ends yet: %s", left).isTrue();
+
+    // Past a lease and a grace after the nodes renewed again, nothing ended the sessions.
+    keepConnected(devices, () -> System.nanoTime() - renewedAt > PAST_LEASE_AND_GRACE.toNanos());
     for (Device device : devices) {
       JsonObject key = device.client.request("get", "key", device.key());
       assertThat(key.getBoolean("exists")).as("last will not run: %s", key).isTrue();
@@ -96,11 +109,36 @@ class WholeDatabaseOutageIT {
       JsonObject presence = admin.request("get", "key", "$sys/clients/" + device.clientId);
       assertThat(presence.getJsonObject("value").getBoolean("online")).as("%s", presence).isTrue();
     }
-    for (int i = 0; i < marks.length; i++) {
-      assertThat(cluster.node(i).logContains("lease renewed again", marks[i]))
-          .as("node %d held its lease again", i)
-          .isTrue();
+    // ...while the sessions end again: the one left behind ends, and its last will runs.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (admin.request("get", "key", leaving.key()).getBoolean("exists")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
     }
+    assertThat(admin.request("get", "key", leaving.key()).getBoolean("exists"))
+        .as("the last will of the session that ended")
+        .isFalse();
+  }
+
+  private boolean renewedAgain(long[] marks) {
+    for (int i = 0; i < marks.length; i++) {
+      if (!cluster.node(i).logContains("lease renewed again after a long break", marks[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Resumes every device sent away on the other node, until {@code done} (at most a minute). */
+  private static void keepConnected(List<Device> devices, BooleanSupplier done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!done.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited a minute").isLessThan(deadline);
+      devices.forEach(Device::resumeElsewhereIfSentAway);
+      Thread.sleep(200);
+    }
+    devices.forEach(Device::resumeElsewhereIfSentAway);
   }
 
   private static void sleepUntil(long fromNanos, Duration after) throws InterruptedException {
