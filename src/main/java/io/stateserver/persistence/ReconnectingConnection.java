@@ -35,7 +35,7 @@ final class ReconnectingConnection implements InvocationHandler {
   private static final Logger log = LoggerFactory.getLogger(ReconnectingConnection.class);
   private static final Set<Class<?>> STATEMENTS =
       Set.of(Statement.class, PreparedStatement.class, CallableStatement.class);
-  // calls that ask about the connection rather than use it: they neither check nor count as use
+  // calls that ask about the connection rather than use it: they do not check it first
   private static final Set<String> STATUS_CALLS = Set.of("close", "isClosed", "isValid");
 
   /** Opens a physical connection. */

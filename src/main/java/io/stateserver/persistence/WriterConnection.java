@@ -165,7 +165,7 @@ final class WriterConnection {
   private void rollbackOrDiscard(Connection c) {
     try {
       c.rollback();
-      if (c.isValid(1)) {
+      if (DatabaseFailures.answers(c)) {
         return;
       }
     } catch (SQLException e) {

@@ -15,9 +15,10 @@ import java.util.Map;
  * take them for dead before they have had the same chance to renew (or to send their clients away,
  * and the clients to resume within the grace). So after such a break, a node ends no session until
  * it has held its lease again for a lease and a grace; a clustered node does the same after it
- * starts, for it does not know what came before. A shorter break (a failed renewal or two) only
- * pauses the ending of sessions until the next renewal succeeds. A crashed node's sessions end that
- * much later after a long break.
+ * starts, for it does not know what came before. A shorter break only pauses the ending of sessions
+ * until the next renewal succeeds. (The grace is a cautious threshold: with a grace of two renewal
+ * periods or less, a single failed renewal already makes a long break.) A crashed node's sessions
+ * end that much later after a long break.
  */
 final class LeaseState {
 
@@ -67,12 +68,16 @@ final class LeaseState {
 
   /**
    * A renewal reached the database. It counts only if the lease it wrote still runs: one that
-   * succeeded later than that (the request waited) holds nothing, and is a break.
+   * succeeded later than that (the request waited) holds nothing, and is a break. One sent before a
+   * renewal that succeeded already (replies can come out of order) is old news.
    *
    * @param leaseUntil the lease it wrote (taken when it was sent)
    * @param now when it succeeded
    */
   Renewal renewed(long leaseUntil, long now) {
+    if (heldUntil != 0 && leaseUntil <= heldUntil) {
+      return Renewal.AS_USUAL;
+    }
     if (leaseUntil <= now) {
       broken = true;
       return Renewal.AS_USUAL;

@@ -92,6 +92,18 @@ class LeaseStateTest {
   }
 
   @Test
+  void aSuccessOfARenewalSentBeforeOneThatSucceededChangesNothing() {
+    LeaseState state = heldSince(0, false);
+    renewOnTime(state, 3_000, 9_000);
+    fail(state, 12_000, 12_100);
+
+    // sent at 6 s, its reply came only now (replies can come out of order)
+    assertThat(state.renewed(6_000 + LEASE, 12_200)).isEqualTo(Renewal.AS_USUAL);
+
+    assertThat(state.mayEndSessions(12_200)).as("the newer renewal failed").isFalse();
+  }
+
+  @Test
   void aRenewalThatSucceedsOnlyAfterTheLeaseRanOutEndsABreak() {
     LeaseState state = heldSince(0, false);
 

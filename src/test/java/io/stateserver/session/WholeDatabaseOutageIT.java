@@ -40,10 +40,13 @@ class WholeDatabaseOutageIT {
   private static final Duration PAST_LEASE_AND_GRACE = Duration.ofMillis(10_000 + GRACE_MS + 6_000);
 
   /**
-   * The grace and a few reaper rounds, but well before a lease and a grace: without the wait after
-   * the outage, a session dropped now would have ended.
+   * The grace and a few reaper rounds: without the wait after the outage, a session dropped this
+   * long ago would have ended.
    */
-  private static final Duration PAST_GRACE = Duration.ofMillis(GRACE_MS + 3_500);
+  private static final Duration PAST_GRACE = Duration.ofMillis(GRACE_MS + 2_500);
+
+  /** How long the nodes wait after the outage (the default lease and the grace), less a margin. */
+  private static final Duration WAIT_LASTS_AT_LEAST = Duration.ofMillis(10_000 + GRACE_MS - 2_000);
 
   private Vertx vertx;
   private TestCluster cluster;
@@ -89,15 +92,23 @@ class WholeDatabaseOutageIT {
     database.heal();
     // A node whose first renewals after the heal fail while the other's succeed sends its clients
     // away (LeaseLossIT): they resume on the other node, as a Pi client would.
-    keepConnected(devices, () -> renewedAgain(marks));
+    long[] renewedSeenAt = new long[marks.length];
+    keepConnected(devices, () -> renewedAgain(marks, renewedSeenAt));
     long renewedAt = System.nanoTime();
+    long firstRenewedAt = Math.min(renewedSeenAt[0], renewedSeenAt[1]);
     BlockingClient admin =
         BlockingClient.connect(vertx, cluster.node(0).port(), cluster.token("watcher", "admin"));
     // A client that leaves now: its session would end after the grace, but the nodes end none
     // yet, for the other nodes' sake.
     leaving.client.close();
-    keepConnected(devices, () -> System.nanoTime() - renewedAt > PAST_GRACE.toNanos());
+    long leftAt = System.nanoTime();
+    keepConnected(devices, () -> System.nanoTime() - leftAt > PAST_GRACE.toNanos());
     JsonObject left = admin.request("get", "key", leaving.key());
+    assertThat(System.nanoTime() - firstRenewedAt)
+        .as(
+            "checked while the wait lasts (nodes renewed %d ms apart)",
+            (renewedAt - firstRenewedAt) / 1_000_000)
+        .isLessThan(WAIT_LASTS_AT_LEAST.toNanos());
     assertThat(left.getBoolean("exists")).as("no session ends yet: %s", left).isTrue();
 
     // Past a lease and a grace after the nodes renewed again, nothing ended the sessions.
@@ -120,13 +131,17 @@ class WholeDatabaseOutageIT {
         .isFalse();
   }
 
-  private boolean renewedAgain(long[] marks) {
+  /** Whether every node renewed again after the long break; notes when each was first seen. */
+  private boolean renewedAgain(long[] marks, long[] seenAt) {
+    boolean all = true;
     for (int i = 0; i < marks.length; i++) {
-      if (!cluster.node(i).logContains("lease renewed again after a long break", marks[i])) {
-        return false;
+      if (seenAt[i] == 0
+          && cluster.node(i).logContains("lease renewed again after a long break", marks[i])) {
+        seenAt[i] = System.nanoTime();
       }
+      all &= seenAt[i] != 0;
     }
-    return true;
+    return all;
   }
 
   /** Resumes every device sent away on the other node, until {@code done} (at most a minute). */
