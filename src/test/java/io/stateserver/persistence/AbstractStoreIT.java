@@ -769,6 +769,31 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void aRenewalThatLandsAfterANewerOneSetsNeitherTheLeaseNorTheBroadcastNumberBack(
+      VertxTestContext ctx) {
+    sessions
+        .renewLeases("n1", 100_000, "n1/a", 5, 90_000)
+        // sent before the one above, its write lands after it
+        .compose(v -> sessions.renewLeases("n1", 97_000, "n1/a", 4, 87_000))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n2", 100_000))
+        .compose(
+            verified(
+                ctx,
+                seen -> assertThat(seen).containsExactly(new BroadcastBeacon("n1/a", 5, 90_000))))
+        // the node started again, its clock now behind: its first renewal counts
+        .compose(v -> sessions.renewLeases("n1", 60_000, "n1/b", 1, 50_000))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n2", 0))
+        .onComplete(
+            ctx.succeeding(
+                seen ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(seen).containsExactly(new BroadcastBeacon("n1/b", 1, 50_000));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void writesThatArriveAfterTheDatabaseClosedAreRefusedAsUnavailable(
       Vertx vertx, VertxTestContext ctx) {
     // As when a node stops: sessions are dropped and writes arrive while it closes its database.
