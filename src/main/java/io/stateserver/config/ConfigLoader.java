@@ -241,7 +241,8 @@ public final class ConfigLoader {
             atLeastLong(
                 "db.tombstonePurgeEveryMs",
                 db.getLong("tombstonePurgeEveryMs"),
-                MIN_TOMBSTONE_PURGE_EVERY_MS));
+                MIN_TOMBSTONE_PURGE_EVERY_MS),
+            atLeastLong("db.networkTimeoutMs", db.getLong("networkTimeoutMs"), 0));
 
     ServerConfig.Jwt jwtConfig =
         new ServerConfig.Jwt(

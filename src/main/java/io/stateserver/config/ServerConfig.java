@@ -86,6 +86,8 @@ public record ServerConfig(
    * @param maxBatch the most write commands committed in one transaction (group commit)
    * @param tombstoneRetentionMs how long a deleted key's tombstone is kept (0: forever)
    * @param tombstonePurgeEveryMs how often each node deletes the tombstones past their retention
+   * @param networkTimeoutMs how long a PostgreSQL connection waits for an answer (to a statement,
+   *     or a login) before the driver closes it; 0 waits for the operating system's TCP timeouts
    */
   public record Db(
       String url,
@@ -94,7 +96,8 @@ public record ServerConfig(
       int poolSize,
       int maxBatch,
       long tombstoneRetentionMs,
-      long tombstonePurgeEveryMs) {
+      long tombstonePurgeEveryMs,
+      long networkTimeoutMs) {
 
     public boolean isPostgres() {
       return url.startsWith("jdbc:postgresql:");

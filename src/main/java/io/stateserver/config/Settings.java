@@ -37,6 +37,7 @@ final class Settings {
     TYPES.put("db.maxBatch", SettingType.INT);
     TYPES.put("db.tombstoneRetentionMs", SettingType.LONG);
     TYPES.put("db.tombstonePurgeEveryMs", SettingType.LONG);
+    TYPES.put("db.networkTimeoutMs", SettingType.LONG);
     TYPES.put("jwt.secret", SettingType.STRING);
     TYPES.put("jwt.publicKeys", SettingType.LIST);
     TYPES.put("jwt.issuer", SettingType.STRING);
@@ -95,6 +96,7 @@ final class Settings {
     ENV.put("STATE_DB_MAX_BATCH", "db.maxBatch");
     ENV.put("STATE_DB_TOMBSTONE_RETENTION_MS", "db.tombstoneRetentionMs");
     ENV.put("STATE_DB_TOMBSTONE_PURGE_EVERY_MS", "db.tombstonePurgeEveryMs");
+    ENV.put("STATE_DB_NETWORK_TIMEOUT_MS", "db.networkTimeoutMs");
     ENV.put("STATE_JWT_SECRET", "jwt.secret");
     ENV.put("STATE_JWT_PUBLIC_KEYS", "jwt.publicKeys");
     ENV.put("STATE_JWT_ISSUER", "jwt.issuer");

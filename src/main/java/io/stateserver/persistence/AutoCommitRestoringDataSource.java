@@ -22,30 +22,22 @@ import javax.sql.DataSource;
  * it when the BOM brings a fixed client; {@code AutoCommitRestoringDataSourceIT} shows the need.
  */
 final class AutoCommitRestoringDataSource implements DataSource {
-  private final String url;
-  private final String user;
-  private final String password;
+  private final ConnectionOpener opener;
 
-  AutoCommitRestoringDataSource(String url, String user, String password) {
-    this.url = url;
-    this.user = user;
-    this.password = password;
+  AutoCommitRestoringDataSource(ConnectionOpener opener) {
+    this.opener = opener;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return getConnection(user, password);
+    // Each pooled connection also replaces its physical connection after that one broke.
+    return wrap(ReconnectingConnection.open(opener));
   }
 
+  /** The pool asks without credentials; the opener has the configured ones. */
   @Override
   public Connection getConnection(String username, String pass) throws SQLException {
-    // Each pooled connection also replaces its physical connection after that one broke.
-    return wrap(
-        ReconnectingConnection.open(
-            () ->
-                username == null
-                    ? DriverManager.getConnection(url)
-                    : DriverManager.getConnection(url, username, pass)));
+    throw new SQLFeatureNotSupportedException("credentials come from the server's configuration");
   }
 
   static Connection wrap(Connection real) {

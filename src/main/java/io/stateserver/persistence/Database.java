@@ -44,10 +44,11 @@ public final class Database {
         .executeBlocking(() -> Migrations.migrate(db), false)
         .compose(
             applied -> {
+              ConnectionOpener opener = ConnectionOpener.of(db);
               Pool pool =
                   JDBCPool.pool(
                       vertx,
-                      new AutoCommitRestoringDataSource(db.url(), db.user(), db.password()),
+                      new AutoCommitRestoringDataSource(opener),
                       new PoolOptions().setMaxSize(db.poolSize()));
               return pool.query("SELECT 1")
                   .execute()
@@ -57,12 +58,7 @@ public final class Database {
                               vertx,
                               pool,
                               dialect,
-                              new WriterConnection(
-                                  vertx,
-                                  db.url(),
-                                  db.user(),
-                                  db.password(),
-                                  dialect.syncAfterCommit()),
+                              new WriterConnection(vertx, opener, dialect.syncAfterCommit()),
                               db.maxBatch()))
                   .recover(e -> pool.close().transform(closed -> Future.failedFuture(e)));
             })

@@ -38,13 +38,7 @@ final class ReconnectingConnection implements InvocationHandler {
   // calls that ask about the connection rather than use it: they do not check it first
   private static final Set<String> STATUS_CALLS = Set.of("close", "isClosed", "isValid");
 
-  /** Opens a physical connection. */
-  @FunctionalInterface
-  interface Opener {
-    Connection open() throws SQLException;
-  }
-
-  private final Opener opener;
+  private final ConnectionOpener opener;
   private final long idleCheckNanos;
   // The fields are used by one thread at a time (the pool leases a connection to one worker); a
   // statement's failure marks the connection from the thread that uses it too.
@@ -55,18 +49,21 @@ final class ReconnectingConnection implements InvocationHandler {
   private volatile boolean closed;
   private volatile long lastUsedNanos = System.nanoTime();
 
-  private ReconnectingConnection(Opener opener, Connection real, long idleCheckNanos) {
+  private ReconnectingConnection(ConnectionOpener opener, Connection real, long idleCheckNanos) {
     this.opener = opener;
     this.real = real;
     this.idleCheckNanos = idleCheckNanos;
   }
 
-  static Connection open(Opener opener) throws SQLException {
+  static Connection open(ConnectionOpener opener) throws SQLException {
     return open(opener, DatabaseFailures.IDLE_CHECK_NANOS);
   }
 
-  /** As {@link #open(Opener)}, checking a connection idle for {@code idleCheckNanos} (tests). */
-  static Connection open(Opener opener, long idleCheckNanos) throws SQLException {
+  /**
+   * As {@link #open(ConnectionOpener)}, checking a connection idle for {@code idleCheckNanos}
+   * (tests).
+   */
+  static Connection open(ConnectionOpener opener, long idleCheckNanos) throws SQLException {
     return (Connection)
         Proxy.newProxyInstance(
             ReconnectingConnection.class.getClassLoader(),

@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
@@ -47,9 +46,7 @@ final class WriterConnection {
     T run(Connection connection) throws SQLException;
   }
 
-  private final String url;
-  private final String user;
-  private final String password;
+  private final ConnectionOpener opener;
   private final String syncAfterCommit;
   private final long idleCheckNanos;
   private final WorkerExecutor executor;
@@ -63,9 +60,8 @@ final class WriterConnection {
    * @param syncAfterCommit run after the work committed and before its future completes (see {@link
    *     Dialect#syncAfterCommit()}), so that a write is acknowledged only once it is on disk
    */
-  WriterConnection(
-      Vertx vertx, String url, String user, String password, Optional<String> syncAfterCommit) {
-    this(vertx, url, user, password, syncAfterCommit, DatabaseFailures.IDLE_CHECK_NANOS);
+  WriterConnection(Vertx vertx, ConnectionOpener opener, Optional<String> syncAfterCommit) {
+    this(vertx, opener, syncAfterCommit, DatabaseFailures.IDLE_CHECK_NANOS);
   }
 
   /**
@@ -73,16 +69,9 @@ final class WriterConnection {
    * longer ({@link DatabaseFailures#IDLE_CHECK_NANOS}; tests choose).
    */
   WriterConnection(
-      Vertx vertx,
-      String url,
-      String user,
-      String password,
-      Optional<String> syncAfterCommit,
-      long idleCheckNanos) {
+      Vertx vertx, ConnectionOpener opener, Optional<String> syncAfterCommit, long idleCheckNanos) {
     this.idleCheckNanos = idleCheckNanos;
-    this.url = url;
-    this.user = user;
-    this.password = password;
+    this.opener = opener;
     this.syncAfterCommit = syncAfterCommit.orElse(null);
     // One thread: every task runs in submission order, and the connection is never shared. Tasks
     // are submitted unordered on purpose: an ordered task would join the calling context's
@@ -152,10 +141,7 @@ final class WriterConnection {
       closeQuietly();
     }
     if (connection == null) {
-      Connection c =
-          user == null
-              ? DriverManager.getConnection(url)
-              : DriverManager.getConnection(url, user, password);
+      Connection c = opener.open();
       c.setAutoCommit(false);
       connection = c;
     }

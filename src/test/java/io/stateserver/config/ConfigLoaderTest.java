@@ -186,7 +186,14 @@ class ConfigLoaderTest {
     assertThat(c.db())
         .isEqualTo(
             new ServerConfig.Db(
-                "jdbc:postgresql://db:5432/state", "state", "pw", 4, 64, 604_800_000, 3_600_000));
+                "jdbc:postgresql://db:5432/state",
+                "state",
+                "pw",
+                4,
+                64,
+                604_800_000,
+                3_600_000,
+                30_000));
     assertThat(c.jwt())
         .isEqualTo(
             new ServerConfig.Jwt(
@@ -313,6 +320,19 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("--db.tombstonePurgeEveryMs=999"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("db.tombstonePurgeEveryMs");
+  }
+
+  @Test
+  void theDatabaseNetworkTimeoutIsHalfAMinuteByDefaultAndZeroTurnsItOff() {
+    assertThat(load().db().networkTimeoutMs()).isEqualTo(30_000);
+
+    env.put("STATE_DB_NETWORK_TIMEOUT_MS", "0");
+    assertThat(load().db().networkTimeoutMs()).as("0: no timeout").isZero();
+    assertThat(load("--db.networkTimeoutMs=2500").db().networkTimeoutMs()).isEqualTo(2_500);
+
+    assertThatThrownBy(() -> load("--db.networkTimeoutMs=-1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.networkTimeoutMs");
   }
 
   @Test

@@ -34,7 +34,7 @@ class AutoCommitRestoringDataSourceIT {
     Pool pool =
         JDBCPool.pool(
             vertx,
-            new AutoCommitRestoringDataSource(url, null, null),
+            new AutoCommitRestoringDataSource(() -> DriverManager.getConnection(url)),
             new PoolOptions().setMaxSize(1));
     pool.query("CREATE TABLE t (v INT)")
         .execute()

@@ -61,7 +61,8 @@ class H2DurableCommitIT {
         4,
         500,
         0,
-        3_600_000);
+        3_600_000,
+        30_000);
   }
 
   /** A state store on a new database on the counting file system, opened by its owner. */

@@ -17,7 +17,7 @@ final class TestDatabases {
   private TestDatabases() {}
 
   static ServerConfig.Db db(String url) {
-    return new ServerConfig.Db(url, null, null, 4, 500, 0, 3_600_000);
+    return new ServerConfig.Db(url, null, null, 4, 500, 0, 3_600_000, 30_000);
   }
 
   /** An embedded H2 file database in a new folder under {@code parent}. */

@@ -44,7 +44,8 @@ class WriterConnectionTest {
   @Test
   void anIdleConnectionThatBrokeIsReplacedBeforeTheNextTaskRunsOnIt() throws Exception {
     // every connection counts as idle, so every task checks it first
-    WriterConnection writer = new WriterConnection(vertx, url, null, null, Optional.empty(), 0);
+    WriterConnection writer =
+        new WriterConnection(vertx, () -> DriverManager.getConnection(url), Optional.empty(), 0);
     int before = await(writer.inTransaction(WriterConnectionTest::sessionId));
 
     try (Statement s = admin.createStatement()) {

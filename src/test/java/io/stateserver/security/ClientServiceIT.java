@@ -34,7 +34,7 @@ class ClientServiceIT {
   @Test
   void registryWorksOnH2(Vertx vertx) throws Exception {
     String url = "jdbc:h2:file:" + Files.createTempDirectory("registry-h2").resolve("db");
-    exercise(vertx, new ServerConfig.Db(url, null, null, 4, 100, 0, 3_600_000));
+    exercise(vertx, new ServerConfig.Db(url, null, null, 4, 100, 0, 3_600_000, 30_000));
   }
 
   @Test
@@ -48,7 +48,7 @@ class ClientServiceIT {
     }
     try {
       String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-      exercise(vertx, new ServerConfig.Db(url, null, null, 4, 100, 0, 3_600_000));
+      exercise(vertx, new ServerConfig.Db(url, null, null, 4, 100, 0, 3_600_000, 30_000));
     } finally {
       try (Connection c = DriverManager.getConnection(base);
           Statement s = c.createStatement()) {

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * {@link #swallow()}, the connections accepted so far drop every byte from their connecting side,
  * as when a network path fails without either end noticing; {@link #cutAndForward()} then closes
  * them (both ends see it). Connections accepted after the cut are forwarded whole. {@link
- * #partition()} closes every connection and every new one until {@link #heal()}, as when the path
- * is down for a while.
+ * #silenceAndForwardNew()} silences the connections accepted so far for good, and forwards later
+ * ones whole, as when a failover moves the other end elsewhere. {@link #partition()} closes every
+ * connection and every new one until {@link #heal()}, as when the path is down for a while.
  */
 public final class TcpProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TcpProxy.class);
@@ -102,6 +103,16 @@ public final class TcpProxy implements AutoCloseable {
   /** The connections accepted until the next cut drop every byte from their connecting side. */
   public void swallow() {
     swallowedUpTo = generation;
+  }
+
+  /**
+   * The connections accepted so far drop every byte from their connecting side, and stay open until
+   * one of their ends closes them; later ones are forwarded whole.
+   */
+  public void silenceAndForwardNew() {
+    swallowedUpTo = generation;
+    generation = swallowedUpTo + 1;
+    log.info("silencing forwarded connections [connections: {}]", links.size());
   }
 
   /** Closes the connections accepted so far; later ones are forwarded whole. */
