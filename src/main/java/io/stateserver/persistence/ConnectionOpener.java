@@ -21,6 +21,12 @@ interface ConnectionOpener {
    * driver closes a connection that has not answered a statement, or a login, for that long; the
    * statement fails as {@code unavailable}, and the next one opens a new connection. The migrations
    * open their own connections without it: building an index may rightly take longer.
+   *
+   * <p>The database, for its part, ends a session left idle in a transaction for as long: the
+   * closing of a connection given up on that path never reaches it, and the transaction would
+   * otherwise hold its row locks, and stall every node's writes to those keys, until the database's
+   * own TCP keepalive gives up (two hours by default). The server never leaves a transaction idle:
+   * its statements follow each other on one thread.
    */
   static ConnectionOpener of(ServerConfig.Db db) {
     Properties properties = properties(db);
@@ -41,6 +47,8 @@ interface ConnectionOpener {
       String seconds = Long.toString((db.networkTimeoutMs() + 999) / 1000);
       properties.setProperty("socketTimeout", seconds);
       properties.setProperty("loginTimeout", seconds);
+      properties.setProperty(
+          "options", "-c idle_in_transaction_session_timeout=" + db.networkTimeoutMs());
     }
     return properties;
   }

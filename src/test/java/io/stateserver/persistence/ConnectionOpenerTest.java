@@ -19,6 +19,7 @@ class ConnectionOpenerTest {
 
     assertThat(p.getProperty("socketTimeout")).as("rounded up").isEqualTo("3");
     assertThat(p.getProperty("loginTimeout")).isEqualTo("3");
+    assertThat(p.getProperty("options")).isEqualTo("-c idle_in_transaction_session_timeout=2500");
     assertThat(p.getProperty("user")).isEqualTo("state");
     assertThat(p.getProperty("password")).isEqualTo("pw");
   }
