@@ -13,6 +13,7 @@ import io.stateserver.connection.ConnectionVerticle;
 import io.stateserver.connection.EdgeFactory;
 import io.stateserver.connection.FanoutVerticle;
 import io.stateserver.connection.LiveSessions;
+import io.stateserver.connection.ReconnectSpread;
 import io.stateserver.connection.ServerTls;
 import io.stateserver.connection.Switchover;
 import io.stateserver.metrics.ServerMetrics;
@@ -42,6 +43,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StateServer {
   private static final Logger log = LoggerFactory.getLogger(StateServer.class);
+  // the least a drained node's client waits before it reconnects; ReconnectSpread adds to it
+  private static final long DRAIN_RECONNECT_MS = 1_000;
 
   private final Vertx vertx;
   private final ServerConfig config;
@@ -313,7 +317,9 @@ public final class StateServer {
    */
   public Future<Void> drain() {
     log.info("draining [node: {}]", config.nodeId());
-    long reconnectMs = 1000;
+    LongSupplier reconnectMs =
+        ReconnectSpread.delays(
+            DRAIN_RECONNECT_MS, metrics.connections(), config.limits().sessionGraceMs());
     return Future.all(edges.stream().map(e -> e.goAway("node draining", reconnectMs)).toList())
         .compose(
             v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,13 +152,21 @@ public final class ConnectionVerticle extends VerticleBase {
    * nodes end it. The server stays open: the node serves again once the database is back.
    */
   private void onLeaseLost() {
+    LongSupplier reconnectMs =
+        ReconnectSpread.delays(
+            LEASE_LOST_RECONNECT_MS,
+            ctx.metrics().connections(),
+            ctx.config().limits().sessionGraceMs());
     for (ClientConnection c : new ArrayList<>(connections)) {
-      c.leaseLost(LEASE_LOST_REASON, LEASE_LOST_RECONNECT_MS);
+      c.leaseLost(LEASE_LOST_REASON, reconnectMs.getAsLong());
     }
   }
 
-  /** Tells every client of this instance to reconnect elsewhere, then closes it (drain). */
-  public Future<Void> goAway(String reason, long reconnectMs) {
+  /**
+   * Tells every client of this instance to reconnect elsewhere, each after a delay from {@code
+   * reconnectMs} ({@link ReconnectSpread}), then closes it (drain).
+   */
+  public Future<Void> goAway(String reason, LongSupplier reconnectMs) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
@@ -165,7 +174,7 @@ public final class ConnectionVerticle extends VerticleBase {
           // a goaway queued behind that would be lost.
           Future.join(
                   new ArrayList<>(connections)
-                      .stream().map(c -> c.goAway(reason, reconnectMs, null)).toList())
+                      .stream().map(c -> c.goAway(reason, reconnectMs.getAsLong(), null)).toList())
               .transform(ar -> server.close())
               .onComplete(done);
         });

@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +52,37 @@ class DrainGoawayIT {
         assertThat(goaway.getLong("reconnectMs")).isNotNegative();
         List<JsonObject> frames = c.frames();
         assertThat(frames.get(frames.size() - 1)).as("goaway is the last frame").isEqualTo(goaway);
+      }
+    }
+  }
+
+  @Test
+  void theClientsOfADrainedNodeAreToldToReconnectAtSpreadTimes(Vertx vertx) throws Exception {
+    int clients = 100;
+    TestServer draining = TestServer.start();
+    List<SyncClient> connected = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        connected.add(
+            SyncClient.connect(vertx, draining.port(), draining.token("pi-" + i, "device")));
+      }
+      SyncClient.await(draining.server().drain());
+
+      List<Long> delays = new ArrayList<>();
+      for (SyncClient c : connected) {
+        assertThat(c.closeCode()).isEqualTo((short) 1001);
+        delays.add(
+            c.frames(f -> "goaway".equals(f.getString("type"))).get(0).getLong("reconnectMs"));
+      }
+      // a millisecond of window per client sent away (ReconnectSpread), after the drain's second
+      assertThat(delays).allSatisfy(d -> assertThat(d).isBetween(1_000L, 1_000L + clients));
+      assertThat(new HashSet<>(delays)).as("not one delay for all").hasSizeGreaterThan(clients / 4);
+    } finally {
+      connected.forEach(SyncClient::close);
+      try {
+        draining.close();
+      } catch (Exception e) {
+        // already closed by the drain
       }
     }
   }
