@@ -48,14 +48,19 @@ final class StatementBatcher {
         .<List<Future<Integer>>>map(counts -> counts.stream().map(Future::succeededFuture).toList())
         .recover(
             failure ->
-                batch.size() == 1 || WriterConnection.committedButNotSynced(failure)
+                batch.size() == 1
+                        || WriterConnection.committedButNotSynced(failure)
+                        || DatabaseFailures.unreachable(failure)
                     ? Future.failedFuture(failure)
                     : oneByOne(batch));
   }
 
   /**
    * After a batch that failed before its commit: every statement in a transaction of its own, so
-   * that one bad statement fails alone. Never after a failed sync: the batch committed.
+   * that one bad statement fails alone. Never after a failed sync: the batch committed. Nor after a
+   * lost connection: the commit may have landed before the answer was lost (a retried session open
+   * would then fail on its own row), and while the database cannot be reached, each statement would
+   * wait out its own connect attempt on the one writer thread.
    */
   private Future<List<Future<Integer>>> oneByOne(List<Op> batch) {
     List<Future<Integer>> results = new ArrayList<>(batch.size());
