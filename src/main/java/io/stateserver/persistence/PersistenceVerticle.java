@@ -155,7 +155,7 @@ public final class PersistenceVerticle extends VerticleBase {
       return sessions.drop(o.id(), o.nodeId(), o.connectedAt(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {
       return sessions.renewLeases(
-          o.nodeId(), o.leaseUntil(), o.origin(), o.broadcastSeq(), o.sampledAt());
+          o.nodeId(), o.leaseUntil(), o.origin(), o.broadcastSeq(), o.sampledAt(), o.renewalSeq());
     } else if (op instanceof SessionOp.NodeBroadcasts o) {
       return sessions
           .broadcastsOfOtherNodes(o.nodeId(), o.leaseNotBefore())

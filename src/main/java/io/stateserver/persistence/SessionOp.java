@@ -19,10 +19,15 @@ public sealed interface SessionOp {
 
   /**
    * Replies null. Also records how far the node's broadcasts had got ({@code
-   * state.BroadcastBeacon}).
+   * state.BroadcastBeacon}). {@code renewalSeq} numbers the node's renewals, from 1 at its start.
    */
   record RenewLeases(
-      String nodeId, long leaseUntil, String origin, long broadcastSeq, long sampledAt)
+      String nodeId,
+      long leaseUntil,
+      String origin,
+      long broadcastSeq,
+      long sampledAt,
+      long renewalSeq)
       implements SessionOp {}
 
   /**

@@ -90,12 +90,18 @@ public final class SessionStore {
    * Extends the lease of every session connected on {@code nodeId}: one row, the node's lease,
    * whatever the number of sessions. The row also records how far the node's broadcasts had got
    * ({@code origin}, {@code broadcastSeq}, taken at {@code sampledAt}; see {@link
-   * #broadcastsOfOtherNodes}).
+   * #broadcastsOfOtherNodes}). A renewal whose {@code renewalSeq} is not above the row's, of the
+   * same origin, changes nothing: it was sent before one that already landed.
    */
   public Future<Void> renewLeases(
-      String nodeId, long leaseUntil, String origin, long broadcastSeq, long sampledAt) {
+      String nodeId,
+      long leaseUntil,
+      String origin,
+      long broadcastSeq,
+      long sampledAt,
+      long renewalSeq) {
     return pool.preparedQuery(dialect.renewNodeLease())
-        .execute(Tuple.of(nodeId, leaseUntil, origin, broadcastSeq, sampledAt))
+        .execute(Tuple.of(nodeId, leaseUntil, origin, broadcastSeq, sampledAt, renewalSeq))
         .onSuccess(rows -> leasedNodes.add(nodeId))
         // Another node may have pruned the row (this one was frozen for an hour), and this renewal
         // did not make it again: the next session open does.

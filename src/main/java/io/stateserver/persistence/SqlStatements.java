@@ -156,27 +156,26 @@ final class SqlStatements {
 
   /**
    * Renews a node's lease and records how far its broadcasts had got. Parameters: node, lease
-   * until, origin, broadcast number, when it was taken.
+   * until, origin, broadcast number, when it was taken, renewal number.
    *
    * <p>Renewals go through the pool, so an older one's write can land after a newer one's. It is
-   * then left out rather than set the lease and the broadcast number back: only a renewal that runs
-   * at least as long, or one of another origin (the node started again, perhaps with its clock
-   * behind), changes the row.
+   * then left out rather than set the lease and the broadcast number back: only a renewal with a
+   * higher number, or of another origin (the node started again), changes the row (migration V7).
    */
   static final String H2_RENEW_NODE_LEASE =
       // no length in the casts: a cast would cut a value too long for its column, not refuse it
       "MERGE INTO node_lease t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS BIGINT),"
-          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT)))"
-          + " AS s (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at)"
+          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))"
+          + " AS s (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at, renewal_seq)"
           + " ON t.node_id = s.node_id"
-          + " WHEN MATCHED AND (t.lease_until <= s.lease_until OR t.origin IS DISTINCT FROM s.origin)"
+          + " WHEN MATCHED AND (t.renewal_seq < s.renewal_seq OR t.origin IS DISTINCT FROM s.origin)"
           + " THEN UPDATE SET lease_until = s.lease_until, origin = s.origin,"
           + " broadcast_seq = s.broadcast_seq, broadcast_sampled_at = s.broadcast_sampled_at,"
-          + " reads_version_floor = TRUE"
+          + " renewal_seq = s.renewal_seq, reads_version_floor = TRUE"
           + " WHEN NOT MATCHED THEN INSERT (node_id, lease_until, origin, broadcast_seq,"
-          + " broadcast_sampled_at, reads_version_floor)"
+          + " broadcast_sampled_at, renewal_seq, reads_version_floor)"
           + " VALUES (s.node_id, s.lease_until, s.origin, s.broadcast_seq, s.broadcast_sampled_at,"
-          + " TRUE)";
+          + " s.renewal_seq, TRUE)";
 
   /**
    * The broadcast numbers the other live nodes recorded (a row whose lease ran out long ago is a
@@ -196,11 +195,12 @@ final class SqlStatements {
   /** As {@link #H2_RENEW_NODE_LEASE}, an older renewal left out the same way. */
   static final String POSTGRES_RENEW_NODE_LEASE =
       "INSERT INTO node_lease (node_id, lease_until, origin, broadcast_seq, broadcast_sampled_at,"
-          + " reads_version_floor) VALUES (?, ?, ?, ?, ?, TRUE)"
+          + " renewal_seq, reads_version_floor) VALUES (?, ?, ?, ?, ?, ?, TRUE)"
           + " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
           + " origin = EXCLUDED.origin, broadcast_seq = EXCLUDED.broadcast_seq,"
-          + " broadcast_sampled_at = EXCLUDED.broadcast_sampled_at, reads_version_floor = TRUE"
-          + " WHERE node_lease.lease_until <= EXCLUDED.lease_until"
+          + " broadcast_sampled_at = EXCLUDED.broadcast_sampled_at,"
+          + " renewal_seq = EXCLUDED.renewal_seq, reads_version_floor = TRUE"
+          + " WHERE node_lease.renewal_seq < EXCLUDED.renewal_seq"
           + " OR node_lease.origin IS DISTINCT FROM EXCLUDED.origin";
 
   /**

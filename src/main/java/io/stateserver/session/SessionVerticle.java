@@ -53,6 +53,8 @@ public final class SessionVerticle extends VerticleBase {
   private final BroadcastCounter broadcasts;
   private final boolean followOtherNodes;
   private final Deque<BroadcastBeacon> broadcastsSampled = new ArrayDeque<>();
+  // numbers this node's renewals, so that one that lands after a later one changes nothing
+  private long renewals;
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
@@ -174,7 +176,12 @@ public final class SessionVerticle extends VerticleBase {
             vertx.eventBus(),
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.RenewLeases(
-                nodeId, leaseUntil, recorded.origin(), recorded.seq(), recorded.sampledAt()))
+                nodeId,
+                leaseUntil,
+                recorded.origin(),
+                recorded.seq(),
+                recorded.sampledAt(),
+                ++renewals))
         .onSuccess(v -> renewed(leaseUntil))
         .onFailure(t -> renewalFailed(leaseUntil, t))
         .mapEmpty();

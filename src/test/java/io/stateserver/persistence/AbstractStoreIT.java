@@ -41,6 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 abstract class AbstractStoreIT {
+  private long renewals;
+
   static final int MAX_VALUE_BYTES = 65536;
 
   /** A new, empty database. */
@@ -734,16 +736,15 @@ abstract class AbstractStoreIT {
   @Test
   void eachNodeReadsTheBroadcastNumbersTheOtherLiveNodesRecordedWithTheirLeases(
       VertxTestContext ctx) {
-    sessions
-        .renewLeases("n1", 100_000, "n1/a", 5, 90_000)
-        .compose(v -> sessions.renewLeases("n2", 100_000, "n2/b", 7, 91_000))
+    renew("n1", 100_000, "n1/a", 5, 90_000)
+        .compose(v -> renew("n2", 100_000, "n2/b", 7, 91_000))
         // a lease row made by a session's open records nothing until its node renews
         .compose(v -> sessions.open("s3", "c3", "n3", 0, 10_000))
         // a node that has not broadcast yet records 0: nothing to compare
-        .compose(v -> sessions.renewLeases("n4", 100_000, "n4/d", 0, 90_000))
+        .compose(v -> renew("n4", 100_000, "n4/d", 0, 90_000))
         // a dead node's lease ran out long ago
-        .compose(v -> sessions.renewLeases("n5", 20_000, "n5/e", 3, 10_000))
-        .compose(v -> sessions.renewLeases("n2", 110_000, "n2/b", 9, 94_000))
+        .compose(v -> renew("n5", 20_000, "n5/e", 3, 10_000))
+        .compose(v -> renew("n2", 110_000, "n2/b", 9, 94_000))
         .compose(v -> sessions.broadcastsOfOtherNodes("n1", 95_000))
         .compose(
             verified(
@@ -772,16 +773,25 @@ abstract class AbstractStoreIT {
   void aRenewalThatLandsAfterANewerOneSetsNeitherTheLeaseNorTheBroadcastNumberBack(
       VertxTestContext ctx) {
     sessions
-        .renewLeases("n1", 100_000, "n1/a", 5, 90_000)
-        // sent before the one above, its write lands after it
-        .compose(v -> sessions.renewLeases("n1", 97_000, "n1/a", 4, 87_000))
+        .renewLeases("n1", 100_000, "n1/a", 5, 90_000, 2)
+        // renewal 1, sent before the one above, lands after it
+        .compose(v -> sessions.renewLeases("n1", 97_000, "n1/a", 4, 87_000, 1))
         .compose(v -> sessions.broadcastsOfOtherNodes("n2", 100_000))
         .compose(
             verified(
                 ctx,
                 seen -> assertThat(seen).containsExactly(new BroadcastBeacon("n1/a", 5, 90_000))))
-        // the node started again, its clock now behind: its first renewal counts
-        .compose(v -> sessions.renewLeases("n1", 60_000, "n1/b", 1, 50_000))
+        // the node's clock was stepped back: its next renewal counts all the same
+        .compose(v -> sessions.renewLeases("n1", 70_000, "n1/a", 6, 60_000, 3))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n2", 0))
+        .compose(
+            verified(
+                ctx,
+                seen -> assertThat(seen).containsExactly(new BroadcastBeacon("n1/a", 6, 60_000))))
+        .compose(v -> sessions.broadcastsOfOtherNodes("n2", 70_001))
+        .compose(verified(ctx, seen -> assertThat(seen).as("the lease went back too").isEmpty()))
+        // the node started again: its first renewal counts
+        .compose(v -> sessions.renewLeases("n1", 60_000, "n1/b", 1, 50_000, 1))
         .compose(v -> sessions.broadcastsOfOtherNodes("n2", 0))
         .onComplete(
             ctx.succeeding(
@@ -841,7 +851,7 @@ abstract class AbstractStoreIT {
         // n1's row is gone (a prune never deletes it while s1 has not ended, but a row can go
         // by other hands)
         .compose(v -> execute("DELETE FROM node_lease WHERE node_id = 'n1'"))
-        .compose(v -> sessions.renewLeases("n1", 20_000, refused, 1, 5_000))
+        .compose(v -> renew("n1", 20_000, refused, 1, 5_000))
         .transform(
             renewal -> {
               ctx.verify(() -> assertThat(renewal.failed()).as("the refused renewal").isTrue());
@@ -862,12 +872,12 @@ abstract class AbstractStoreIT {
         .compose(v -> sessions.open("s4", "c4", "n4", 0, 10_000))
         .compose(v -> sessions.drop("s4", "n4", 0, 1_000))
         .compose(v -> sessions.markEnded("s4", 1_000 + grace + 1, grace))
-        .compose(v -> sessions.renewLeases("n1", 10_000, "n1/a", 1, 5_000))
-        .compose(v -> sessions.renewLeases("n2", 10_000, "n2/b", 1, 5_000))
-        .compose(v -> sessions.renewLeases("n3", 10_000, "n3/c", 1, 5_000))
-        .compose(v -> sessions.renewLeases("n4", 10_000, "n4/d", 1, 5_000))
+        .compose(v -> renew("n1", 10_000, "n1/a", 1, 5_000))
+        .compose(v -> renew("n2", 10_000, "n2/b", 1, 5_000))
+        .compose(v -> renew("n3", 10_000, "n3/c", 1, 5_000))
+        .compose(v -> renew("n4", 10_000, "n4/d", 1, 5_000))
         // n5 renewed after the cutoff
-        .compose(v -> sessions.renewLeases("n5", 60_000, "n5/e", 1, 55_000))
+        .compose(v -> renew("n5", 60_000, "n5/e", 1, 55_000))
         .compose(v -> sessions.pruneDeadNodes(50_000))
         .compose(verified(ctx, deleted -> assertThat(deleted).as("n1 and n4").isEqualTo(2)))
         .compose(v -> sessions.broadcastsOfOtherNodes("none", 0))
@@ -912,7 +922,7 @@ abstract class AbstractStoreIT {
         .compose(v -> sessions.open("dead", "c2", "n2", 0, 10_000))
         .compose(v -> sessions.open("dropped", "c3", "n1", 0, 10_000))
         .compose(v -> sessions.drop("dropped", "n1", 0, 10_000))
-        .compose(v -> sessions.renewLeases("n1", 100_000, "n1/a", 0, 0))
+        .compose(v -> renew("n1", 100_000, "n1/a", 0, 0))
         .compose(v -> sessions.findExpired(10_000 + grace, grace, 10))
         .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
         .compose(v -> sessions.findExpired(10_000 + grace + 1, grace, 10))
@@ -1256,7 +1266,7 @@ abstract class AbstractStoreIT {
     TombstonePurge purge = new TombstonePurge(database.pool(), database.writer());
     long now = System.currentTimeMillis();
     inSequence(store, List.of(set("k", "1", null), delete("k", null)))
-        .compose(v -> sessions.renewLeases("this-release", now + 10_000, "o/a", 0, now))
+        .compose(v -> renew("this-release", now + 10_000, "o/a", 0, now))
         // an earlier release's renewal leaves reads_version_floor FALSE, as this insert does
         .compose(
             v ->
@@ -1512,5 +1522,11 @@ abstract class AbstractStoreIT {
         assertThat(rows.getLong(2)).isEqualTo(5);
       }
     }
+  }
+
+  /** A renewal numbered after every earlier one of the test. */
+  private Future<Void> renew(
+      String nodeId, long leaseUntil, String origin, long broadcastSeq, long sampledAt) {
+    return sessions.renewLeases(nodeId, leaseUntil, origin, broadcastSeq, sampledAt, ++renewals);
   }
 }
