@@ -59,6 +59,8 @@ public final class ConfigLoader {
   static final long MIN_TOMBSTONE_RETENTION_MS = 86_400_000;
 
   static final long MIN_TOMBSTONE_PURGE_EVERY_MS = 1_000;
+  // an hour: longer is no timeout in practice, and the PostgreSQL driver overflows past 24 days
+  static final long MAX_NETWORK_TIMEOUT_MS = 3_600_000;
 
   private ConfigLoader() {}
 
@@ -242,7 +244,8 @@ public final class ConfigLoader {
                 "db.tombstonePurgeEveryMs",
                 db.getLong("tombstonePurgeEveryMs"),
                 MIN_TOMBSTONE_PURGE_EVERY_MS),
-            atLeastLong("db.networkTimeoutMs", db.getLong("networkTimeoutMs"), 0));
+            between(
+                "db.networkTimeoutMs", db.getLong("networkTimeoutMs"), 0, MAX_NETWORK_TIMEOUT_MS));
 
     ServerConfig.Jwt jwtConfig =
         new ServerConfig.Jwt(
@@ -479,6 +482,13 @@ public final class ConfigLoader {
       throw new ConfigException(
           "setting db.tombstoneRetentionMs must be 0 (keep tombstones forever) or at least "
               + MIN_TOMBSTONE_RETENTION_MS);
+    }
+    return value;
+  }
+
+  private static long between(String setting, Long value, long min, long max) {
+    if (value == null || value < min || value > max) {
+      throw new ConfigException("setting " + setting + " must be from " + min + " to " + max);
     }
     return value;
   }

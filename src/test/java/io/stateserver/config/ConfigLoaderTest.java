@@ -193,7 +193,7 @@ class ConfigLoaderTest {
                 64,
                 604_800_000,
                 3_600_000,
-                30_000));
+                15_000));
     assertThat(c.jwt())
         .isEqualTo(
             new ServerConfig.Jwt(
@@ -323,14 +323,19 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void theDatabaseNetworkTimeoutIsHalfAMinuteByDefaultAndZeroTurnsItOff() {
-    assertThat(load().db().networkTimeoutMs()).isEqualTo(30_000);
+  void theDatabaseNetworkTimeoutIsFifteenSecondsByDefaultZeroTurnsItOffAndAnHourIsTheMost() {
+    assertThat(load().db().networkTimeoutMs()).isEqualTo(15_000);
 
     env.put("STATE_DB_NETWORK_TIMEOUT_MS", "0");
     assertThat(load().db().networkTimeoutMs()).as("0: no timeout").isZero();
     assertThat(load("--db.networkTimeoutMs=2500").db().networkTimeoutMs()).isEqualTo(2_500);
 
+    assertThat(load("--db.networkTimeoutMs=3600000").db().networkTimeoutMs()).isEqualTo(3_600_000);
+
     assertThatThrownBy(() -> load("--db.networkTimeoutMs=-1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.networkTimeoutMs");
+    assertThatThrownBy(() -> load("--db.networkTimeoutMs=3600001"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("db.networkTimeoutMs");
   }
