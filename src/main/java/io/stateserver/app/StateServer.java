@@ -319,7 +319,9 @@ public final class StateServer {
     log.info("draining [node: {}]", config.nodeId());
     LongSupplier reconnectMs =
         ReconnectSpread.delays(
-            DRAIN_RECONNECT_MS, metrics.connections(), config.limits().sessionGraceMs());
+            DRAIN_RECONNECT_MS,
+            metrics.connections(),
+            ReconnectSpread.drainWindowMs(config.limits().sessionGraceMs()));
     return Future.all(edges.stream().map(e -> e.goAway("node draining", reconnectMs)).toList())
         .compose(
             v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
 final class ClientConnection extends DeadlineWheel.Deadline {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  // a drop that could not be recorded is tried again after 1 s, 2 s, 4 s, then every 8 s
+  private static final long DROP_RETRY_MS = 1_000;
+  private static final int DROP_RETRY_DOUBLINGS = 3;
   private static final int MAX_JSON_DEPTH = 64;
   private static final int SCAN_CHUNK = 1000;
 
@@ -804,17 +807,38 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   /** Marks the session dropped (resumable within the grace) and refreshes presence. */
   private void recordDrop() {
     ctx.liveSessions().closingStarted();
+    recordDrop(System.currentTimeMillis(), 0);
+  }
+
+  /**
+   * Records the drop of {@code droppedAt}, again and again while the database cannot be reached: a
+   * drop never recorded would leave the session connected for as long as this node renews its
+   * lease, its last will never run and its presence online. Safe to repeat: a drop that landed
+   * already, or a session resumed meanwhile (its connected-at changed), makes it change nothing.
+   * The grace still counts from {@code droppedAt}.
+   */
+  private void recordDrop(long droppedAt, int attempt) {
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
-            new SessionOp.Drop(
-                sessionId, ctx.nodeId(), sessionConnectedAt, System.currentTimeMillis()))
+            new SessionOp.Drop(sessionId, ctx.nodeId(), sessionConnectedAt, droppedAt))
         .compose(v -> refreshPresence())
-        .onComplete(ar -> ctx.liveSessions().closingFinished())
+        .onSuccess(v -> ctx.liveSessions().closingFinished())
         .onFailure(
-            t ->
+            t -> {
+              if (t instanceof StateException e && e.code() == ErrorCode.UNAVAILABLE) {
+                long retryMs = DROP_RETRY_MS << Math.min(attempt, DROP_RETRY_DOUBLINGS);
                 log.warn(
-                    "session drop failed [session: {}, cause: {}]", sessionId, t.getMessage()));
+                    "session drop failed, retrying [session: {}, in: {} ms, cause: {}]",
+                    sessionId,
+                    retryMs,
+                    t.getMessage());
+                context.owner().setTimer(retryMs, id -> recordDrop(droppedAt, attempt + 1));
+              } else {
+                ctx.liveSessions().closingFinished();
+                log.warn("session drop failed [session: {}, cause: {}]", sessionId, t.getMessage());
+              }
+            });
   }
 
   private static String truncate(String s) {

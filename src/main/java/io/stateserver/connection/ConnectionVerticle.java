@@ -100,7 +100,7 @@ public final class ConnectionVerticle extends VerticleBase {
     var fanout =
         vertx.eventBus().<EncodedChange>localConsumer(Addresses.FANOUT, m -> onChange(m.body()));
     var leaseLost =
-        vertx.eventBus().<LeaseLost>localConsumer(Addresses.LEASE_LOST, m -> onLeaseLost());
+        vertx.eventBus().<LeaseLost>localConsumer(Addresses.LEASE_LOST, m -> onLeaseLost(m.body()));
     DeadlineWheel deadlines = ctx.deadlines();
     deadlineTicker = vertx.setPeriodic(deadlines.tickMs(), id -> deadlines.expire());
     return Future.all(fanout.completion(), leaseLost.completion())
@@ -151,12 +151,16 @@ public final class ConnectionVerticle extends VerticleBase {
    * instance is told to reconnect, to another node, and resume its session there before the other
    * nodes end it. The server stays open: the node serves again once the database is back.
    */
-  private void onLeaseLost() {
+  private void onLeaseLost(LeaseLost lost) {
     LongSupplier reconnectMs =
         ReconnectSpread.delays(
             LEASE_LOST_RECONNECT_MS,
             ctx.metrics().connections(),
-            ctx.config().limits().sessionGraceMs());
+            ReconnectSpread.leaseLostWindowMs(
+                lost.ranOutAt(),
+                System.currentTimeMillis(),
+                LEASE_LOST_RECONNECT_MS,
+                ctx.config().limits().sessionGraceMs()));
     for (ClientConnection c : new ArrayList<>(connections)) {
       c.leaseLost(LEASE_LOST_REASON, reconnectMs.getAsLong());
     }

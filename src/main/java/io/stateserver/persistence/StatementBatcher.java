@@ -15,8 +15,9 @@ import java.util.Map;
  * queued while one transaction runs on the {@link WriterConnection} is committed by the next one.
  *
  * <p>Why: on H2 a commit writes every changed page to the file, so one commit per connect cost more
- * than everything else a connect does. If a batch fails, each of its statements runs again in a
- * transaction of its own, so that one bad statement fails only its own caller.
+ * than everything else a connect does. If a batch fails on one of its statements, each of them runs
+ * again in a transaction of its own, so that one bad statement fails only its own caller; not if it
+ * lost its connection (see {@link #oneByOne}).
  */
 final class StatementBatcher {
   private record Op(String sql, Object[] params) {}

@@ -11,19 +11,40 @@ import org.junit.jupiter.api.Test;
 
 class ReconnectSpreadTest {
   private static final long GRACE_MS = 30_000;
+  private static final long BASE_MS = 1_000;
 
   @Test
-  void theWindowGrowsByAMillisecondPerClientUpToAThirdOfTheGrace() {
-    assertThat(ReconnectSpread.windowMs(0, GRACE_MS)).isZero();
-    assertThat(ReconnectSpread.windowMs(1, GRACE_MS)).isEqualTo(1);
-    assertThat(ReconnectSpread.windowMs(5_000, GRACE_MS)).isEqualTo(5_000);
-    assertThat(ReconnectSpread.windowMs(50_000, GRACE_MS)).isEqualTo(10_000);
-    assertThat(ReconnectSpread.windowMs(50_000, 3_000)).as("a short grace").isEqualTo(1_000);
+  void theWindowGrowsByAMillisecondPerClientUpToItsBound() {
+    long drain = ReconnectSpread.drainWindowMs(GRACE_MS);
+    assertThat(drain).as("a third of the grace").isEqualTo(10_000);
+    assertThat(ReconnectSpread.windowMs(0, drain)).isZero();
+    assertThat(ReconnectSpread.windowMs(1, drain)).isEqualTo(1);
+    assertThat(ReconnectSpread.windowMs(5_000, drain)).isEqualTo(5_000);
+    assertThat(ReconnectSpread.windowMs(50_000, drain)).isEqualTo(10_000);
+    assertThat(ReconnectSpread.windowMs(50_000, ReconnectSpread.drainWindowMs(3_000)))
+        .as("a short grace")
+        .isEqualTo(1_000);
+  }
+
+  @Test
+  void afterALostLeaseTheWindowEndsBeforeWhatIsLeftOfTheGraceRunsOut() {
+    long ranOutAt = 100_000;
+    // found at once: a third of the grace, as for a drain
+    assertThat(ReconnectSpread.leaseLostWindowMs(ranOutAt, ranOutAt, BASE_MS, GRACE_MS))
+        .isEqualTo(10_000);
+    // found 20 s late: 10 s left, less the base delay and the time to resume
+    assertThat(ReconnectSpread.leaseLostWindowMs(ranOutAt, ranOutAt + 20_000, BASE_MS, GRACE_MS))
+        .isEqualTo(10_000 - BASE_MS - ReconnectSpread.RESUME_MARGIN_MS);
+    // found so late that nothing is left to spread over: every client goes after the base delay
+    assertThat(ReconnectSpread.leaseLostWindowMs(ranOutAt, ranOutAt + 27_000, BASE_MS, GRACE_MS))
+        .isZero();
+    assertThat(ReconnectSpread.leaseLostWindowMs(ranOutAt, ranOutAt + 60_000, BASE_MS, GRACE_MS))
+        .isZero();
   }
 
   @Test
   void manyClientsSentAwayAtOnceReconnectOverTheWholeWindowNeverBeforeTheBase() {
-    LongSupplier delays = ReconnectSpread.delays(1_000, 5_000, GRACE_MS);
+    LongSupplier delays = ReconnectSpread.delays(BASE_MS, 5_000, 10_000);
 
     LongSummaryStatistics seen = LongStream.generate(delays).limit(5_000).summaryStatistics();
 
@@ -41,11 +62,12 @@ class ReconnectSpreadTest {
   @Test
   void aLoneClientWaitsTheBaseOrAMomentMore() {
     Set<Long> seen = new HashSet<>();
-    LongSupplier delays = ReconnectSpread.delays(1_000, 1, GRACE_MS);
+    LongSupplier delays = ReconnectSpread.delays(BASE_MS, 1, 10_000);
     for (int i = 0; i < 100; i++) {
       seen.add(delays.getAsLong());
     }
     assertThat(seen).isSubsetOf(1_000L, 1_001L);
-    assertThat(ReconnectSpread.delays(1_000, 0, GRACE_MS).getAsLong()).isEqualTo(1_000);
+    assertThat(ReconnectSpread.delays(BASE_MS, 0, 10_000).getAsLong()).isEqualTo(1_000);
+    assertThat(ReconnectSpread.delays(BASE_MS, 5_000, 0).getAsLong()).isEqualTo(1_000);
   }
 }

@@ -776,6 +776,8 @@ abstract class AbstractStoreIT {
         .renewLeases("n1", 100_000, "n1/a", 5, 90_000, 2)
         // renewal 1, sent before the one above, lands after it
         .compose(v -> sessions.renewLeases("n1", 97_000, "n1/a", 4, 87_000, 1))
+        // and one that lands late with a later lease (the clock was stepped forward and back)
+        .compose(v -> sessions.renewLeases("n1", 500_000, "n1/a", 3, 490_000, 1))
         .compose(v -> sessions.broadcastsOfOtherNodes("n2", 100_000))
         .compose(
             verified(

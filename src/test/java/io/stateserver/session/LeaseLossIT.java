@@ -83,6 +83,8 @@ class LeaseLossIT {
     JsonObject goaway = frames.get(frames.size() - 1);
     assertThat(goaway.getString("type")).isEqualTo("goaway");
     assertThat(goaway.getString("reason")).isEqualTo("node cannot reach the database");
+    // a second, plus a share of a window that ends well before the (default 30 s) grace does
+    assertThat(goaway.getLong("reconnectMs")).isBetween(1_000L, 11_000L);
     assertThat(cutOff.logContains("lease ran out unrenewed", mark)).isTrue();
 
     // ...and the client resumes its session on the other node, within the grace.
