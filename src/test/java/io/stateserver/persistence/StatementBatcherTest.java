@@ -7,14 +7,10 @@ import io.vertx.core.Vertx;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,39 +22,30 @@ import org.junit.jupiter.api.Test;
 class StatementBatcherTest {
   private static final String INSERT = "INSERT INTO t (id) VALUES (?)";
 
-  private final String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
   private Vertx vertx;
-  private Connection admin;
+  private ScratchDatabase database;
 
   @BeforeEach
   void open() throws SQLException {
     vertx = Vertx.vertx();
-    admin = DriverManager.getConnection(url);
-    try (Statement s = admin.createStatement()) {
-      s.execute("CREATE TABLE t (id INT PRIMARY KEY)");
-    }
+    database = new ScratchDatabase("CREATE TABLE t (id INT PRIMARY KEY)");
   }
 
   @AfterEach
   void close() throws Exception {
-    admin.close();
+    database.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
   void aBadStatementFailsOnlyItsOwnCallerAndTheRestOfItsBatchCommits() throws Exception {
     List<Future<Integer>> results =
-        submitted(
-            new WriterConnection(vertx, () -> DriverManager.getConnection(url), none()),
-            1,
-            2,
-            2,
-            3);
+        submitted(new WriterConnection(vertx, database.opener(), none()), 1, 2, 2, 3);
 
     assertThat(results.get(1).succeeded()).isTrue();
     assertThat(results.get(2).failed()).as("the duplicate").isTrue();
     assertThat(results.get(3).succeeded()).isTrue();
-    assertThat(ids()).isEqualTo(3);
+    assertThat(database.rows("t")).isEqualTo(3);
   }
 
   @Test
@@ -68,9 +55,7 @@ class StatementBatcherTest {
     AtomicInteger commits = new AtomicInteger();
     WriterConnection writer =
         new WriterConnection(
-            vertx,
-            () -> losingItsAnswerToCommit(DriverManager.getConnection(url), commits),
-            none());
+            vertx, () -> losingItsAnswerToCommit(database.opener().open(), commits), none());
 
     // 1 runs alone; 2 and 3, queued meanwhile, form the next batch
     List<Future<Integer>> results = submitted(writer, 1, 2, 3);
@@ -82,7 +67,7 @@ class StatementBatcherTest {
           .as("told the database could not be reached, not a duplicate key: %s", queued.cause())
           .isTrue();
     }
-    assertThat(ids()).as("each row once").isEqualTo(3);
+    assertThat(database.rows("t")).as("each row once").isEqualTo(3);
     assertThat(commits).as("no commit after the lost one").hasValue(2);
   }
 
@@ -122,13 +107,5 @@ class StatementBatcherTest {
 
   private static Optional<String> none() {
     return Optional.empty();
-  }
-
-  private int ids() throws SQLException {
-    try (Statement s = admin.createStatement();
-        ResultSet rows = s.executeQuery("SELECT COUNT(*) FROM t")) {
-      rows.next();
-      return rows.getInt(1);
-    }
   }
 }

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,33 +20,28 @@ import org.junit.jupiter.api.Test;
  * server that went away does.
  */
 class WriterConnectionTest {
-  private final String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
   private Vertx vertx;
-  private Connection admin;
+  private ScratchDatabase database;
 
   @BeforeEach
   void open() throws SQLException {
     vertx = Vertx.vertx();
-    admin = DriverManager.getConnection(url);
-    try (Statement s = admin.createStatement()) {
-      s.execute("CREATE TABLE t (id INT)");
-    }
+    database = new ScratchDatabase("CREATE TABLE t (id INT)");
   }
 
   @AfterEach
   void close() throws Exception {
-    admin.close();
+    database.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
   void anIdleConnectionThatBrokeIsReplacedBeforeTheNextTaskRunsOnIt() throws Exception {
     // every connection counts as idle, so every task checks it first
-    WriterConnection writer =
-        new WriterConnection(vertx, () -> DriverManager.getConnection(url), Optional.empty(), 0);
+    WriterConnection writer = new WriterConnection(vertx, database.opener(), Optional.empty(), 0);
     int before = await(writer.inTransaction(WriterConnectionTest::sessionId));
 
-    try (Statement s = admin.createStatement()) {
+    try (Statement s = database.admin.createStatement()) {
       s.execute("CALL ABORT_SESSION(" + before + ")");
     }
 
@@ -63,11 +56,7 @@ class WriterConnectionTest {
                   return sessionId(c);
                 }));
     assertThat(after).as("a new session").isNotEqualTo(before);
-    try (Statement s = admin.createStatement();
-        ResultSet rows = s.executeQuery("SELECT COUNT(*) FROM t")) {
-      rows.next();
-      assertThat(rows.getInt(1)).as("the write after the break committed").isEqualTo(1);
-    }
+    assertThat(database.rows("t")).as("the write after the break committed").isEqualTo(1);
     await(writer.close());
   }
 
