@@ -828,15 +828,24 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             t -> {
               if (t instanceof StateException e && e.code() == ErrorCode.UNAVAILABLE) {
                 long retryMs = DROP_RETRY_MS << Math.min(attempt, DROP_RETRY_DOUBLINGS);
-                log.warn(
-                    "session drop failed, retrying [session: {}, in: {} ms, cause: {}]",
-                    sessionId,
-                    retryMs,
-                    t.getMessage());
+                // once per session: an outage drops thousands, each retried every few seconds
+                if (attempt == 0) {
+                  log.warn(
+                      "session drop or presence update failed, retrying until it succeeds"
+                          + " [session: {}, cause: {}]",
+                      sessionId,
+                      t.getMessage());
+                } else {
+                  log.debug(
+                      "session drop retry failed [session: {}, attempt: {}]", sessionId, attempt);
+                }
                 context.owner().setTimer(retryMs, id -> recordDrop(droppedAt, attempt + 1));
               } else {
                 ctx.liveSessions().closingFinished();
-                log.warn("session drop failed [session: {}, cause: {}]", sessionId, t.getMessage());
+                log.warn(
+                    "session drop or presence update failed [session: {}, cause: {}]",
+                    sessionId,
+                    t.getMessage());
               }
             });
   }

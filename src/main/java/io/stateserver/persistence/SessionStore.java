@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +27,8 @@ public final class SessionStore {
   // (pruneDeadNodes), and a node that comes back renews at once, which makes it again: one ensure
   // per node is enough while renewals succeed.
   private final Set<String> leasedNodes = ConcurrentHashMap.newKeySet();
+  // Drops queued and not yet answered, by session and connected-at: a repeat joins the one queued.
+  private final Map<String, Future<Void>> pendingDrops = new ConcurrentHashMap<>();
 
   public SessionStore(Database database) {
     this.pool = database.pool();
@@ -81,9 +84,27 @@ public final class SessionStore {
   /**
    * Marks a session disconnected, if it is still connected on {@code nodeId} by the connection that
    * opened or resumed it at {@code connectedAt} (not by a newer one that resumed it since).
+   *
+   * <p>A drop asked for again while the first is still queued joins it. Why: a connection asks
+   * again while the database cannot be reached (the first request may have timed out on the event
+   * bus, and is still queued); without this, each of thousands of dropped sessions would add a
+   * statement to the queue every few seconds for as long as the outage lasts.
    */
   public Future<Void> drop(String id, String nodeId, long connectedAt, long now) {
-    return batcher.submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt).mapEmpty();
+    String key = id + '/' + connectedAt;
+    Future<Void> pending = pendingDrops.get(key);
+    if (pending != null) {
+      return pending;
+    }
+    Future<Void> drop =
+        batcher.submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt).mapEmpty();
+    pendingDrops.put(key, drop);
+    return drop.onComplete(done -> pendingDrops.remove(key, drop));
+  }
+
+  /** Drops queued and not yet answered (tests). */
+  int pendingDrops() {
+    return pendingDrops.size();
   }
 
   /**

@@ -707,6 +707,36 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void aDropAskedForAgainWhileTheFirstIsQueuedJoinsIt(VertxTestContext ctx) {
+    sessions
+        .open("s1", "c1", "n1", 1_000, 11_000)
+        .compose(
+            v -> {
+              // as a connection that asks again while its first request is still queued
+              Future<Void> first = sessions.drop("s1", "n1", 1_000, 2_000);
+              Future<Void> again = sessions.drop("s1", "n1", 1_000, 2_000);
+              Future<Void> other = sessions.drop("s2", "n1", 1_000, 2_000);
+              ctx.verify(
+                  () -> {
+                    assertThat(again).as("one statement queued, not two").isSameAs(first);
+                    assertThat(sessions.pendingDrops()).isEqualTo(2);
+                  });
+              return Future.all(first, again, other);
+            })
+        .compose(v -> sessions.find("s1"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(s.connected()).isFalse();
+                          assertThat(s.disconnectedAt()).isEqualTo(2_000L);
+                          assertThat(sessions.pendingDrops()).as("none left").isZero();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void aLateDropOfAnOlderConnectionLeavesTheResumedSessionConnected(VertxTestContext ctx) {
     sessions
         .open("s1", "c1", "n1", 1_000, 11_000)
