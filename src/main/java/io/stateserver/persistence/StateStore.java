@@ -101,7 +101,14 @@ public final class StateStore {
    * database failed).
    */
   public Future<WriteOutcome> submit(WriteCommand command) {
-    return queue.submit(command);
+    // the queue refuses a command that waited too long for its transaction: an outcome too
+    return queue
+        .submit(command)
+        .recover(
+            e ->
+                e instanceof StateException refused
+                    ? Future.succeededFuture(WriteOutcome.failure(refused))
+                    : Future.failedFuture(e));
   }
 
   /** How many write transactions this store has committed (for tests and metrics). */
