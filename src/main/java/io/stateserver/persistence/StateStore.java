@@ -101,14 +101,7 @@ public final class StateStore {
    * database failed).
    */
   public Future<WriteOutcome> submit(WriteCommand command) {
-    // the queue refuses a command that waited too long for its transaction: an outcome too
-    return queue
-        .submit(command)
-        .recover(
-            e ->
-                e instanceof StateException refused
-                    ? Future.succeededFuture(WriteOutcome.failure(refused))
-                    : Future.failedFuture(e));
+    return queue.submit(command);
   }
 
   /** How many write transactions this store has committed (for tests and metrics). */

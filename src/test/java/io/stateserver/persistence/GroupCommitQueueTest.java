@@ -2,15 +2,12 @@ package io.stateserver.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stateserver.protocol.ErrorCode;
-import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -147,47 +144,6 @@ class GroupCommitQueueTest {
                       assertThat(fine.result()).isEqualTo(3);
                       ctx.completeNow();
                     }));
-  }
-
-  @Test
-  void anItemThatWaitedTooLongForItsBatchIsRefusedAsUnavailableAndNeverRun(
-      Vertx vertx, VertxTestContext ctx) {
-    List<List<Integer>> batches = new ArrayList<>();
-    Promise<Void> stalled = Promise.promise();
-    GroupCommitQueue<Integer, Integer> queue =
-        new GroupCommitQueue<>(
-            vertx,
-            100,
-            Duration.ofMillis(100),
-            batch -> {
-              batches.add(batch);
-              Future<Void> done = batches.size() == 1 ? stalled.future() : Future.succeededFuture();
-              return done.map(v -> batch.stream().map(Future::succeededFuture).toList());
-            });
-    // the first batch stalls (a database that does not answer) while 2 waits behind it
-    Future<Integer> first = queue.submit(1);
-    Future<Integer> waited = queue.submit(2);
-    vertx.setTimer(
-        300,
-        t -> {
-          // 3 comes as the stall ends: it has not waited, and runs
-          Future<Integer> fresh = queue.submit(3);
-          stalled.complete();
-          Future.join(first, waited, fresh)
-              .onComplete(
-                  done ->
-                      ctx.verify(
-                          () -> {
-                            assertThat(first.result()).isEqualTo(1);
-                            assertThat(waited.cause()).isInstanceOf(StateException.class);
-                            assertThat(((StateException) waited.cause()).code())
-                                .isEqualTo(ErrorCode.UNAVAILABLE);
-                            assertThat(fresh.result()).isEqualTo(3);
-                            assertThat(batches).containsExactly(List.of(1), List.of(3));
-                            assertThat(queue.idle()).isTrue();
-                            ctx.completeNow();
-                          }));
-        });
   }
 
   @Test
