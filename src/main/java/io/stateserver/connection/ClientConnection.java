@@ -823,6 +823,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.Drop(sessionId, ctx.nodeId(), sessionConnectedAt, droppedAt))
         .compose(v -> refreshPresence())
+        .compose(WriteOutcome::orFailure)
         .onSuccess(v -> ctx.liveSessions().closingFinished())
         .onFailure(
             t -> {

@@ -7,6 +7,7 @@ import io.stateserver.persistence.SessionOp;
 import io.stateserver.state.BroadcastBeacon;
 import io.stateserver.state.BroadcastCounter;
 import io.stateserver.state.WriteCommand;
+import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -272,10 +273,13 @@ public final class SessionVerticle extends VerticleBase {
                     owned.keys().stream()
                         .map(
                             key ->
-                                Bus.request(
-                                    bus,
-                                    Addresses.STATE_WRITE,
-                                    new WriteCommand.EndEphemeral(key, session.id())))
+                                // a last will the database refused fails the end: the session
+                                // is not marked ended, and the next reaping tries again
+                                Bus.<WriteOutcome>request(
+                                        bus,
+                                        Addresses.STATE_WRITE,
+                                        new WriteCommand.EndEphemeral(key, session.id()))
+                                    .compose(WriteOutcome::orFailure))
                         .toList()))
         .compose(
             v ->
@@ -289,11 +293,12 @@ public final class SessionVerticle extends VerticleBase {
                 return Future.succeededFuture();
               }
               log.info("session ended [id: {}, client: {}]", session.id(), session.clientId());
-              return Bus.request(
+              return Bus.<WriteOutcome>request(
                       bus,
                       Addresses.STATE_WRITE,
                       new WriteCommand.RefreshPresence(
                           PresenceKeys.of(session.clientId()), session.clientId()))
+                  .compose(WriteOutcome::orFailure)
                   .mapEmpty();
             });
   }

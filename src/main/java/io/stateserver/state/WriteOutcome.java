@@ -1,6 +1,7 @@
 package io.stateserver.state;
 
 import io.stateserver.protocol.StateException;
+import io.vertx.core.Future;
 
 /**
  * The result of one {@link WriteCommand}: either the committed entry (and the change it caused, if
@@ -23,5 +24,14 @@ public record WriteOutcome(StoredEntry entry, ChangeEvent change, StateException
 
   public boolean succeeded() {
     return error == null;
+  }
+
+  /**
+   * This outcome as a future, failed with its error when the write failed. For the server's own
+   * writes (last wills, presence), whose callers must not go on as if a write the database refused
+   * had been made.
+   */
+  public Future<WriteOutcome> orFailure() {
+    return succeeded() ? Future.succeededFuture(this) : Future.failedFuture(error);
   }
 }
