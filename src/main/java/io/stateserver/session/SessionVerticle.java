@@ -13,7 +13,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +62,9 @@ public final class SessionVerticle extends VerticleBase {
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
+  private final EndRetries endRetries = new EndRetries();
+  // clients whose presence update failed after their session ended: nothing else would redo it
+  private final Set<String> presenceOwed = new HashSet<>();
   private final LeaseState lease;
 
   /**
@@ -246,13 +252,20 @@ public final class SessionVerticle extends VerticleBase {
     }
     reaping = true;
     EventBus bus = vertx.eventBus();
-    Bus.<SessionOp.Expired>request(
-            bus,
-            Addresses.PERSISTENCE_SESSION,
-            new SessionOp.FindExpired(now, timing.graceMs(), REAP_BATCH))
+    Future.join(new ArrayList<>(presenceOwed).stream().map(this::refreshPresence).toList())
+        .transform(
+            owed ->
+                Bus.<SessionOp.Expired>request(
+                    bus,
+                    Addresses.PERSISTENCE_SESSION,
+                    new SessionOp.FindExpired(now, timing.graceMs(), REAP_BATCH)))
         .compose(
             expired ->
-                Future.join(expired.sessions().stream().map(s -> endSession(s, now)).toList()))
+                Future.join(
+                    expired.sessions().stream()
+                        .filter(s -> endRetries.due(s.id(), now))
+                        .map(s -> endSession(s, now))
+                        .toList()))
         .onComplete(
             ar -> {
               reaping = false;
@@ -262,9 +275,14 @@ public final class SessionVerticle extends VerticleBase {
             });
   }
 
-  /** Ephemeral keys first, then the session row, then presence: a crash midway is retried. */
+  /**
+   * Ephemeral keys first, then the session row, then presence: a crash midway is retried. So is a
+   * last will the database refused ({@link EndRetries}), and a presence update ({@link
+   * #presenceOwed}).
+   */
   private Future<Void> endSession(SessionRow session, long now) {
     EventBus bus = vertx.eventBus();
+    boolean lastAttempt = endRetries.lastAttempt(session.id());
     return Bus.<ReadQuery.Keys>request(
             bus, Addresses.PERSISTENCE_READ, new ReadQuery.OwnedBy(session.id()))
         .compose(
@@ -274,12 +292,8 @@ public final class SessionVerticle extends VerticleBase {
                         .map(
                             key ->
                                 // a last will the database refused fails the end: the session
-                                // is not marked ended, and the next reaping tries again
-                                Bus.<WriteOutcome>request(
-                                        bus,
-                                        Addresses.STATE_WRITE,
-                                        new WriteCommand.EndEphemeral(key, session.id()))
-                                    .compose(WriteOutcome::orFailure))
+                                // is not marked ended, and a later reaping tries again
+                                lastWill(key, session, lastAttempt))
                         .toList()))
         .compose(
             v ->
@@ -293,13 +307,57 @@ public final class SessionVerticle extends VerticleBase {
                 return Future.succeededFuture();
               }
               log.info("session ended [id: {}, client: {}]", session.id(), session.clientId());
-              return Bus.<WriteOutcome>request(
-                      bus,
-                      Addresses.STATE_WRITE,
-                      new WriteCommand.RefreshPresence(
-                          PresenceKeys.of(session.clientId()), session.clientId()))
-                  .compose(WriteOutcome::orFailure)
-                  .mapEmpty();
+              // ended: a failed presence update is owed (refreshPresence), not the end's failure
+              return refreshPresence(session.clientId()).otherwiseEmpty();
+            })
+        .onSuccess(v -> endRetries.ended(session.id()))
+        .onFailure(t -> endRetries.failed(session.id(), System.currentTimeMillis()));
+  }
+
+  private Future<Void> lastWill(String key, SessionRow session, boolean lastAttempt) {
+    Future<WriteOutcome> made =
+        Bus.<WriteOutcome>request(
+                vertx.eventBus(),
+                Addresses.STATE_WRITE,
+                new WriteCommand.EndEphemeral(key, session.id()))
+            .compose(WriteOutcome::orFailure);
+    if (!lastAttempt) {
+      return made.mapEmpty();
+    }
+    return made.<Void>mapEmpty()
+        .recover(
+            t -> {
+              log.error(
+                  "last will refused {} times, ending the session without it [session: {}, key:"
+                      + " {}, cause: {}]",
+                  EndRetries.MAX_ATTEMPTS,
+                  session.id(),
+                  key,
+                  t.getMessage());
+              return Future.succeededFuture();
+            });
+  }
+
+  /**
+   * Recomputes the client's presence; if that fails, it is owed, and tried again at each reaping
+   * until it succeeds (the client's ended session is not found again).
+   */
+  private Future<Void> refreshPresence(String clientId) {
+    return Bus.<WriteOutcome>request(
+            vertx.eventBus(),
+            Addresses.STATE_WRITE,
+            new WriteCommand.RefreshPresence(PresenceKeys.of(clientId), clientId))
+        .compose(WriteOutcome::orFailure)
+        .<Void>mapEmpty()
+        .onSuccess(v -> presenceOwed.remove(clientId))
+        .onFailure(
+            t -> {
+              if (presenceOwed.add(clientId)) {
+                log.warn(
+                    "presence update failed, retrying [client: {}, cause: {}]",
+                    clientId,
+                    t.getMessage());
+              }
             });
   }
 }

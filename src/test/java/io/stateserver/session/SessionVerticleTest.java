@@ -81,4 +81,53 @@ class SessionVerticleTest {
                 "n1", SessionTiming.forGrace(1_000), new BroadcastCounter("n1/a"), false))
         .onComplete(ctx.succeeding(id -> {}));
   }
+
+  @Test
+  void aPresenceUpdateThatFailedAfterASessionEndedIsTriedAgain(Vertx vertx, VertxTestContext ctx) {
+    EventBus bus = vertx.eventBus();
+    Codecs.register(bus);
+    SessionRow expired = new SessionRow("s1", "pi-1", "n1", false, 1_000L, 2_000L, 3_000L, false);
+    boolean[] ended = {false};
+    int[] presenceUpdates = {0};
+    bus.<SessionOp>localConsumer(
+        Addresses.PERSISTENCE_SESSION,
+        m -> {
+          SessionOp op = m.body();
+          if (op instanceof SessionOp.FindExpired) {
+            // an ended session is not found again
+            m.reply(new SessionOp.Expired(ended[0] ? List.of() : List.of(expired)));
+          } else if (op instanceof SessionOp.MarkEnded) {
+            ctx.verify(() -> assertThat(ended[0]).as("ended once").isFalse());
+            ended[0] = true;
+            m.reply(true);
+          } else if (op instanceof SessionOp.PruneEnded || op instanceof SessionOp.PruneDeadNodes) {
+            m.reply(0);
+          } else {
+            m.reply(null);
+          }
+        });
+    bus.<ReadQuery>localConsumer(
+        Addresses.PERSISTENCE_READ, m -> m.reply(new ReadQuery.Keys(List.of())));
+    bus.<WriteCommand>localConsumer(
+        Addresses.STATE_WRITE,
+        m -> {
+          if (m.body() instanceof WriteCommand.RefreshPresence refresh) {
+            ctx.verify(() -> assertThat(refresh.clientId()).isEqualTo("pi-1"));
+            if (++presenceUpdates[0] == 1) {
+              m.reply(WriteOutcome.failure(DatabaseFailures.unavailable()));
+            } else {
+              m.reply(WriteOutcome.success(null, null));
+              ctx.completeNow(); // the update owed since the session ended
+            }
+          } else {
+            m.reply(WriteOutcome.success(null, null));
+          }
+        });
+
+    vertx
+        .deployVerticle(
+            new SessionVerticle(
+                "n1", SessionTiming.forGrace(1_000), new BroadcastCounter("n1/a"), false))
+        .onComplete(ctx.succeeding(id -> {}));
+  }
 }
