@@ -4,24 +4,26 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Sessions whose end failed (a last will the database refused), and when each may be tried again.
+ * Sessions whose end failed (a last will the database refused, or could not be asked), and when
+ * each may be tried again.
  *
- * <p>Why: a session is marked ended only once its last wills are made, so a refused one is tried
+ * <p>Why: a session is marked ended only once its last wills are made, so a failed end is tried
  * again; but not every second (each attempt also fails the other writes of its group commit), and
  * not for ever: a key that the database refuses to write for good would keep its session, and every
- * node's reaping, busy. After {@link #MAX_ATTEMPTS} attempts over about four minutes the session
- * ends without it (logged as an error). Not thread-safe: the session verticle's.
+ * node's reaping, busy. Once an end has failed for {@link #GIVE_UP_AFTER_MS} (an hour), the session
+ * ends without the last wills that still fail (logged as an error). Not thread-safe: the session
+ * verticle's.
  */
 final class EndRetries {
-  /** Attempts before the session ends without its refused last wills. */
-  static final int MAX_ATTEMPTS = 10;
+  /** How long a session's end keeps failing before it ends without its failing last wills. */
+  static final long GIVE_UP_AFTER_MS = 3_600_000;
 
   private static final long FIRST_BACKOFF_MS = 1_000;
   private static final long MAX_BACKOFF_MS = 60_000;
   // an entry not tried again for this long belongs to a session that ended elsewhere
   private static final long FORGET_AFTER_MS = 10 * MAX_BACKOFF_MS;
 
-  private record Failures(int count, long nextAt) {}
+  private record Failures(int count, long firstAt, long nextAt) {}
 
   private final Map<String, Failures> failing = new HashMap<>();
 
@@ -31,19 +33,20 @@ final class EndRetries {
     return f == null || now >= f.nextAt();
   }
 
-  /** Whether the next attempt is the last: the session then ends even if a last will fails. */
-  boolean lastAttempt(String id) {
+  /** Whether an attempt at {@code now} ends the session even if a last will fails. */
+  boolean givingUp(String id, long now) {
     Failures f = failing.get(id);
-    return f != null && f.count() >= MAX_ATTEMPTS - 1;
+    return f != null && now - f.firstAt() >= GIVE_UP_AFTER_MS;
   }
 
   /** The session's end failed at {@code now}: wait 1, 2, 4 ... s, at most a minute. */
   void failed(String id, long now) {
     Failures f = failing.get(id);
     int count = f == null ? 1 : f.count() + 1;
+    long firstAt = f == null ? now : f.firstAt();
     long backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(count - 1, 16));
-    failing.put(id, new Failures(count, now + backoff));
     failing.values().removeIf(other -> now - other.nextAt() > FORGET_AFTER_MS);
+    failing.put(id, new Failures(count, firstAt, now + backoff));
   }
 
   /** The session ended. */

@@ -282,7 +282,7 @@ public final class SessionVerticle extends VerticleBase {
    */
   private Future<Void> endSession(SessionRow session, long now) {
     EventBus bus = vertx.eventBus();
-    boolean lastAttempt = endRetries.lastAttempt(session.id());
+    boolean givingUp = endRetries.givingUp(session.id(), now);
     return Bus.<ReadQuery.Keys>request(
             bus, Addresses.PERSISTENCE_READ, new ReadQuery.OwnedBy(session.id()))
         .compose(
@@ -293,14 +293,17 @@ public final class SessionVerticle extends VerticleBase {
                             key ->
                                 // a last will the database refused fails the end: the session
                                 // is not marked ended, and a later reaping tries again
-                                lastWill(key, session, lastAttempt))
+                                lastWill(key, session, givingUp))
                         .toList()))
         .compose(
             v ->
                 Bus.<Boolean>request(
-                    bus,
-                    Addresses.PERSISTENCE_SESSION,
-                    new SessionOp.MarkEnded(session.id(), now, timing.graceMs())))
+                        bus,
+                        Addresses.PERSISTENCE_SESSION,
+                        new SessionOp.MarkEnded(session.id(), now, timing.graceMs()))
+                    // it may have ended all the same (a reply lost): then nothing else would
+                    // update the client's presence
+                    .onFailure(t -> presenceOwed.add(session.clientId())))
         .compose(
             ended -> {
               if (!ended) {
@@ -311,26 +314,25 @@ public final class SessionVerticle extends VerticleBase {
               return refreshPresence(session.clientId()).otherwiseEmpty();
             })
         .onSuccess(v -> endRetries.ended(session.id()))
-        .onFailure(t -> endRetries.failed(session.id(), System.currentTimeMillis()));
+        .onFailure(t -> endRetries.failed(session.id(), now));
   }
 
-  private Future<Void> lastWill(String key, SessionRow session, boolean lastAttempt) {
+  private Future<Void> lastWill(String key, SessionRow session, boolean givingUp) {
     Future<WriteOutcome> made =
         Bus.<WriteOutcome>request(
                 vertx.eventBus(),
                 Addresses.STATE_WRITE,
                 new WriteCommand.EndEphemeral(key, session.id()))
             .compose(WriteOutcome::orFailure);
-    if (!lastAttempt) {
+    if (!givingUp) {
       return made.mapEmpty();
     }
     return made.<Void>mapEmpty()
         .recover(
             t -> {
               log.error(
-                  "last will refused {} times, ending the session without it [session: {}, key:"
+                  "last will failing for an hour, ending the session without it [session: {}, key:"
                       + " {}, cause: {}]",
-                  EndRetries.MAX_ATTEMPTS,
                   session.id(),
                   key,
                   t.getMessage());

@@ -29,17 +29,19 @@ class EndRetriesTest {
   }
 
   @Test
-  void theTenthAttemptIsTheLastAndAnEndForgetsTheSession() {
+  void anEndThatKeptFailingForAnHourEndsTheSessionWithoutItsLastWills() {
     EndRetries retries = new EndRetries();
-    for (int i = 0; i < EndRetries.MAX_ATTEMPTS - 2; i++) {
-      retries.failed("s1", 0);
-      assertThat(retries.lastAttempt("s1")).as("after %d failures", i + 1).isFalse();
+    assertThat(retries.givingUp("s1", 0)).as("never failed").isFalse();
+    long now = 0;
+    while (now < EndRetries.GIVE_UP_AFTER_MS) {
+      assertThat(retries.givingUp("s1", now)).as("at %d ms", now).isFalse();
+      retries.failed("s1", now);
+      now += 60_000;
     }
-    retries.failed("s1", 0);
-    assertThat(retries.lastAttempt("s1")).isTrue();
+    assertThat(retries.givingUp("s1", EndRetries.GIVE_UP_AFTER_MS)).isTrue();
 
     retries.ended("s1");
-    assertThat(retries.lastAttempt("s1")).isFalse();
+    assertThat(retries.givingUp("s1", EndRetries.GIVE_UP_AFTER_MS)).isFalse();
     assertThat(retries.due("s1", 0)).isTrue();
     assertThat(retries.failing()).isZero();
   }
