@@ -161,7 +161,7 @@ public final class PersistenceVerticle extends VerticleBase {
           .broadcastsOfOtherNodes(o.nodeId(), o.leaseNotBefore())
           .map(SessionOp.Broadcasts::new);
     } else if (op instanceof SessionOp.FindExpired o) {
-      return sessions.findExpired(o.now(), o.graceMs(), o.max()).map(SessionOp.Expired::new);
+      return sessions.findExpired(o.now(), o.graceMs(), o.max(), o.from());
     } else if (op instanceof SessionOp.MarkEnded o) {
       return sessions.markEnded(o.id(), o.now(), o.graceMs());
     } else if (op instanceof SessionOp.PruneEnded o) {

@@ -39,8 +39,25 @@ public sealed interface SessionOp {
   /** The other nodes' recorded broadcast numbers, as a reply. */
   record Broadcasts(java.util.List<io.stateserver.state.BroadcastBeacon> beacons) {}
 
-  /** Replies an {@link Expired}. */
-  record FindExpired(long now, long graceMs, int max) implements SessionOp {}
+  /**
+   * Replies an {@link Expired}: up to {@code max} dropped and up to {@code max} connected expired
+   * sessions, each kind after its id in {@code from}.
+   */
+  record FindExpired(long now, long graceMs, int max, ExpiredFrom from) implements SessionOp {}
+
+  /**
+   * Where a search for expired sessions goes on from: past these ids, in the database's order, for
+   * each kind. Why: a session whose end keeps failing is found again at every reaping, and always
+   * at the head of the list; without a place to go on from, a batch full of those would hide every
+   * session behind them.
+   *
+   * @param droppedAfter the last dropped session seen, or "" for the start
+   * @param connectedAfter the last connected session (of a node whose lease ran out) seen, or ""
+   */
+  record ExpiredFrom(String droppedAfter, String connectedAfter) {
+    /** From the start, for both kinds. */
+    public static final ExpiredFrom START = new ExpiredFrom("", "");
+  }
 
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
@@ -54,6 +71,9 @@ public sealed interface SessionOp {
    */
   record PruneDeadNodes(long leaseBefore) implements SessionOp {}
 
-  /** Expired sessions as a reply: ids and their client ids, index-aligned. */
-  record Expired(java.util.List<io.stateserver.session.SessionRow> sessions) {}
+  /**
+   * Expired sessions as a reply, and where the next search goes on from: past the last of each kind
+   * found while a kind filled its batch, from the start again once it did not.
+   */
+  record Expired(java.util.List<io.stateserver.session.SessionRow> sessions, ExpiredFrom next) {}
 }

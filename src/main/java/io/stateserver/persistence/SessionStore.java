@@ -8,7 +8,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -149,25 +148,39 @@ public final class SessionStore {
   }
 
   /**
-   * Sessions that have not ended and are past their grace: dropped more than {@code graceMs} ago,
-   * or connected on a node whose lease ran out more than {@code graceMs} ago.
+   * Sessions that have not ended and are past their grace: up to {@code max} dropped more than
+   * {@code graceMs} ago, and up to {@code max} connected on a node whose lease ran out more than
+   * {@code graceMs} ago, each kind in id order past its place in {@code from}.
+   *
+   * <p>The next place is the last id the database returned (not one compared in Java: the
+   * database's collation may order ids differently), and the start once a kind did not fill its
+   * batch, so that repeated searches visit every expired session in turn.
    */
-  public Future<List<SessionRow>> findExpired(long now, long graceMs, int max) {
+  public Future<SessionOp.Expired> findExpired(
+      long now, long graceMs, int max, SessionOp.ExpiredFrom from) {
     long before = now - graceMs;
     Future<RowSet<Row>> dropped =
         pool.preparedQuery(SqlStatements.FIND_EXPIRED_DROPPED_SESSIONS)
-            .execute(Tuple.of(before, max));
+            .execute(Tuple.of(before, from.droppedAfter(), max));
     Future<RowSet<Row>> connected =
         pool.preparedQuery(SqlStatements.FIND_EXPIRED_CONNECTED_SESSIONS)
-            .execute(Tuple.of(before, before, max));
+            .execute(Tuple.of(before, before, from.connectedAfter(), max));
     return Future.all(dropped, connected)
         .map(
             both -> {
-              List<SessionRow> rows = new ArrayList<>(sessions(dropped.result()));
-              rows.addAll(sessions(connected.result()));
-              rows.sort(Comparator.comparing(SessionRow::id));
-              return rows.size() > max ? List.copyOf(rows.subList(0, max)) : rows;
+              List<SessionRow> droppedRows = sessions(dropped.result());
+              List<SessionRow> connectedRows = sessions(connected.result());
+              List<SessionRow> rows = new ArrayList<>(droppedRows);
+              rows.addAll(connectedRows);
+              return new SessionOp.Expired(
+                  rows,
+                  new SessionOp.ExpiredFrom(
+                      goOnAfter(droppedRows, max), goOnAfter(connectedRows, max)));
             });
+  }
+
+  private static String goOnAfter(List<SessionRow> found, int max) {
+    return found.size() < max ? "" : found.get(found.size() - 1).id();
   }
 
   /**

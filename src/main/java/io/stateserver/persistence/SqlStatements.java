@@ -213,23 +213,24 @@ final class SqlStatements {
           + " WHERE id = ? AND node_id = ? AND connected_at = ? AND connected = TRUE"
           + " AND ended = FALSE";
 
-  /** Dropped sessions past their grace. Parameters: disconnected-before, max. */
+  /** Dropped sessions past their grace. Parameters: disconnected-before, after-id, max. */
   static final String FIND_EXPIRED_DROPPED_SESSIONS =
       "SELECT "
           + SESSION_COLUMNS
           + " FROM client_session WHERE ended = FALSE AND connected = FALSE"
-          + " AND disconnected_at < ? ORDER BY id LIMIT ?";
+          + " AND disconnected_at < ? AND id > ? ORDER BY id LIMIT ?";
 
   /**
    * Connected sessions of nodes whose lease ran out, found from the (few) node leases rather than
-   * by reading every session. Parameters: lease-before (node), lease-before (session), max.
+   * by reading every session. Parameters: lease-before (node), lease-before (session), after-id,
+   * max.
    */
   static final String FIND_EXPIRED_CONNECTED_SESSIONS =
       "SELECT "
           + SESSION_COLUMNS.replaceAll("(\\w+)", "s.$1")
           + " FROM node_lease n JOIN client_session s ON s.node_id = n.node_id"
           + " WHERE n.lease_until < ? AND s.connected = TRUE AND s.ended = FALSE"
-          + " AND s.lease_until < ? ORDER BY s.id LIMIT ?";
+          + " AND s.lease_until < ? AND s.id > ? ORDER BY s.id LIMIT ?";
 
   /** Parameters: now, id, disconnected-before, lease-before. */
   static final String MARK_SESSION_ENDED =

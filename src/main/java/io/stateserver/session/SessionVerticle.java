@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SessionVerticle.class);
-  private static final int REAP_BATCH = 200;
+
+  /** How many sessions of each kind (dropped; of a dead node) one reaping looks at, at most. */
+  static final int REAP_BATCH = 200;
 
   /** How many renewals old the recorded broadcast number is (a few seconds). */
   static final int BROADCAST_LAG_RENEWALS = 3;
@@ -62,6 +64,9 @@ public final class SessionVerticle extends VerticleBase {
   private long renewTimer = -1;
   private long reapTimer = -1;
   private boolean reaping;
+  // each reaping goes on where the last one stopped, so sessions whose end keeps failing (found
+  // first, every time) cannot hide the ones behind them
+  private SessionOp.ExpiredFrom reapFrom = SessionOp.ExpiredFrom.START;
   private final EndRetries endRetries = new EndRetries();
   // clients whose presence update failed after their session ended: nothing else would redo it
   private final Set<String> presenceOwed = new HashSet<>();
@@ -258,14 +263,16 @@ public final class SessionVerticle extends VerticleBase {
                 Bus.<SessionOp.Expired>request(
                     bus,
                     Addresses.PERSISTENCE_SESSION,
-                    new SessionOp.FindExpired(now, timing.graceMs(), REAP_BATCH)))
+                    new SessionOp.FindExpired(now, timing.graceMs(), REAP_BATCH, reapFrom)))
         .compose(
-            expired ->
-                Future.join(
-                    expired.sessions().stream()
-                        .filter(s -> endRetries.due(s.id(), now))
-                        .map(s -> endSession(s, now))
-                        .toList()))
+            expired -> {
+              reapFrom = expired.next();
+              return Future.join(
+                  expired.sessions().stream()
+                      .filter(s -> endRetries.due(s.id(), now))
+                      .map(s -> endSession(s, now))
+                      .toList());
+            })
         .onComplete(
             ar -> {
               reaping = false;

@@ -932,8 +932,7 @@ abstract class AbstractStoreIT {
       VertxTestContext ctx, long now, long graceMs, String... ids) {
     return ctx.succeeding(
         v ->
-            sessions
-                .findExpired(now, graceMs, 10)
+            expired(sessions, now, graceMs)
                 .onComplete(
                     ctx.succeeding(
                         expired ->
@@ -946,6 +945,64 @@ abstract class AbstractStoreIT {
                                 }))));
   }
 
+  private static Future<List<SessionRow>> expired(SessionStore store, long now, long graceMs) {
+    return store
+        .findExpired(now, graceMs, 10, SessionOp.ExpiredFrom.START)
+        .map(SessionOp.Expired::sessions);
+  }
+
+  @Test
+  void searchesForExpiredSessionsGoOnWhereTheLastStoppedAndStartAgainAfterTheEnd(
+      VertxTestContext ctx) {
+    long grace = 30_000;
+    long now = 10_000 + grace + 1;
+    // a1..a3 dropped, b1..b3 connected on a node that stopped renewing
+    Future<Void> made = Future.succeededFuture();
+    for (String id : List.of("a1", "a2", "a3")) {
+      made =
+          made.compose(v -> sessions.open(id, "c", "n1", 0, 10_000))
+              .compose(v -> sessions.drop(id, "n1", 0, 10_000));
+    }
+    for (String id : List.of("b1", "b2", "b3")) {
+      made = made.compose(v -> sessions.open(id, "c", "n2", 0, 10_000));
+    }
+    made.compose(v -> renew("n1", 100_000, "n1/a", 1, 0))
+        .compose(v -> sessions.findExpired(now, grace, 2, SessionOp.ExpiredFrom.START))
+        .compose(
+            verified(
+                ctx,
+                first -> {
+                  assertThat(first.sessions())
+                      .extracting(SessionRow::id)
+                      .containsExactly("a1", "a2", "b1", "b2");
+                  assertThat(first.next()).isEqualTo(new SessionOp.ExpiredFrom("a2", "b2"));
+                }))
+        .compose(v -> sessions.findExpired(now, grace, 2, new SessionOp.ExpiredFrom("a2", "b2")))
+        .compose(
+            verified(
+                ctx,
+                second -> {
+                  assertThat(second.sessions())
+                      .extracting(SessionRow::id)
+                      .containsExactly("a3", "b3");
+                  assertThat(second.next())
+                      .as("both kinds ran short: from the start again")
+                      .isEqualTo(SessionOp.ExpiredFrom.START);
+                }))
+        .compose(v -> sessions.findExpired(now, grace, 2, new SessionOp.ExpiredFrom("a3", "a")))
+        .onComplete(
+            ctx.succeeding(
+                third ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(third.sessions())
+                              .extracting(SessionRow::id)
+                              .containsExactly("b1", "b2");
+                          assertThat(third.next()).isEqualTo(new SessionOp.ExpiredFrom("", "b2"));
+                          ctx.completeNow();
+                        })));
+  }
+
   @Test
   void aSessionOfADeadNodeExpiresOnceItsLeaseAndGraceRunOut(VertxTestContext ctx) {
     long grace = 30_000;
@@ -955,14 +1012,16 @@ abstract class AbstractStoreIT {
         .compose(v -> sessions.open("dropped", "c3", "n1", 0, 10_000))
         .compose(v -> sessions.drop("dropped", "n1", 0, 10_000))
         .compose(v -> renew("n1", 100_000, "n1/a", 0, 0))
-        .compose(v -> sessions.findExpired(10_000 + grace, grace, 10))
+        .compose(v -> expired(sessions, 10_000 + grace, grace))
         .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
-        .compose(v -> sessions.findExpired(10_000 + grace + 1, grace, 10))
+        .compose(v -> expired(sessions, 10_000 + grace + 1, grace))
         .compose(
             verified(
                 ctx,
                 rows ->
-                    assertThat(rows).extracting(r -> r.id()).containsExactly("dead", "dropped")))
+                    assertThat(rows)
+                        .extracting(r -> r.id())
+                        .containsExactlyInAnyOrder("dead", "dropped")))
         .compose(v -> sessions.resume("dead", "c2", "n1", 10_000 + grace, 100_000, grace))
         .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
         .compose(v -> sessions.markEnded("dead", 10_000 + grace + 1, grace))
@@ -973,7 +1032,7 @@ abstract class AbstractStoreIT {
         .compose(verified(ctx, ended -> assertThat(ended).isFalse()))
         .compose(v -> sessions.resume("dropped", "c3", "n1", 11_000, 100_000, grace))
         .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
-        .compose(v -> sessions.findExpired(1_000_000, grace, 10))
+        .compose(v -> expired(sessions, 1_000_000, grace))
         .onComplete(
             ctx.succeeding(
                 rows ->
@@ -1458,9 +1517,9 @@ abstract class AbstractStoreIT {
             migrated -> {
               SessionStore s = new SessionStore(migrated);
               // n1's lease is the latest lease of its sessions: neither expires before it.
-              return s.findExpired(50_000 + grace, grace, 10)
+              return expired(s, 50_000 + grace, grace)
                   .compose(verified(ctx, rows -> assertThat(rows).isEmpty()))
-                  .compose(v -> s.findExpired(50_001 + grace, grace, 10))
+                  .compose(v -> expired(s, 50_001 + grace, grace))
                   .eventually(migrated::close);
             })
         .onComplete(

@@ -12,6 +12,7 @@ import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -43,7 +44,7 @@ class SessionVerticleTest {
         m -> {
           SessionOp op = m.body();
           if (op instanceof SessionOp.FindExpired) {
-            m.reply(new SessionOp.Expired(List.of(expired)));
+            m.reply(new SessionOp.Expired(List.of(expired), SessionOp.ExpiredFrom.START));
           } else if (op instanceof SessionOp.MarkEnded) {
             seen.add("ended");
             ctx.verify(
@@ -53,10 +54,8 @@ class SessionVerticleTest {
                         .containsExactly("refused", "refused", "deleted", "ended"));
             m.reply(true);
             ctx.completeNow();
-          } else if (op instanceof SessionOp.PruneEnded || op instanceof SessionOp.PruneDeadNodes) {
-            m.reply(0);
           } else {
-            m.reply(null); // the lease renewals
+            answerHousekeeping(m);
           }
         });
     bus.<ReadQuery>localConsumer(
@@ -75,11 +74,7 @@ class SessionVerticleTest {
           }
         });
 
-    vertx
-        .deployVerticle(
-            new SessionVerticle(
-                "n1", SessionTiming.forGrace(1_000), new BroadcastCounter("n1/a"), false))
-        .onComplete(ctx.succeeding(id -> {}));
+    deployNode(vertx, ctx);
   }
 
   @Test
@@ -95,15 +90,15 @@ class SessionVerticleTest {
           SessionOp op = m.body();
           if (op instanceof SessionOp.FindExpired) {
             // an ended session is not found again
-            m.reply(new SessionOp.Expired(ended[0] ? List.of() : List.of(expired)));
+            m.reply(
+                new SessionOp.Expired(
+                    ended[0] ? List.of() : List.of(expired), SessionOp.ExpiredFrom.START));
           } else if (op instanceof SessionOp.MarkEnded) {
             ctx.verify(() -> assertThat(ended[0]).as("ended once").isFalse());
             ended[0] = true;
             m.reply(true);
-          } else if (op instanceof SessionOp.PruneEnded || op instanceof SessionOp.PruneDeadNodes) {
-            m.reply(0);
           } else {
-            m.reply(null);
+            answerHousekeeping(m);
           }
         });
     bus.<ReadQuery>localConsumer(
@@ -124,6 +119,74 @@ class SessionVerticleTest {
           }
         });
 
+    deployNode(vertx, ctx);
+  }
+
+  @Test
+  void sessionsWhoseEndKeepsFailingDoNotHideTheExpiredSessionsBehindThem(
+      Vertx vertx, VertxTestContext ctx) {
+    EventBus bus = vertx.eventBus();
+    Codecs.register(bus);
+    // a full batch of sessions whose last will the database refuses, found first, and one more
+    List<SessionRow> expired = new ArrayList<>();
+    for (int i = 0; i <= SessionVerticle.REAP_BATCH; i++) {
+      String id = String.format("s%04d", i);
+      expired.add(new SessionRow(id, "pi-" + i, "n1", false, 1_000L, 2_000L, 3_000L, false));
+    }
+    String last = expired.get(SessionVerticle.REAP_BATCH).id();
+    bus.<SessionOp>localConsumer(
+        Addresses.PERSISTENCE_SESSION,
+        m -> {
+          SessionOp op = m.body();
+          if (op instanceof SessionOp.FindExpired find) {
+            m.reply(page(expired, find));
+          } else if (op instanceof SessionOp.MarkEnded end) {
+            ctx.verify(
+                () -> assertThat(end.id()).as("the only end that can succeed").isEqualTo(last));
+            m.reply(true);
+            ctx.completeNow();
+          } else {
+            answerHousekeeping(m);
+          }
+        });
+    bus.<ReadQuery>localConsumer(
+        Addresses.PERSISTENCE_READ,
+        m -> {
+          String session = ((ReadQuery.OwnedBy) m.body()).session();
+          m.reply(new ReadQuery.Keys(session.equals(last) ? List.of() : List.of("k/" + session)));
+        });
+    bus.<WriteCommand>localConsumer(
+        Addresses.STATE_WRITE,
+        m ->
+            m.reply(
+                m.body() instanceof WriteCommand.EndEphemeral
+                    ? WriteOutcome.failure(DatabaseFailures.unavailable())
+                    : WriteOutcome.success(null, null)));
+
+    deployNode(vertx, ctx);
+  }
+
+  /** What the database returns for a search: the dropped sessions past its place, in id order. */
+  private static SessionOp.Expired page(List<SessionRow> dropped, SessionOp.FindExpired find) {
+    List<SessionRow> found =
+        dropped.stream()
+            .filter(s -> s.id().compareTo(find.from().droppedAfter()) > 0)
+            .limit(find.max())
+            .toList();
+    String after = found.size() < find.max() ? "" : found.get(found.size() - 1).id();
+    return new SessionOp.Expired(found, new SessionOp.ExpiredFrom(after, ""));
+  }
+
+  /** Lease renewals and pruning, which these tests do not look at. */
+  private static void answerHousekeeping(Message<SessionOp> m) {
+    if (m.body() instanceof SessionOp.PruneEnded || m.body() instanceof SessionOp.PruneDeadNodes) {
+      m.reply(0);
+    } else {
+      m.reply(null);
+    }
+  }
+
+  private static void deployNode(Vertx vertx, VertxTestContext ctx) {
     vertx
         .deployVerticle(
             new SessionVerticle(
