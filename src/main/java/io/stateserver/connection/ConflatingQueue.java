@@ -15,6 +15,12 @@ import java.util.Map;
  * place, so a slow reader holds at most one frame per key it follows and skips intermediate
  * versions, which the protocol allows. Frames leave in order of first arrival.
  *
+ * <p>Except across a reply: once a reply was queued after a key's pending change, a newer change of
+ * that key drops the pending one and goes to the end instead of taking its place. Why: the reply
+ * may be a {@code sub} snapshot holding the key at a version between the two, and the newer change
+ * taking the old place would reach the client before that snapshot, which would then show the
+ * client an older version after a newer one.
+ *
  * <p>The queue compares versions only with the pending change of the same key; versions already
  * sent are not remembered (that would grow without bound), so callers offer each key's changes in
  * increasing version order, as the state layer produces them.
@@ -31,6 +37,8 @@ public final class ConflatingQueue {
   // buckets, not sixteen, since changes wait here only while the socket is not writable
   private final Map<String, PendingChange> changesByKey = new HashMap<>(2);
   private int pendingReplies;
+  // replies ever queued: a change may take a pending change's place only if none came after it
+  private long repliesQueued;
   private long pendingBytes;
 
   /**
@@ -54,32 +62,47 @@ public final class ConflatingQueue {
     }
     order.addLast(frame);
     pendingReplies++;
+    repliesQueued++;
     pendingBytes += frame.length();
     return true;
   }
 
   /**
    * Queues the change frame of {@code key} at {@code version}. A pending change of the same key is
-   * replaced, keeping its place in the queue, when {@code version} is higher; otherwise this frame
-   * is dropped.
+   * replaced when {@code version} is higher, keeping its place in the queue unless a reply was
+   * queued after it (then the replacement goes to the end); otherwise this frame is dropped.
    */
   public void offerChange(String key, long version, Buffer frame) {
     PendingChange pending = changesByKey.get(key);
     if (pending == null) {
-      pending = new PendingChange(key, version, frame);
-      changesByKey.put(key, pending);
-      order.addLast(pending);
-      pendingBytes += frame.length();
+      append(key, version, frame);
     } else if (version > pending.version) {
-      pendingBytes += frame.length() - pending.frame.length();
-      pending.version = version;
-      pending.frame = frame;
+      if (pending.repliesBefore == repliesQueued) {
+        pendingBytes += frame.length() - pending.frame.length();
+        pending.version = version;
+        pending.frame = frame;
+      } else {
+        // dropped where it stands (poll skips it): nothing may overtake the reply behind it
+        pendingBytes -= pending.frame.length();
+        pending.frame = null;
+        append(key, version, frame);
+      }
     }
+  }
+
+  private void append(String key, long version, Buffer frame) {
+    PendingChange change = new PendingChange(key, version, frame, repliesQueued);
+    changesByKey.put(key, change);
+    order.addLast(change);
+    pendingBytes += frame.length();
   }
 
   /** The next frame in order of first arrival, or null when the queue is empty. */
   public Buffer poll() {
     Object next = order.pollFirst();
+    while (next instanceof PendingChange change && change.frame == null) {
+      next = order.pollFirst(); // a change dropped for a newer one behind a reply
+    }
     if (next == null) {
       return null;
     }
@@ -96,7 +119,7 @@ public final class ConflatingQueue {
   }
 
   public boolean isEmpty() {
-    return order.isEmpty();
+    return pendingReplies == 0 && changesByKey.isEmpty();
   }
 
   public int pendingReplies() {
@@ -116,16 +139,21 @@ public final class ConflatingQueue {
     return maxPendingReplies;
   }
 
-  /** A change waiting to be sent; mutable so that a newer version takes over its place. */
+  /**
+   * A change waiting to be sent; mutable so that a newer version takes over its place. A null frame
+   * marks one dropped where it stands.
+   */
   private static final class PendingChange {
     final String key;
+    final long repliesBefore;
     long version;
     Buffer frame;
 
-    PendingChange(String key, long version, Buffer frame) {
+    PendingChange(String key, long version, Buffer frame, long repliesBefore) {
       this.key = key;
       this.version = version;
       this.frame = frame;
+      this.repliesBefore = repliesBefore;
     }
   }
 }

@@ -64,13 +64,41 @@ class ConflatingQueueTest {
   @Test
   void newerChangeReplacesPendingOneInItsPlace() {
     ConflatingQueue queue = new ConflatingQueue(10);
-    queue.offerChange("a", 1, frame("a1"));
     queue.offerReply(frame("r1"));
+    queue.offerChange("a", 1, frame("a1"));
     queue.offerChange("b", 1, frame("b1"));
     queue.offerChange("a", 2, frame("a2"));
 
     assertThat(queue.pendingChanges()).isEqualTo(2);
-    assertThat(drain(queue)).containsExactly("a2", "r1", "b1");
+    assertThat(drain(queue)).containsExactly("r1", "a2", "b1");
+  }
+
+  @Test
+  void newerChangeDoesNotOvertakeAReplyQueuedAfterThePendingOne() {
+    // the reply may be a snapshot holding the key at a version in between (a1 < snapshot < a3)
+    ConflatingQueue queue = new ConflatingQueue(10);
+    queue.offerChange("a", 1, frame("a1"));
+    queue.offerReply(frame("snapshot a2"));
+    queue.offerChange("b", 1, frame("b1"));
+    queue.offerChange("a", 3, frame("a3"));
+
+    assertThat(queue.pendingChanges()).isEqualTo(2);
+    assertThat(queue.pendingBytes()).isEqualTo("snapshot a2b1a3".length());
+    assertThat(drain(queue)).containsExactly("snapshot a2", "b1", "a3");
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.pendingBytes()).isZero();
+  }
+
+  @Test
+  void aQueueHoldingOnlyADroppedChangeIsEmpty() {
+    ConflatingQueue queue = new ConflatingQueue(10);
+    queue.offerChange("a", 1, frame("a1"));
+    queue.offerReply(frame("r1"));
+    queue.offerChange("a", 2, frame("a2"));
+    assertThat(queue.poll().toString()).isEqualTo("r1");
+    assertThat(queue.poll().toString()).isEqualTo("a2");
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.poll()).isNull();
   }
 
   @Test
@@ -142,8 +170,9 @@ class ConflatingQueueTest {
   }
 
   /**
-   * For any interleaving of offers and polls: replies come out all and in order, and the changes of
-   * each key come out with strictly increasing versions, ending with the newest offered.
+   * For any interleaving of offers and polls: replies come out all and in order, the changes of
+   * each key come out with strictly increasing versions, ending with the newest offered, and no
+   * change comes out before a reply queued before it.
    */
   @Property(tries = 500)
   void keepsRepliesAndConflatesChangesMonotonically(@ForAll("operations") List<Integer> ops) {
@@ -158,13 +187,14 @@ class ConflatingQueueTest {
         String key = "k" + (op % 3);
         long v = ++version;
         newestOffered.put(key, v);
-        queue.offerChange(key, v, frame("c " + key + " " + v));
+        queue.offerChange(key, v, frame("c " + key + " " + v + " " + replies));
       } else if (op < 11) { // a stale change, older than the pending one; must be ignored
         String key = "k" + (op % 3);
         Long newest = newestOffered.get(key);
         // callers never offer versions at or below what was already sent (see class comment)
         if (newest != null && newest - 1 > lastSeen.getOrDefault(key, 0L)) {
-          queue.offerChange(key, newest - 1, frame("c " + key + " " + (newest - 1)));
+          queue.offerChange(
+              key, newest - 1, frame("c " + key + " " + (newest - 1) + " " + replies));
         }
       } else if (op < 14) { // a reply
         assertThat(queue.offerReply(frame("r " + replies++))).isTrue();
@@ -195,6 +225,9 @@ class ConflatingQueueTest {
       return;
     }
     long v = Long.parseLong(parts[2]);
+    assertThat(replies.size())
+        .as("replies out before %s of %s, which was queued after %s replies", v, parts[1], parts[3])
+        .isGreaterThanOrEqualTo(Integer.parseInt(parts[3]));
     Long previous = lastSeen.put(parts[1], v);
     assertThat(previous == null || v > previous)
         .as("version %s of %s after %s", v, parts[1], previous)
