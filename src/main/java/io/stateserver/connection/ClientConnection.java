@@ -73,6 +73,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private String sessionId;
   private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
+  // the last subscription's snapshot read: the next one starts after it (see subscribe)
+  private Future<?> snapshotBarrier = Future.succeededFuture();
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
@@ -475,9 +477,14 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // Register first, read second: every change committed after the read is then either held
     // for after the snapshot or newer than it, so nothing falls into a gap.
     Subscriptions.Sub sub = subscriptions.addPending(pattern);
-    return afterWrites()
-        .compose(v -> scanAll(pattern, null, new java.util.ArrayList<>()))
-        .onFailure(t -> subscriptions.remove(sub.id()))
+    // One snapshot read at a time: reads started together may land in either order (the pool,
+    // paged scans), and a later reply holding an older version of a key than an earlier one would
+    // show the client a version going backwards, and leave it there.
+    Future<java.util.List<StoredEntry>> read =
+        Future.all(afterWrites(), snapshotBarrier)
+            .compose(v -> scanAll(pattern, null, new java.util.ArrayList<>()));
+    snapshotBarrier = read.otherwiseEmpty();
+    return read.onFailure(t -> subscriptions.remove(sub.id()))
         .onSuccess(
             rows -> {
               SnapshotFrames.Result snapshot =
