@@ -490,7 +490,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               SnapshotFrames.Result snapshot =
                   SnapshotFrames.build(
                       slot.id(), sub.id(), rows, known, ctx.config().limits().maxFrameBytes());
-              subscriptions.recordSnapshot(snapshot.versions());
+              subscriptions.recordSnapshot(snapshot.versions(), snapshot.unannounced());
               slot.complete(snapshot.frames(), () -> subscriptions.activate(sub));
             });
   }

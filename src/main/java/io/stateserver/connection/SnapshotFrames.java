@@ -23,21 +23,26 @@ final class SnapshotFrames {
 
   /**
    * @param frames the reply frames, in order
-   * @param versions every key the snapshot covered (tombstones included) with its version
+   * @param versions the keys the client was told about (entries, {@code removed}) or holds at that
+   *     version ({@code known}), with their versions
+   * @param unannounced the deleted keys the snapshot found and did not tell the client about, with
+   *     the deletions' versions
    */
-  record Result(List<Buffer> frames, Map<String, Long> versions) {}
+  record Result(List<Buffer> frames, Map<String, Long> versions, Map<String, Long> unannounced) {}
 
   static Result build(
       Object id, String subId, List<StoredEntry> rows, Map<String, Long> known, int maxFrameBytes) {
     Map<String, Long> versions = new HashMap<>();
+    Map<String, Long> unannounced = new HashMap<>();
     List<String> entries = new ArrayList<>();
     Map<String, Boolean> live = new HashMap<>();
     for (StoredEntry row : rows) {
-      versions.put(row.key(), row.version());
       live.put(row.key(), row.exists());
       if (!row.exists()) {
+        (known.containsKey(row.key()) ? versions : unannounced).put(row.key(), row.version());
         continue;
       }
+      versions.put(row.key(), row.version());
       Long knownVersion = known.get(row.key());
       if (knownVersion == null || row.version() > knownVersion) {
         entries.add(Frames.entry(row));
@@ -49,7 +54,7 @@ final class SnapshotFrames {
         removed.add(Json.encode(key));
       }
     }
-    return new Result(split(id, subId, entries, removed, maxFrameBytes), versions);
+    return new Result(split(id, subId, entries, removed, maxFrameBytes), versions, unannounced);
   }
 
   private static List<Buffer> split(

@@ -67,9 +67,16 @@ final class Subscriptions {
     return sub;
   }
 
-  /** Remembers the versions a snapshot covered (tombstones included) as already delivered. */
-  void recordSnapshot(Map<String, Long> versions) {
+  /**
+   * Remembers the versions a snapshot gave the client as delivered, and the deletions it found but
+   * did not tell the client about ({@code unannounced}) only for keys this connection was never
+   * given: there the deletion's change is rightly dropped (the client never held the key). A key it
+   * was given, live, through another subscription must still get its deletion: recording it here
+   * would drop that change, held or still on its way, and leave the client holding the key.
+   */
+  void recordSnapshot(Map<String, Long> versions, Map<String, Long> unannounced) {
     versions.forEach((key, version) -> recordSent(key, lastSent.get(key), version));
+    unannounced.forEach((key, version) -> lastSent.computeIfAbsent(key, k -> new long[] {version}));
   }
 
   /** The snapshot frames went out: start streaming this subscription's changes. */

@@ -115,6 +115,28 @@ class SubscriptionGuaranteesIT {
     }
   }
 
+  @Test
+  void aKeyDeletedWhileAnOverlappingSubscriptionsSnapshotIsReadStillReachesTheClientAsDeleted(
+      Vertx vertx) {
+    for (int round = 0; round < 10; round++) {
+      String key = "gone/k" + round;
+      try (SyncClient client = admin(vertx, "gone-" + round)) {
+        client.call("sub", "pattern", "gone/#");
+        client.call("set", "key", key, "value", 1);
+        client.change(key, 1);
+        // the second subscription's read may find the key deleted: the client, which holds the
+        // key through the first, must still be told of the deletion
+        client.send("set", "key", key, "value", 2);
+        long sub = client.send("sub", "pattern", key);
+        long delete = client.send("delete", "key", key);
+        long deletion = client.reply(delete).getLong("version");
+        client.reply(sub);
+        JsonObject last = client.change(key, deletion);
+        assertThat(last.getBoolean("deleted")).as("round %s", round).isTrue();
+      }
+    }
+  }
+
   /** Whether a change or a snapshot frame holds {@code key} at {@code version}. */
   private static boolean holds(JsonObject frame, String key, long version) {
     if ("change".equals(frame.getString("type"))) {
