@@ -126,7 +126,9 @@ public final class StateRules {
             false,
             now,
             patch.by(),
-            current.exists() ? current.expiresAt() : null,
+            // "expires ... unless written again" (PROTOCOL.md): a patch writes again, so it ends
+            // the expiry as a set without ttlMs does; the key stays tied to its session
+            null,
             current.exists() ? current.ownerSession() : null);
     return Applied.changed(next, now);
   }

@@ -303,6 +303,19 @@ class OperationsIT {
     }
   }
 
+  @Test
+  void patchingAKeyWithTtlCancelsTheExpiry(Vertx vertx) throws Exception {
+    try (SyncClient c = admin(vertx)) {
+      c.call("set", "key", "ops/ttl-patch", "value", new JsonObject().put("a", 1), "ttlMs", 1500);
+      c.call("patch", "key", "ops/ttl-patch", "patch", new JsonObject().put("b", 2));
+      // wait (not measure) well past the first write's expiry
+      Thread.sleep(2500);
+      JsonObject get = c.call("get", "key", "ops/ttl-patch");
+      assertThat(get.getBoolean("exists")).isTrue();
+      assertThat(get.getLong("version")).isEqualTo(2);
+    }
+  }
+
   // ---- list ----
 
   @Test

@@ -128,7 +128,7 @@ class StateRulesTest {
   }
 
   @Test
-  void patchMergesIntoTheCurrentValueAndKeepsExpiryAndOwner() {
+  void patchMergesIntoTheCurrentValueEndsTheExpiryAndKeepsTheOwner() {
     StoredEntry current =
         new StoredEntry("k", "{\"a\":1,\"b\":2}", 2, false, 1, "alice", NOW + 10, "s1");
     WriteCommand.Patch patch = new WriteCommand.Patch("k", "{\"b\":null,\"c\":3}", 2L, "bob");
@@ -136,7 +136,7 @@ class StateRulesTest {
     assertThat(new JsonObject(a.next().valueJson()))
         .isEqualTo(new JsonObject().put("a", 1).put("c", 3));
     assertThat(a.next().version()).isEqualTo(3);
-    assertThat(a.next().expiresAt()).isEqualTo(NOW + 10);
+    assertThat(a.next().expiresAt()).as("written again: no longer expires").isNull();
     assertThat(a.next().ownerSession()).isEqualTo("s1");
     assertThat(a.change().valueJson()).isEqualTo(a.next().valueJson());
   }
