@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -42,7 +41,7 @@ final class AdminApi {
   }
 
   void mount(Router router) {
-    router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+    JsonBodies.mount(router.route("/v1/admin/*"), MAX_BODY);
     router.post("/v1/admin/clients").handler(rc -> asAdmin(rc, p -> register(rc)));
     router.get("/v1/admin/clients").handler(rc -> asAdmin(rc, p -> list(rc)));
     router

@@ -20,7 +20,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
@@ -44,7 +43,7 @@ final class HttpApi {
 
   void mount(Router router) {
     int maxBody = ctx.config().limits().maxValueBytes() * 2 + 1024;
-    router.route("/v1/state*").handler(BodyHandler.create(false).setBodyLimit(maxBody));
+    JsonBodies.mount(router.route("/v1/state*"), maxBody);
     router.get("/v1/state").handler(rc -> authenticated(rc, p -> list(rc, p)));
     router.route("/v1/state/*").handler(rc -> authenticated(rc, p -> onKey(rc, p)));
   }
@@ -118,14 +117,16 @@ final class HttpApi {
   }
 
   private Future<?> list(RoutingContext rc, Principal p) {
-    String patternText = rc.queryParams().get("pattern");
+    String query = rc.request().query();
+    String patternText = QueryParams.getPlusLiteral(query, "pattern");
     if (patternText == null) {
       throw StateException.badRequest("query parameter 'pattern' is required");
     }
     KeyPattern pattern = KeyPattern.parse(patternText);
     checks.readable(p, pattern);
-    int limit = parseLimit(rc.queryParams().get("limit"));
-    String after = rc.queryParams().get("after");
+    // PROTOCOL.md's template shows "limit=&after=": empty means absent
+    int limit = parseLimit(emptyAsAbsent(QueryParams.getPlusLiteral(query, "limit")));
+    String after = emptyAsAbsent(QueryParams.getPlusLiteral(query, "after"));
     if (after != null) {
       Keys.validate(after);
     }
@@ -149,6 +150,10 @@ final class HttpApi {
               sb.append('}');
               rc.response().putHeader("Content-Type", "application/json").end(sb.toString());
             });
+  }
+
+  private static String emptyAsAbsent(String value) {
+    return value == null || value.isEmpty() ? null : value;
   }
 
   private int parseLimit(String text) {

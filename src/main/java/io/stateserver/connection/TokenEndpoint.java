@@ -7,7 +7,6 @@ import io.stateserver.security.RegistryOp;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code POST /v1/auth/token} (PROTOCOL.md section 6): {@code {"clientId", "secret"}} to {@code
@@ -25,7 +24,7 @@ final class TokenEndpoint {
   }
 
   void mount(Router router) {
-    router.post(PATH).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+    JsonBodies.mount(router.post(PATH), MAX_BODY);
     router.post(PATH).handler(this::issue);
   }
 

@@ -333,6 +333,45 @@ class HttpApiIT {
   }
 
   @Test
+  void aPlusInTheQueryIsTheWildcardAndEmptyParametersAreAbsent() {
+    for (int i = 0; i < 3; i++) {
+      put("hp/k" + i, admin, String.valueOf(i));
+    }
+    // typed by hand, as curl or a shell script sends it: "+" not percent-encoded
+    HttpResponse<String> r =
+        send(
+            to("/v1/state?pattern=hp/+&limit=&after=")
+                .header("Authorization", "Bearer " + admin)
+                .GET());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(r.body()).getJsonArray("entries"))
+        .extracting(e -> ((JsonObject) e).getString("key"))
+        .containsExactly("hp/k0", "hp/k1", "hp/k2");
+  }
+
+  @Test
+  void aBodySentAsAFormIsReadAsJson() {
+    // curl -d sends application/x-www-form-urlencoded unless told otherwise
+    String value = "{\"battery\":\"50%\",\"note\":\"a+b=c&d\"}";
+    HttpResponse<String> r =
+        send(
+            state("h/form", admin)
+                .PUT(HttpRequest.BodyPublishers.ofString(value))
+                .header("Content-Type", "application/x-www-form-urlencoded"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(new JsonObject(get("h/form", admin).body())).isEqualTo(new JsonObject(value));
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413WithTheErrorObject() {
+    // over the body limit (twice maxValueBytes plus 1 KiB), not only over maxValueBytes
+    HttpResponse<String> r = put("h/huge", admin, "\"" + "x".repeat(8_000) + "\"");
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(errorCode(r)).isEqualTo("too_large");
+    assertThat(get("h/huge", admin).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void listWithoutOrWithBadPatternOrLimitIs400() {
     String auth = "Bearer " + admin;
     assertThat(send(to("/v1/state").header("Authorization", auth).GET()).statusCode())
