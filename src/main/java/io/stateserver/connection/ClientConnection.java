@@ -29,6 +29,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -52,6 +53,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private static final int DROP_RETRY_DOUBLINGS = 3;
   private static final int MAX_JSON_DEPTH = 64;
   private static final int SCAN_CHUNK = 1000;
+  // a list reply's fields other than its entries and "next" (a key)
+  private static final int LIST_FRAME_OVERHEAD = 100;
 
   private final ConnectionContext ctx;
   // Written to (write*, writePing, close) only on this connection's event loop: see
@@ -453,17 +456,37 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                     new ReadQuery.Scan(pattern, after, limit, false)))
         .onSuccess(
             page -> {
+              // a page that would not fit one frame ends early, with "next" after its last entry
+              // (the contract's "next" lets a page be short); one entry too big for a frame goes
+              // alone, as in a snapshot
+              int budget =
+                  SnapshotFrames.entryBudget(
+                      slot.id(),
+                      ctx.config().limits().maxFrameBytes(),
+                      // "next", encoded: a key with escaped characters takes up to twice its bytes
+                      LIST_FRAME_OVERHEAD + 2 * Keys.MAX_KEY_BYTES);
               StringBuilder entries = new StringBuilder("[");
+              String next = page.next();
+              String lastKey = null;
+              int used = 0;
               for (StoredEntry e : page.entries()) {
-                if (entries.length() > 1) {
+                String entry = Frames.entry(e);
+                int size = entry.getBytes(StandardCharsets.UTF_8).length + 1;
+                if (lastKey != null && used + size > budget) {
+                  next = lastKey;
+                  break;
+                }
+                if (lastKey != null) {
                   entries.append(',');
                 }
-                entries.append(Frames.entry(e));
+                entries.append(entry);
+                used += size;
+                lastKey = e.key();
               }
               entries.append(']');
               JsonObject head = new JsonObject();
-              if (page.next() != null) {
-                head.put("next", page.next());
+              if (next != null) {
+                head.put("next", next);
               }
               slot.complete(Frames.okWithRaw(slot.id(), head, "entries", entries.toString()));
             });
@@ -532,6 +555,19 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                 return Future.failedFuture(
                     new StateException(
                         ErrorCode.FORBIDDEN, "token is for another client; reconnect instead"));
+              }
+              // a narrower token must not leave a subscription streaming what it cannot read
+              for (Map.Entry<String, KeyPattern> sub : subscriptions.patterns().entrySet()) {
+                if (!ctx.access().canRead(p, sub.getValue())) {
+                  return Future.failedFuture(
+                      new StateException(
+                          ErrorCode.FORBIDDEN,
+                          "token does not allow reading subscription "
+                              + sub.getKey()
+                              + " ("
+                              + truncate(sub.getValue().toString())
+                              + "); unsub it first"));
+                }
               }
               principal = p;
               scheduleExpiry();

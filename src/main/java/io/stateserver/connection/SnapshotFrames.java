@@ -19,6 +19,15 @@ import java.util.Map;
 final class SnapshotFrames {
   private static final int FRAME_OVERHEAD = 160;
 
+  /**
+   * What a reply frame may hold in entries: {@code maxFrameBytes} less the frame's own fields, and
+   * the request id as it is encoded (its UTF-8 bytes and escapes, not its characters), at least 1.
+   */
+  static int entryBudget(Object id, int maxFrameBytes, int overhead) {
+    int idBytes = Json.encode(id).getBytes(StandardCharsets.UTF_8).length;
+    return Math.max(1, maxFrameBytes - overhead - idBytes);
+  }
+
   private SnapshotFrames() {}
 
   /**
@@ -59,7 +68,7 @@ final class SnapshotFrames {
 
   private static List<Buffer> split(
       Object id, String subId, List<String> entries, List<String> removed, int maxFrameBytes) {
-    int budget = Math.max(1, maxFrameBytes - FRAME_OVERHEAD - String.valueOf(id).length());
+    int budget = entryBudget(id, maxFrameBytes, FRAME_OVERHEAD);
     List<Buffer> frames = new ArrayList<>();
     StringBuilder e = new StringBuilder();
     StringBuilder r = new StringBuilder();

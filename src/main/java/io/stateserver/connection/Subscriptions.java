@@ -58,6 +58,13 @@ final class Subscriptions {
     return byId.size();
   }
 
+  /** The subscriptions' ids and patterns, in the order they were made. */
+  Map<String, KeyPattern> patterns() {
+    Map<String, KeyPattern> patterns = new LinkedHashMap<>();
+    byId.values().forEach(sub -> patterns.put(sub.id, sub.pattern));
+    return patterns;
+  }
+
   /** Registers a subscription whose snapshot is about to be read. */
   Sub addPending(KeyPattern pattern) {
     Sub sub = new Sub("s" + (++nextId), pattern);

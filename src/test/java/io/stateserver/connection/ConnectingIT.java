@@ -173,6 +173,26 @@ class ConnectingIT {
   }
 
   @Test
+  void authWithATokenThatCannotReadAHeldSubscriptionIsForbiddenAndChangesNothing(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-n", "admin"));
+        SyncClient writer = SyncClient.connect(vertx, server.port(), server.adminToken())) {
+      String sub = c.call("sub", "pattern", "devices/pi-elsewhere/#").getString("sub");
+      JsonObject narrower = c.call("auth", "token", server.token("pi-n", "device"));
+      assertThat(narrower.getBoolean("ok")).isFalse();
+      assertThat(narrower.getJsonObject("error").getString("code")).isEqualTo("forbidden");
+      assertThat(narrower.getJsonObject("error").getString("message")).contains(sub);
+      // still the admin token: may write config, and the subscription is still served to it
+      assertThat(c.call("set", "key", "config/n", "value", 1).getBoolean("ok")).isTrue();
+      writer.call("set", "key", "devices/pi-elsewhere/x", "value", 1);
+      c.change("devices/pi-elsewhere/x", 1);
+      // once the subscription is gone, the narrower token is taken
+      assertThat(c.call("unsub", "sub", sub).getBoolean("ok")).isTrue();
+      assertThat(c.call("auth", "token", server.token("pi-n", "device")).getBoolean("ok")).isTrue();
+      assertThat(c.call("set", "key", "config/n", "value", 2).getBoolean("ok")).isFalse();
+    }
+  }
+
+  @Test
   void connectionWhoseTokenExpiresIsClosed4401(Vertx vertx) {
     try (SyncClient c =
         SyncClient.connect(vertx, server.port(), server.token("pi-e", 2, "device"))) {

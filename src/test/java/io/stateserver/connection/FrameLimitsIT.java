@@ -80,6 +80,50 @@ class FrameLimitsIT {
   }
 
   @Test
+  void aListReplyStaysWithinTheFrameLimitAndPagesOnWithNext(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        ids.add(c.send("set", "key", String.format("paged/k%02d", i), "value", "v".repeat(100)));
+      }
+      ids.forEach(id -> assertThat(c.reply(id).getBoolean("ok")).isTrue());
+      List<String> keys = new ArrayList<>();
+      String after = null;
+      int replies = 0;
+      do {
+        JsonObject reply =
+            after == null
+                ? c.call("list", "pattern", "paged/#")
+                : c.call("list", "pattern", "paged/#", "after", after);
+        assertThat(reply.getBoolean("ok")).isTrue();
+        assertThat(reply.encode().getBytes(StandardCharsets.UTF_8).length)
+            .isLessThanOrEqualTo(MAX_FRAME_BYTES);
+        reply.getJsonArray("entries").forEach(e -> keys.add(((JsonObject) e).getString("key")));
+        after = reply.getString("next");
+        replies++;
+      } while (after != null && replies < 100);
+      assertThat(replies).as("60 entries of over 100 bytes in 2 KiB frames").isGreaterThan(3);
+      assertThat(keys).hasSize(60).isSorted().doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void aSnapshotFrameStaysWithinTheLimitWhateverTheRequestIdIsMadeOf(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      for (int i = 0; i < 20; i++) {
+        c.call("set", "key", String.format("wide/k%02d", i), "value", "v".repeat(100));
+      }
+      // 300 characters, 600 bytes
+      String id = "é".repeat(300);
+      c.sendRaw(new JsonObject().put("op", "sub").put("id", id).put("pattern", "wide/#").encode());
+      for (JsonObject frame : c.replyFrames(id)) {
+        assertThat(frame.encode().getBytes(StandardCharsets.UTF_8).length)
+            .isLessThanOrEqualTo(MAX_FRAME_BYTES);
+      }
+    }
+  }
+
+  @Test
   void snapshotWithKnownSplitsEntriesAndRemovedKeysAcrossFrames(Vertx vertx) {
     try (SyncClient c = admin(vertx)) {
       List<String> live = new ArrayList<>();
