@@ -8,6 +8,7 @@ import io.stateserver.cluster.BroadcastGaps;
 import io.stateserver.cluster.CatchUpVerticle;
 import io.stateserver.cluster.ClusterManagerFactory;
 import io.stateserver.config.ConfigException;
+import io.stateserver.config.DataDir;
 import io.stateserver.config.ServerConfig;
 import io.stateserver.connection.ConnectionVerticle;
 import io.stateserver.connection.EdgeFactory;
@@ -91,6 +92,9 @@ public final class StateServer {
     }
     // A wrong certificate path fails here, before a clustered node spends time joining.
     ServerTls.check(config.http());
+    if (config.db().isEmbeddedH2()) {
+      DataDir.ensurePrivate(config.dataDir());
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ServerMetrics metrics = new ServerMetrics(registry);
     // Native epoll where available: fewer syscalls and allocations per socket write than NIO.

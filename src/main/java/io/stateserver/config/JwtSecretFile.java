@@ -47,7 +47,7 @@ final class JwtSecretFile {
   }
 
   private static void create(Path dataDir, Path file) throws IOException {
-    Files.createDirectories(dataDir);
+    DataDir.ensurePrivate(dataDir);
     byte[] random = new byte[GENERATED_BYTES];
     new SecureRandom().nextBytes(random);
     String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);

@@ -8,6 +8,7 @@ import io.stateserver.persistence.SessionOp;
 import io.stateserver.protocol.CloseCodes;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.Frames;
+import io.stateserver.protocol.JsonDepth;
 import io.stateserver.protocol.KeyPattern;
 import io.stateserver.protocol.Keys;
 import io.stateserver.protocol.Request;
@@ -51,7 +52,6 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   // a drop that could not be recorded is tried again after 1 s, 2 s, 4 s, then every 8 s
   private static final long DROP_RETRY_MS = 1_000;
   private static final int DROP_RETRY_DOUBLINGS = 3;
-  private static final int MAX_JSON_DEPTH = 64;
   private static final int SCAN_CHUNK = 1000;
   // a list reply's fields other than its entries and "next" (a key)
   private static final int LIST_FRAME_OVERHEAD = 100;
@@ -278,7 +278,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     Request parsed;
     RequestParser.Rejected invalid = null;
     try {
-      parsed = RequestParser.parse(text, MAX_JSON_DEPTH);
+      parsed = RequestParser.parse(text, JsonDepth.MAX_REQUEST_DEPTH);
     } catch (RequestParser.Rejected r) {
       parsed = null;
       invalid = r;
@@ -398,7 +398,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     Object value = request.anyValue("value");
     FiniteNumbers.require(value, "value");
     String valueJson = Json.encode(value);
-    checks.valueSize(valueJson);
+    checks.validValue(valueJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     boolean ephemeral = request.optionalBoolean("ephemeral");
     Long ttlMs = request.optionalPositiveLong("ttlMs");
@@ -416,7 +416,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     Object patchValue = request.anyValue("patch");
     FiniteNumbers.require(patchValue, "patch");
     String patchJson = Json.encode(patchValue);
-    checks.valueSize(patchJson);
+    checks.validValue(patchJson);
     Long ifVersion = request.optionalNonNegativeLong("ifVersion");
     return write(new WriteCommand.Patch(key, patchJson, ifVersion, principal.clientId()))
         .onSuccess(

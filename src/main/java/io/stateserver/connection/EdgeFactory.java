@@ -78,6 +78,7 @@ public final class EdgeFactory {
           new HttpApi(ctx).mount(router);
           new TokenEndpoint(ctx).mount(router);
           new AdminApi(ctx).mount(router);
+          HttpErrors.mount(router);
           return router;
         });
   }

@@ -5,6 +5,7 @@ import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.JsonDepth;
 import io.stateserver.protocol.KeyPattern;
 import io.stateserver.protocol.Keys;
 import io.stateserver.protocol.StateException;
@@ -54,6 +55,11 @@ final class HttpApi {
   }
 
   private Future<?> onKey(RoutingContext rc, Principal p) {
+    if (!rc.request().path().startsWith(STATE_PREFIX)) {
+      // "/v1/state/*" also matches "/v1/state" itself, which only lists (GET, routed before)
+      rc.response().putHeader("Allow", "GET");
+      return fail(rc, StateException.badRequest("method not allowed"), 405);
+    }
     String key = Keys.validate(decodeKey(rc.request().path()));
     HttpMethod method = rc.request().method();
     if (HttpMethod.GET.equals(method)) {
@@ -212,6 +218,11 @@ final class HttpApi {
     if (body.length() > max * 2 + 1024) {
       throw new StateException(ErrorCode.TOO_LARGE, "body too large");
     }
+    // the value nests one level less than in a WebSocket request, where it sits in the request:
+    // a value one transport takes, the other takes too
+    if (JsonDepth.exceeds(body.toString(StandardCharsets.UTF_8), JsonDepth.MAX_REQUEST_DEPTH - 1)) {
+      throw StateException.badRequest("json nested too deeply");
+    }
     String json;
     try {
       Object value = Json.decodeValue(body);
@@ -220,7 +231,7 @@ final class HttpApi {
     } catch (DecodeException e) {
       throw StateException.badRequest("body is not valid JSON");
     }
-    checks.valueSize(json);
+    checks.validValue(json);
     return json;
   }
 

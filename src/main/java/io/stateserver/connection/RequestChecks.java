@@ -49,8 +49,15 @@ final class RequestChecks {
     }
   }
 
-  /** The encoded value (or patch) fits {@code limits.maxValueBytes}. */
-  void valueSize(String json) {
+  /**
+   * The encoded value (or patch) fits {@code limits.maxValueBytes}, and holds no unpaired UTF-16
+   * surrogate (a {@code "\ud800"} escape is valid JSON, but UTF-8 cannot carry it: it would be
+   * stored as {@code "?"}, a value the client did not write).
+   */
+  void validValue(String json) {
+    if (hasUnpairedSurrogate(json)) {
+      throw StateException.badRequest("value holds an unpaired surrogate (\\ud800-\\udfff)");
+    }
     int max = ctx.config().limits().maxValueBytes();
     // a char is at most 3 UTF-8 bytes, so only long strings need the exact count
     if (json.length() > max / 3 && json.getBytes(StandardCharsets.UTF_8).length > max) {
@@ -59,6 +66,22 @@ final class RequestChecks {
           "value larger than " + max + " bytes",
           new JsonObject().put("maxValueBytes", max));
     }
+  }
+
+  static boolean hasUnpairedSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else {
+          return true;
+        }
+      } else if (Character.isLowSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The {@code limit} of a {@code list}: 1000 by default, at most {@code limits.maxListLimit}. */

@@ -4,10 +4,13 @@ package io.stateserver.protocol;
  * Measures the nesting depth of JSON text before it is parsed, so that a hostile frame of many
  * thousand '[' cannot drive the parser into deep recursion.
  */
-final class JsonDepth {
+public final class JsonDepth {
+  /** How deep a WebSocket request may nest JSON (docs/protocol-decisions.md, "Nesting"). */
+  public static final int MAX_REQUEST_DEPTH = 64;
+
   private JsonDepth() {}
 
-  static boolean exceeds(String text, int maxDepth) {
+  public static boolean exceeds(String text, int maxDepth) {
     int depth = 0;
     boolean inString = false;
     for (int i = 0; i < text.length(); i++) {

@@ -102,9 +102,14 @@ public final class StateRules {
             false,
             now,
             set.by(),
-            set.ttlMs() == null ? null : now + set.ttlMs(),
+            set.ttlMs() == null ? null : expiresAt(now, set.ttlMs()),
             set.ephemeral() ? set.session() : null);
     return Applied.changed(next, now);
+  }
+
+  /** {@code now + ttlMs}, or never (the largest time) where that sum would overflow. */
+  private static long expiresAt(long now, long ttlMs) {
+    return ttlMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ttlMs;
   }
 
   private static Applied patch(

@@ -250,6 +250,65 @@ class HttpApiIT {
     assertThat(r.statusCode()).isEqualTo(405);
   }
 
+  @Test
+  void writingToTheListPathIs405NotAServerError() {
+    for (String method : List.of("PUT", "DELETE", "PATCH")) {
+      HttpResponse<String> r =
+          send(
+              to("/v1/state")
+                  .header("Authorization", "Bearer " + admin)
+                  .method(method, HttpRequest.BodyPublishers.ofString("1")));
+      assertThat(r.statusCode()).as(method).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+      assertThat(errorCode(r)).isEqualTo("bad_request");
+    }
+  }
+
+  @Test
+  void failuresOutsideTheRoutesAnswerTheErrorObjectToo() {
+    HttpResponse<String> noRoute = send(to("/nope").GET());
+    assertThat(noRoute.statusCode()).isEqualTo(404);
+    assertThat(noRoute.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(errorCode(noRoute)).isEqualTo("not_found");
+    HttpResponse<String> wrongMethod = send(to("/v1/auth/token").GET());
+    assertThat(wrongMethod.statusCode()).isEqualTo(405);
+    assertThat(errorCode(wrongMethod)).isEqualTo("bad_request");
+    // java.net.URI refuses to send this path: write it on a socket
+    String badEncoding = rawGet("/v1/state/%zz");
+    assertThat(badEncoding).startsWith("HTTP/1.1 400");
+    String body = badEncoding.substring(badEncoding.indexOf("\r\n\r\n") + 4);
+    assertThat(new JsonObject(body).getJsonObject("error").getString("code"))
+        .isIn("bad_request", "invalid_key");
+  }
+
+  private static String rawGet(String path) {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(20_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET "
+                      + path
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + admin
+                      + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void aBodyNestedDeeperThanAWebSocketRequestMayIsABadRequest() {
+    String deep = "[".repeat(64) + "]".repeat(64);
+    HttpResponse<String> r = put("h/deep", admin, deep);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(errorCode(r)).isEqualTo("bad_request");
+    assertThat(put("h/deep", admin, "[".repeat(63) + "]".repeat(63)).statusCode()).isEqualTo(200);
+  }
+
   // ---- identity and access ----
 
   @Test

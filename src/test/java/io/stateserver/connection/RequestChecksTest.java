@@ -72,10 +72,18 @@ class RequestChecksTest {
 
   @Test
   void valuesOverTheByteLimitAreTooLargeCountingUtf8Bytes() {
-    checks.valueSize("\"abcdefgh\"");
-    assertCode(() -> checks.valueSize("\"abcdefghi\""), ErrorCode.TOO_LARGE);
+    checks.validValue("\"abcdefgh\"");
+    assertCode(() -> checks.validValue("\"abcdefghi\""), ErrorCode.TOO_LARGE);
     // four characters, but twelve UTF-8 bytes
-    assertCode(() -> checks.valueSize("\"€€€€\"".substring(1, 5)), ErrorCode.TOO_LARGE);
+    assertCode(() -> checks.validValue("\"€€€€\"".substring(1, 5)), ErrorCode.TOO_LARGE);
+  }
+
+  @Test
+  void aValueWithAnUnpairedSurrogateIsABadRequestAndAPairIsNot() {
+    assertCode(() -> checks.validValue("\"\ud800\""), ErrorCode.BAD_REQUEST);
+    assertCode(() -> checks.validValue("\"\udc00a\""), ErrorCode.BAD_REQUEST);
+    assertCode(() -> checks.validValue("\"a\ud83d\""), ErrorCode.BAD_REQUEST);
+    checks.validValue("\"\ud83d\ude00\""); // 😀, six bytes
   }
 
   @Test

@@ -120,6 +120,14 @@ class StateRulesTest {
   }
 
   @Test
+  void aTtlTooLargeToAddToNowMeansNeverNotAnExpiryInThePast() {
+    WriteCommand.Set huge =
+        new WriteCommand.Set("k", "1", null, false, Long.MAX_VALUE, "bob", "s1");
+    StoredEntry entry = StateRules.apply(StoredEntry.absent("k"), huge, NOW, MAX).next();
+    assertThat(entry.expiresAt()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void ttlSetsExpiryAndASetWithoutTtlClearsIt() {
     WriteCommand.Set ttl = new WriteCommand.Set("k", "1", null, false, 500L, "bob", "s1");
     StoredEntry expiring = StateRules.apply(StoredEntry.absent("k"), ttl, NOW, MAX).next();
