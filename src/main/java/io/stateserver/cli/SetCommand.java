@@ -1,5 +1,6 @@
 package io.stateserver.cli;
 
+import io.stateserver.protocol.FiniteNumbers;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -55,11 +56,19 @@ public final class SetCommand {
   }
 
   private static Object parseValue(String json) throws UsageException {
+    Object value;
     try {
-      return Json.decodeValue(json);
+      value = Json.decodeValue(json);
     } catch (DecodeException e) {
       throw new UsageException(
           "the value is not valid JSON (write a string with its quotes, e.g. '\"on\"'): " + json);
     }
+    // 1e400 decodes to an infinite double, which would be sent as the string "Infinity": refused
+    // here with the server's own check, since the server refuses the number itself as bad_request
+    if (!FiniteNumbers.finite(value)) {
+      throw new UsageException(
+          "the value holds a number outside the range of a double (e.g. 1e400): " + json);
+    }
+    return value;
   }
 }

@@ -7,6 +7,7 @@ import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.SessionOp;
 import io.stateserver.protocol.CloseCodes;
 import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.FiniteNumbers;
 import io.stateserver.protocol.Frames;
 import io.stateserver.protocol.JsonDepth;
 import io.stateserver.protocol.KeyPattern;

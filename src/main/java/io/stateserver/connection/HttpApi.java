@@ -5,6 +5,7 @@ import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
 import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.ErrorCode;
+import io.stateserver.protocol.FiniteNumbers;
 import io.stateserver.protocol.JsonDepth;
 import io.stateserver.protocol.KeyPattern;
 import io.stateserver.protocol.Keys;

@@ -260,6 +260,21 @@ class ClientCommandsTest {
   }
 
   @Test
+  void setRefusesANumberOutsideTheRangeOfADoubleWithoutConnecting() {
+    // Json.decodeValue turns 1e400 into an infinite double, which would go out as "Infinity"
+    for (String value : List.of("1e400", "[1e400,-1e400]", "{\"a\":{\"b\":[-1e400]}}")) {
+      assertThat(SetCommand.run(new String[] {"devices/pi-7/inf", value}, out, err, env))
+          .as("value %s", value)
+          .isEqualTo(ExitCodes.USAGE);
+    }
+
+    assertThat(server.requests).isEmpty();
+    assertThat(server.authorizations).isEmpty();
+    assertThat(out()).isEmpty();
+    assertThat(err()).contains("outside the range of a double").contains("usage: set");
+  }
+
+  @Test
   void helpPrintsUsageToStdoutAndExitsZero() {
     int exit = Cli.run(new String[] {"set", "--help"}, out, err);
 
