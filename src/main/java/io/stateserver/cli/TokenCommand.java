@@ -3,6 +3,8 @@ package io.stateserver.cli;
 import io.stateserver.config.ConfigException;
 import io.stateserver.config.ConfigLoader;
 import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.StateException;
+import io.stateserver.security.ClientIds;
 import io.stateserver.security.TokenIssuer;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
@@ -30,7 +32,8 @@ public final class TokenCommand {
       """
       usage: java -jar state-server.jar token --sub <client id> [--roles r1,r2] [--ttl <seconds>]
                                               [server flags, e.g. --data-dir <dir>]
-        --sub    the client id (the token's sub claim), required
+        --sub    the client id (the token's sub claim), required: 1-128 bytes without
+                 '/', '+', '#', control characters or a leading '$'
         --roles  comma-separated roles, e.g. device or admin (default: none)
         --ttl    lifetime in seconds (default: 3600)
       The secret comes from STATE_JWT_SECRET / --jwt.secret, else <data dir>/jwt-secret.""";
@@ -109,6 +112,12 @@ public final class TokenCommand {
       String ttl = FlagList.take(rest, "ttl");
       if (sub == null || sub.isBlank()) {
         throw new UsageException("--sub <client id> is required");
+      }
+      // the server refuses a token whose sub is not a valid client id, so never print one
+      try {
+        ClientIds.validate(sub);
+      } catch (StateException e) {
+        throw new UsageException("--sub: " + e.getMessage());
       }
       return new Request(false, sub, FlagList.commaList(roles), parseTtl(ttl), rest);
     }

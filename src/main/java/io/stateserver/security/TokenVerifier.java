@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * it names a configured key of that algorithm, see {@link JwtAuthFactory}) and the claims after:
  * {@code exp} is required, {@code exp}, {@code nbf} and {@code iat} are compared with the clock
  * within the configured leeway, {@code iss} and {@code aud} must match when configured, {@code sub}
- * must be a non-empty string and {@code roles}, when present, an array of strings. Every refusal is
- * a {@link StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a
- * client.
+ * must be a valid client id ({@link ClientIds}) and {@code roles}, when present, an array of
+ * strings; a header with {@code crit} is refused, since no extension is understood. Every refusal
+ * is a {@link StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show
+ * a client.
  *
  * <p>A valid token is still refused, with {@link ErrorCode#FORBIDDEN}, when the {@link DenyList}
  * says its client is disabled or its {@code jti} revoked.
@@ -142,6 +143,11 @@ public final class TokenVerifier {
     if (kid != null && !(kid instanceof String id && alg.equals(provider.keyIds().get(id)))) {
       throw refuse("token key id not accepted [" + truncate(kid) + "]");
     }
+    // RFC 7515 section 4.1.11: a critical extension the recipient does not understand makes the
+    // token invalid. The server understands none, and vertx-auth-jwt ignores crit altogether.
+    if (header.containsKey("crit")) {
+      throw refuse("token has critical header extensions");
+    }
   }
 
   /** The verified token's claims, as vertx-auth-jwt keeps them in the user's attributes. */
@@ -188,6 +194,12 @@ public final class TokenVerifier {
     }
     if (!(claims.getValue("sub") instanceof String sub) || sub.isEmpty()) {
       throw refuse("token has no sub claim");
+    }
+    // The sub becomes the client id: it is put into access patterns and the presence key
+    // $sys/clients/<sub>, and stored with the session. The registry's rule keeps it one valid key
+    // segment that fits the database, so "+", "a/b" or 2000 characters never get that far.
+    if (!ClientIds.isValid(sub)) {
+      throw refuse("token sub is not a valid client id");
     }
     Object jti = claims.getValue("jti");
     if (jti != null && !(jti instanceof String)) {

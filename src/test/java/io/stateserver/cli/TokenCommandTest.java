@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -121,6 +122,17 @@ class TokenCommandTest {
   @Test
   void missingSubIsAUsageError() {
     assertThat(run(Map.of(), "--roles=device", "--data-dir=" + tmp)).isEqualTo(TokenCommand.USAGE);
+    assertThat(stderr()).contains("--sub");
+    assertThat(stdout()).isEmpty();
+  }
+
+  @Test
+  void aSubThatIsNotAValidClientIdIsAUsageError() {
+    for (String sub : List.of("+", "#", "pi-7/x", "a\u0000b", "$sys", "L".repeat(300))) {
+      assertThat(run(Map.of(), "--sub", sub, "--data-dir=" + tmp))
+          .as("sub %s", sub)
+          .isEqualTo(ExitCodes.USAGE);
+    }
     assertThat(stderr()).contains("--sub");
     assertThat(stdout()).isEmpty();
   }

@@ -2,6 +2,7 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import io.vertx.junit5.VertxExtension;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,6 +68,46 @@ class ConnectingIT {
     // wait (not measure) until the token's exp second has passed
     Thread.sleep(2100);
     assertThat(SyncClient.upgradeStatus(vertx, server.port(), token, null)).isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithATokenWhoseSubIsNotAValidClientIdIsRefused401(Vertx vertx) {
+    // validly signed with the server's secret: only the sub is wrong
+    for (String sub : List.of("+", "#", "pi-7/x", "a\u0000b", "$sys", "L".repeat(300))) {
+      assertThat(SyncClient.upgradeStatus(vertx, server.port(), server.token(sub, "device"), null))
+          .as("sub %s", sub)
+          .isEqualTo(401);
+    }
+    // 2000 characters once reached the session table's VARCHAR(1024) after the upgrade succeeded
+    assertThat(
+            SyncClient.upgradeStatus(
+                vertx, server.port(), server.token("x".repeat(2000), "device"), null))
+        .isEqualTo(401);
+  }
+
+  @Test
+  void httpCallWithATokenWhoseSubIsNotAValidClientIdIsRefused401() throws Exception {
+    HttpCalls http = new HttpCalls(server.port());
+    assertThat(http.get("/v1/state/config/sub-check", server.token("+", "device")).status())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void upgradeWithACritHeaderIsRefused401(Vertx vertx) {
+    String secret = server.server().config().jwt().secret();
+    // the hand-made token is good without crit, so the refusal below is about crit alone
+    String plain = hs256("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims("pi-crit"), secret);
+    assertThat(SyncClient.upgradeStatus(vertx, server.port(), plain, null)).isEqualTo(101);
+    for (String header :
+        List.of(
+            "{\"alg\":\"HS256\",\"crit\":[\"x\"],\"x\":1}",
+            "{\"alg\":\"HS256\",\"crit\":[\"x\"]}",
+            "{\"alg\":\"HS256\",\"crit\":[]}")) {
+      String token = hs256(header, claims("pi-crit"), secret);
+      assertThat(SyncClient.upgradeStatus(vertx, server.port(), token, null))
+          .as("header %s", header)
+          .isEqualTo(401);
+    }
   }
 
   @Test
@@ -164,6 +206,16 @@ class ConnectingIT {
   }
 
   @Test
+  void authWithATokenWhoseSubIsNotAValidClientIdIsUnauthorized(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-s", "device"))) {
+      JsonObject reply = c.call("auth", "token", server.token("+", "device"));
+      assertThat(reply.getBoolean("ok")).isFalse();
+      assertThat(reply.getJsonObject("error").getString("code")).isEqualTo("unauthorized");
+      assertThat(c.call("set", "key", "devices/pi-s/x", "value", 1).getBoolean("ok")).isTrue();
+    }
+  }
+
+  @Test
   void authWithNewRolesChangesWhatTheConnectionMayDo(Vertx vertx) {
     try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-r", "device"))) {
       assertThat(c.call("set", "key", "config/r", "value", 1).getBoolean("ok")).isFalse();
@@ -226,8 +278,13 @@ class ConnectingIT {
   }
 
   private static String hs256(String claims, String secret) {
+    return hs256("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, secret);
+  }
+
+  /** An HS256 token with any header, signed with {@code secret} over that header. */
+  private static String hs256(String header, String claims, String secret) {
     try {
-      String signingInput = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(claims);
+      String signingInput = b64(header) + "." + b64(claims);
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
       byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.UTF_8));

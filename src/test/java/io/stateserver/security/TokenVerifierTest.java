@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(VertxExtension.class)
@@ -261,6 +262,45 @@ class TokenVerifierTest {
     String token = sign(vertx, SECRET, validClaims().put("sub", ""));
 
     expectRefusal(ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "no sub");
+  }
+
+  static List<String> subsThatAreNotClientIds() {
+    return List.of(
+        "+", "#", "pi-7/x", "a\u0000b", "$sys", ".", "..", "L".repeat(300), "x".repeat(2000));
+  }
+
+  @ParameterizedTest
+  @MethodSource("subsThatAreNotClientIds")
+  void refusesASubThatIsNotAValidClientId(String sub, Vertx vertx, VertxTestContext ctx) {
+    String token = sign(vertx, SECRET, validClaims().put("sub", sub));
+
+    expectRefusal(ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "sub");
+  }
+
+  @Test
+  void refusesAHeaderWithCrit(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // validly signed over the header, which theHandMadeHmacTokenIsValidWithoutKid shows is enough
+    String token = hmacToken("{\"alg\":\"HS256\",\"crit\":[\"x\"]}", validClaims(), SECRET);
+
+    expectRefusal(ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "crit");
+  }
+
+  @Test
+  void refusesCritWhateverItNames(Vertx vertx, VertxTestContext ctx) throws Exception {
+    TokenVerifier verifier = new TokenVerifier(vertx, plainJwt());
+    List<String> headers =
+        List.of(
+            "{\"alg\":\"HS256\",\"crit\":[\"x\"],\"x\":1}",
+            "{\"alg\":\"HS256\",\"crit\":[\"exp\"]}",
+            "{\"alg\":\"HS256\",\"crit\":[]}",
+            "{\"alg\":\"HS256\",\"crit\":\"x\"}",
+            "{\"alg\":\"HS256\",\"crit\":null}");
+    List<String> tokens = new java.util.ArrayList<>();
+    for (String header : headers) {
+      tokens.add(hmacToken(header, validClaims(), SECRET));
+    }
+
+    allRefused(verifier, tokens).onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
