@@ -118,7 +118,15 @@ final class AdminApi {
         .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
   }
 
-  /** As {@link HttpReplies#authenticated}, for principals with the role admin only. */
+  /**
+   * As {@link HttpReplies#authenticated}, for principals with the role admin only.
+   *
+   * <p>Not charged to the client id's rate budget, unlike the state API: the admin API is how an
+   * operator stops a flooding client (disable, revoke, switch over), so it must still answer when
+   * the admin's own client id has spent its budget on state traffic; its callers hold the most
+   * trusted tokens there are, and what it does is rare and small. A non-admin token is refused with
+   * 403 before any work, so the exemption gives ordinary clients nothing.
+   */
   private void asAdmin(RoutingContext rc, Function<Principal, Future<?>> op) {
     HttpReplies.authenticated(
         ctx,

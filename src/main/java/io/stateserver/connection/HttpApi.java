@@ -14,21 +14,25 @@ import io.stateserver.security.Principal;
 import io.stateserver.state.StoredEntry;
 import io.stateserver.state.WriteCommand;
 import io.stateserver.state.WriteOutcome;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * The state operations over HTTP (PROTOCOL.md section 7): {@code /v1/state/<key>} with ETag,
- * If-Match and If-None-Match, and {@code /v1/state?pattern=} for listing. Errors are mapped to
- * statuses once, in {@link #fail}.
+ * If-Match and If-None-Match, and {@code /v1/state?pattern=} for listing. Each request is one
+ * message of its client id's rate budget (docs/rate-limiting.md). Errors are mapped to statuses
+ * once, in {@link #fail}.
  */
 final class HttpApi {
   private static final String STATE_PREFIX = "/v1/state/";
@@ -50,9 +54,33 @@ final class HttpApi {
     router.route("/v1/state/*").handler(rc -> authenticated(rc, p -> onKey(rc, p)));
   }
 
-  private void authenticated(
-      RoutingContext rc, java.util.function.Function<Principal, Future<?>> op) {
-    HttpReplies.authenticated(ctx, rc, op);
+  /**
+   * Runs {@code op} for an authenticated request that its client id's rate budget admits. Every
+   * request is charged, as every WebSocket message is, invalid ones too: a client may not get over
+   * HTTP what its budget refuses on a WebSocket. A request without a valid token is refused before
+   * it is charged, since it names no client whose budget it could use.
+   */
+  private void authenticated(RoutingContext rc, Function<Principal, Future<?>> op) {
+    Context context = ctx.vertx().getOrCreateContext();
+    HttpReplies.authenticated(ctx, rc, p -> admitted(rc, p, context).compose(v -> op.apply(p)));
+  }
+
+  /** Charges one message and the body's bytes to the client's budget, or fails rate_limited. */
+  private Future<Void> admitted(RoutingContext rc, Principal p, Context context) {
+    Buffer body = rc.body().buffer();
+    long bytes = body == null ? 0 : body.length();
+    return ctx.rateLimits()
+        .requestGate()
+        .admit(p.clientId(), bytes, context)
+        .compose(
+            verdict ->
+                verdict.allowed()
+                    ? Future.succeededFuture()
+                    : Future.failedFuture(
+                        new StateException(
+                            ErrorCode.RATE_LIMITED,
+                            "rate limit exceeded",
+                            new JsonObject().put("retryAfterMs", verdict.retryAfterMs()))));
   }
 
   private Future<?> onKey(RoutingContext rc, Principal p) {

@@ -10,14 +10,16 @@ import io.vertx.core.json.JsonObject;
 /**
  * Every rate and connection limit of one node (docs/rate-limiting.md), shared by all its connection
  * verticle instances: per-connection budgets (made per connection by {@link #newGate}), the client
- * ids' cluster-wide budgets, upgrade attempts per address, and open connections per client id and
- * address. Every refusal is counted in {@code state_rate_limited{kind}}.
+ * ids' cluster-wide budgets (charged by WebSocket messages and HTTP state requests alike), upgrade
+ * attempts per address, and open connections per client id and address. Every refusal is counted in
+ * {@code state_rate_limited{kind}}.
  */
 public final class RateLimits {
   private final ServerConfig.Rate rate;
   private final ServerConfig.ConnectionRate perConnection;
   private final ConnectionLimiter.Budgets connectionBudgets;
   private final ClientBudgets clients;
+  private final RequestRateGate requests;
   private final AddressLimiter upgrades;
   private final ConnectionCounts connections;
   private final ServerMetrics metrics;
@@ -29,6 +31,7 @@ public final class RateLimits {
     this.perConnection = rate.effectiveConnection();
     this.connectionBudgets = ConnectionLimiter.Budgets.of(perConnection);
     this.clients = clients;
+    this.requests = new RequestRateGate(clients, rate.bytesPerSecond(), metrics::rateLimited);
     ServerConfig.Connections c = limits.connections();
     this.upgrades =
         new AddressLimiter(c.upgradesPerAddressPerMinute(), c.upgradesPerAddressBurst(), time);
@@ -63,6 +66,14 @@ public final class RateLimits {
         context,
         time,
         metrics::rateLimited);
+  }
+
+  /**
+   * The admission of HTTP state API requests, charged to the same client budgets as the
+   * connections' messages.
+   */
+  public RequestRateGate requestGate() {
+    return requests;
   }
 
   /**

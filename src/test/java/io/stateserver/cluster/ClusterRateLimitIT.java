@@ -2,6 +2,7 @@ package io.stateserver.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestCluster;
 import io.vertx.core.Vertx;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * One client id connected to two nodes of a real cluster has one budget: together its connections
  * never get more than {@code burst + rate * elapsed + nodes * leaseMessages} messages through (the
  * bound of docs/rate-limiting.md), where two per-node budgets would let twice the burst through.
+ * Its HTTP requests spend the same budget.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ClusterRateLimitIT {
@@ -91,6 +93,34 @@ class ClusterRateLimitIT {
       assertThat(admitted).as("admitted within %.2f s", elapsedS).isLessThanOrEqualTo((long) bound);
       // b's own connection budget is a full burst: its refusals come from the shared budget
       assertThat(okB).as("second node, after the burst was spent on the first").isLessThan(BURST);
+    }
+  }
+
+  @Test
+  void httpRequestsOnOneNodeSpendTheBudgetAClientSpentOverAWebSocketOnAnother() throws Exception {
+    String token = cluster.token("cluster-rl-http", "admin");
+    HttpCalls http = new HttpCalls(cluster.node(1).port());
+    try (SyncClient a = SyncClient.connect(vertx, cluster.node(0).port(), token)) {
+      long started = System.nanoTime();
+      long okWebSocket = okCount(pings(a, BURST));
+      long okHttp = 0;
+      HttpCalls.Reply refused = null;
+      // far more than the rate can refill while they are answered: one of them must be refused
+      for (int i = 0; i < 10 * BURST && refused == null; i++) {
+        HttpCalls.Reply r = http.get("/v1/state/cluster-rl-http/absent", token);
+        if (r.status() == 429) {
+          refused = r;
+        } else {
+          okHttp++;
+        }
+      }
+      double elapsedS = (System.nanoTime() - started) / 1e9;
+      double bound = BURST + RATE * elapsedS + NODES * LEASE_MESSAGES;
+      assertThat(refused).as("an HTTP request refused on the second node").isNotNull();
+      assertThat(refused.body().getJsonObject("error").getString("code")).isEqualTo("rate_limited");
+      assertThat(okWebSocket + okHttp)
+          .as("admitted within %.2f s", elapsedS)
+          .isLessThanOrEqualTo((long) bound);
     }
   }
 

@@ -36,6 +36,14 @@ public final class HttpCalls {
                     body == null ? "" : body.encode(), StandardCharsets.UTF_8)));
   }
 
+  /** {@code PUT} of a JSON body (sent as text, as it is). */
+  public Reply put(String path, String token, String json) throws Exception {
+    return send(
+        builder(path, token)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+  }
+
   public Reply get(String path, String token) throws Exception {
     return send(builder(path, token).GET());
   }
