@@ -31,7 +31,6 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -77,8 +76,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private String sessionId;
   private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
-  // the last subscription's snapshot read: the next one starts after it (see subscribe)
-  private Future<?> snapshotBarrier = Future.succeededFuture();
+  // the last scan (a subscription's snapshot, a list): the next one starts after it (subscribe)
+  private Future<?> scanBarrier = Future.succeededFuture();
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
@@ -448,49 +447,32 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     if (after != null) {
       Keys.validate(after);
     }
-    return afterWrites()
-        .compose(
-            v ->
-                Bus.<io.stateserver.persistence.StateStore.Page>request(
-                    bus,
-                    Addresses.PERSISTENCE_READ,
-                    new ReadQuery.Scan(pattern, after, limit, false)))
-        .onSuccess(
-            page -> {
-              // a page that would not fit one frame ends early, with "next" after its last entry
-              // (the contract's "next" lets a page be short); one entry too big for a frame goes
-              // alone, as in a snapshot
-              int budget =
-                  SnapshotFrames.entryBudget(
-                      slot.id(),
-                      ctx.config().limits().maxFrameBytes(),
-                      // "next", encoded: a key with escaped characters takes up to twice its bytes
-                      LIST_FRAME_OVERHEAD + 2 * Keys.MAX_KEY_BYTES);
-              StringBuilder entries = new StringBuilder("[");
-              String next = page.next();
-              String lastKey = null;
-              int used = 0;
-              for (StoredEntry e : page.entries()) {
-                String entry = Frames.entry(e);
-                int size = entry.getBytes(StandardCharsets.UTF_8).length + 1;
-                if (lastKey != null && used + size > budget) {
-                  next = lastKey;
-                  break;
-                }
-                if (lastKey != null) {
-                  entries.append(',');
-                }
-                entries.append(entry);
-                used += size;
-                lastKey = e.key();
-              }
-              entries.append(']');
-              JsonObject head = new JsonObject();
-              if (next != null) {
-                head.put("next", next);
-              }
-              slot.complete(Frames.okWithRaw(slot.id(), head, "entries", entries.toString()));
-            });
+    // a page that would not fit one frame ends early, with "next" after its last entry (the
+    // contract's "next" lets a page be short); one entry too big for a frame goes alone
+    int budget =
+        SnapshotFrames.entryBudget(
+            slot.id(),
+            ctx.config().limits().maxFrameBytes(),
+            // "next", encoded: a key with escaped characters takes up to twice its bytes
+            LIST_FRAME_OVERHEAD + 2 * Keys.MAX_KEY_BYTES);
+    // one scan at a time per connection (lists and snapshots): pipelined scans would each hold
+    // their rows in memory at once
+    Future<ListPager.Result> read =
+        Future.all(afterWrites(), scanBarrier)
+            .compose(
+                v ->
+                    // made per list, not kept: an idle connection pays nothing for it
+                    new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
+                        .page(pattern, after, limit, budget));
+    scanBarrier = read.otherwiseEmpty();
+    return read.onSuccess(
+        page -> {
+          JsonObject head = new JsonObject();
+          if (page.next() != null) {
+            head.put("next", page.next());
+          }
+          slot.complete(Frames.okWithRaw(slot.id(), head, "entries", page.entriesJson()));
+        });
   }
 
   private Future<?> subscribe(Request request, ReplySequencer.Slot slot) {
@@ -505,9 +487,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // paged scans), and a later reply holding an older version of a key than an earlier one would
     // show the client a version going backwards, and leave it there.
     Future<java.util.List<StoredEntry>> read =
-        Future.all(afterWrites(), snapshotBarrier)
+        Future.all(afterWrites(), scanBarrier)
             .compose(v -> scanAll(pattern, null, new java.util.ArrayList<>()));
-    snapshotBarrier = read.otherwiseEmpty();
+    scanBarrier = read.otherwiseEmpty();
     return read.onFailure(t -> subscriptions.remove(sub.id()))
         .onSuccess(
             rows -> {

@@ -3,7 +3,6 @@ package io.stateserver.connection;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
-import io.stateserver.persistence.StateStore;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.FiniteNumbers;
 import io.stateserver.protocol.JsonDepth;
@@ -165,20 +164,12 @@ final class HttpApi {
     if (after != null) {
       Keys.validate(after);
     }
-    return Bus.<StateStore.Page>request(
-            bus, Addresses.PERSISTENCE_READ, new ReadQuery.Scan(pattern, after, limit, false))
+    // pages are cut at maxFrameBytes, as over a WebSocket: the reply is built in memory
+    return new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
+        .page(pattern, after, limit, ctx.config().limits().maxFrameBytes())
         .onSuccess(
             page -> {
-              StringBuilder sb = new StringBuilder("{\"entries\":[");
-              boolean first = true;
-              for (StoredEntry e : page.entries()) {
-                if (!first) {
-                  sb.append(',');
-                }
-                first = false;
-                sb.append(io.stateserver.protocol.Frames.entry(e));
-              }
-              sb.append(']');
+              StringBuilder sb = new StringBuilder("{\"entries\":").append(page.entriesJson());
               if (page.next() != null) {
                 sb.append(",\"next\":").append(Json.encode(page.next()));
               }
