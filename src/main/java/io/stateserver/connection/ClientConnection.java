@@ -76,8 +76,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private String sessionId;
   private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
-  // the last scan (a subscription's snapshot, a list): the next one starts after it (subscribe)
-  private Future<?> scanBarrier = Future.succeededFuture();
+  // the last read (get, list, a subscription's snapshot): the next one starts after it, and a
+  // write is submitted only after the reads sent before it (see read and write)
+  private Future<?> readBarrier = Future.succeededFuture();
+  // completes once the last write sent has been submitted (see write)
+  private Future<?> submitted = Future.succeededFuture();
   private boolean closed;
   private boolean paused;
   private boolean takenOver;
@@ -373,9 +376,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private Future<?> get(Request request, ReplySequencer.Slot slot) {
     String key = Keys.validate(request.requireString("key"));
     checks.readable(principal, key);
-    return afterWrites()
-        .compose(
-            v -> Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
+    return read(() ->
+            Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key)))
         .onSuccess(
             e ->
                 slot.complete(
@@ -455,24 +457,18 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             ctx.config().limits().maxFrameBytes(),
             // "next", encoded: a key with escaped characters takes up to twice its bytes
             LIST_FRAME_OVERHEAD + 2 * Keys.MAX_KEY_BYTES);
-    // one scan at a time per connection (lists and snapshots): pipelined scans would each hold
-    // their rows in memory at once
-    Future<ListPager.Result> read =
-        Future.all(afterWrites(), scanBarrier)
-            .compose(
-                v ->
-                    // made per list, not kept: an idle connection pays nothing for it
-                    new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
-                        .page(pattern, after, limit, budget));
-    scanBarrier = read.otherwiseEmpty();
-    return read.onSuccess(
-        page -> {
-          JsonObject head = new JsonObject();
-          if (page.next() != null) {
-            head.put("next", page.next());
-          }
-          slot.complete(Frames.okWithRaw(slot.id(), head, "entries", page.entriesJson()));
-        });
+    return read(() ->
+            // made per list, not kept: an idle connection pays nothing for it
+            new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
+                .page(pattern, after, limit, budget))
+        .onSuccess(
+            page -> {
+              JsonObject head = new JsonObject();
+              if (page.next() != null) {
+                head.put("next", page.next());
+              }
+              slot.complete(Frames.okWithRaw(slot.id(), head, "entries", page.entriesJson()));
+            });
   }
 
   private Future<?> subscribe(Request request, ReplySequencer.Slot slot) {
@@ -483,14 +479,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // Register first, read second: every change committed after the read is then either held
     // for after the snapshot or newer than it, so nothing falls into a gap.
     Subscriptions.Sub sub = subscriptions.addPending(pattern);
-    // One snapshot read at a time: reads started together may land in either order (the pool,
-    // paged scans), and a later reply holding an older version of a key than an earlier one would
-    // show the client a version going backwards, and leave it there.
-    Future<java.util.List<StoredEntry>> read =
-        Future.all(afterWrites(), scanBarrier)
-            .compose(v -> scanAll(pattern, null, new java.util.ArrayList<>()));
-    scanBarrier = read.otherwiseEmpty();
-    return read.onFailure(t -> subscriptions.remove(sub.id()))
+    // One read at a time (see read): snapshot reads started together may land in either order
+    // (the pool, paged scans), and a later reply holding an older version of a key than an
+    // earlier one would show the client a version going backwards, and leave it there.
+    return read(() -> scanAll(pattern, null, new java.util.ArrayList<>()))
+        .onFailure(t -> subscriptions.remove(sub.id()))
         .onSuccess(
             rows -> {
               SnapshotFrames.Result snapshot =
@@ -561,14 +554,46 @@ final class ClientConnection extends DeadlineWheel.Deadline {
 
   // ---- helpers for operations ----
 
-  /** Writes are submitted in request order; reads wait for this connection's earlier writes. */
+  /**
+   * A connection's requests take effect in the order it sent them, as a pipelining client expects
+   * (a {@code get} sent before a {@code delete} does not see the deletion): reads wait for the
+   * writes sent before them (the write barrier) and run one at a time (one snapshot may not be read
+   * after a later one, and pipelined scans would hold their rows at once); writes wait for the
+   * reads sent before them. Writes sent one after another still pipeline: they are submitted in
+   * request order without waiting for each other.
+   */
+  private <T> Future<T> read(java.util.function.Supplier<Future<T>> op) {
+    Future<T> result = Future.all(afterWrites(), readBarrier).compose(v -> op.get());
+    readBarrier = result.otherwiseEmpty();
+    return result;
+  }
+
+  /** Submitted in request order, after the reads sent before it (see {@link #read}). */
   private Future<WriteOutcome> write(WriteCommand command) {
-    Future<WriteOutcome> result =
-        Bus.<WriteOutcome>request(bus, Addresses.STATE_WRITE, command)
-            .compose(
-                o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
+    Future<WriteOutcome> result;
+    if (readBarrier.isComplete() && submitted.isComplete()) {
+      result = submit(command);
+    } else {
+      Promise<Void> done = Promise.promise();
+      result =
+          Future.all(readBarrier, submitted)
+              .compose(
+                  v -> {
+                    try {
+                      return submit(command);
+                    } finally {
+                      done.complete(); // whatever happens, the writes behind it go on
+                    }
+                  });
+      submitted = done.future();
+    }
     writeBarrier = result.otherwiseEmpty();
     return result;
+  }
+
+  private Future<WriteOutcome> submit(WriteCommand command) {
+    return Bus.<WriteOutcome>request(bus, Addresses.STATE_WRITE, command)
+        .compose(o -> o.succeeded() ? Future.succeededFuture(o) : Future.failedFuture(o.error()));
   }
 
   private Future<?> afterWrites() {

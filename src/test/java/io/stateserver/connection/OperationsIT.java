@@ -316,6 +316,32 @@ class OperationsIT {
     }
   }
 
+  @Test
+  void pipelinedRequestsTakeEffectInTheOrderTheyWereSent(Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      for (int round = 0; round < 20; round++) {
+        String key = "ops/order/k" + round;
+        long set1 = c.send("set", "key", key, "value", 1);
+        long get = c.send("get", "key", key);
+        long set2 = c.send("set", "key", key, "value", 2);
+        long sub = c.send("sub", "pattern", key);
+        long list = c.send("list", "pattern", key);
+        long delete = c.send("delete", "key", key);
+        assertThat(c.reply(set1).getLong("version")).isEqualTo(1);
+        JsonObject read = c.reply(get);
+        assertThat(read.getBoolean("exists")).as("round %s: get before set 2", round).isTrue();
+        assertThat(read.getLong("version")).as("round %s: get before set 2", round).isEqualTo(1);
+        assertThat(c.reply(set2).getLong("version")).isEqualTo(2);
+        assertThat(c.reply(sub).getJsonArray("entries"))
+            .as("round %s: snapshot before the delete", round)
+            .containsExactly(new JsonObject().put("key", key).put("value", 2).put("version", 2));
+        assertThat(c.reply(list).getJsonArray("entries")).as("round %s: list", round).hasSize(1);
+        assertThat(c.reply(delete).getLong("version")).isEqualTo(3);
+        assertThat(c.change(key, 3).getBoolean("deleted")).isTrue();
+      }
+    }
+  }
+
   // ---- list ----
 
   @Test
