@@ -93,6 +93,13 @@ final class HttpApi {
     if (HttpMethod.GET.equals(method)) {
       return get(rc, p, key);
     }
+    if (!HttpMethod.PUT.equals(method)
+        && !HttpMethod.PATCH.equals(method)
+        && !HttpMethod.DELETE.equals(method)) {
+      // the method first: a key the caller may not write is no reason to hide that it is wrong
+      rc.response().putHeader("Allow", "GET, PUT, PATCH, DELETE");
+      return fail(rc, StateException.badRequest("method not allowed"), 405);
+    }
     checks.writableKey(p, key);
     if (HttpMethod.PUT.equals(method)) {
       String value = bodyJson(rc);
@@ -110,11 +117,7 @@ final class HttpApi {
       return write(
           rc, new WriteCommand.Patch(key, bodyJson(rc), ifVersion(rc), p.clientId()), true);
     }
-    if (HttpMethod.DELETE.equals(method)) {
-      return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
-    }
-    rc.response().putHeader("Allow", "GET, PUT, PATCH, DELETE");
-    return fail(rc, StateException.badRequest("method not allowed"), 405);
+    return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
   }
 
   private Future<?> get(RoutingContext rc, Principal p, String key) {

@@ -248,6 +248,12 @@ class HttpApiIT {
     HttpResponse<String> r =
         send(state("h/m", admin).POST(HttpRequest.BodyPublishers.ofString("1")));
     assertThat(r.statusCode()).isEqualTo(405);
+    // even on a key the caller may not write
+    String device = server.token("pi-405", "device");
+    HttpResponse<String> notMine =
+        send(state("config/x", device).POST(HttpRequest.BodyPublishers.ofString("1")));
+    assertThat(notMine.statusCode()).isEqualTo(405);
+    assertThat(notMine.headers().firstValue("Allow")).hasValue("GET, PUT, PATCH, DELETE");
   }
 
   @Test
