@@ -155,15 +155,15 @@ final class HttpApi {
 
   private Future<?> list(RoutingContext rc, Principal p) {
     String query = rc.request().query();
-    String patternText = QueryParams.getPlusLiteral(query, "pattern");
+    String patternText = QueryParams.pattern(query);
     if (patternText == null) {
       throw StateException.badRequest("query parameter 'pattern' is required");
     }
     KeyPattern pattern = KeyPattern.parse(patternText);
     checks.readable(p, pattern);
     // PROTOCOL.md's template shows "limit=&after=": empty means absent
-    int limit = parseLimit(emptyAsAbsent(QueryParams.getPlusLiteral(query, "limit")));
-    String after = emptyAsAbsent(QueryParams.getPlusLiteral(query, "after"));
+    int limit = parseLimit(emptyAsAbsent(QueryParams.get(query, "limit")));
+    String after = emptyAsAbsent(QueryParams.get(query, "after"));
     if (after != null) {
       Keys.validate(after);
     }

@@ -415,6 +415,34 @@ class HttpApiIT {
   }
 
   @Test
+  void aPlusThatIsNotAWholePatternSegmentIsASpaceAsQueryEncodersSendIt() {
+    put("hq/a%20b", admin, "1");
+    put("hq/c", admin, "2");
+    String auth = "Bearer " + admin;
+    HttpResponse<String> after =
+        send(to("/v1/state?pattern=hq/%23&after=hq/a+b").header("Authorization", auth).GET());
+    assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+    assertThat(new JsonObject(after.body()).getJsonArray("entries"))
+        .extracting(e -> ((JsonObject) e).getString("key"))
+        .containsExactly("hq/c");
+    HttpResponse<String> exact =
+        send(to("/v1/state?pattern=hq/a+b").header("Authorization", auth).GET());
+    assertThat(exact.statusCode()).as(exact.body()).isEqualTo(200);
+    assertThat(new JsonObject(exact.body()).getJsonArray("entries"))
+        .extracting(e -> ((JsonObject) e).getString("key"))
+        .containsExactly("hq/a b");
+  }
+
+  @Test
+  void aQueryThatIsNotValidlyPercentEncodedIsABadRequest() {
+    String reply = rawGet("/v1/state?pattern=%zz");
+    assertThat(reply).startsWith("HTTP/1.1 400");
+    String body = reply.substring(reply.indexOf("\r\n\r\n") + 4);
+    assertThat(new JsonObject(body).getJsonObject("error").getString("code"))
+        .isEqualTo("bad_request");
+  }
+
+  @Test
   void aBodySentAsAFormIsReadAsJson() {
     // curl -d sends application/x-www-form-urlencoded unless told otherwise
     String value = "{\"battery\":\"50%\",\"note\":\"a+b=c&d\"}";
