@@ -563,7 +563,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * request order without waiting for each other.
    */
   private <T> Future<T> read(java.util.function.Supplier<Future<T>> op) {
-    Future<T> result = Future.all(afterWrites(), readBarrier).compose(v -> op.get());
+    // nobody waits for the answer of a connection that closed meanwhile
+    Future<T> result =
+        Future.all(afterWrites(), readBarrier).compose(v -> closed ? gone() : op.get());
     readBarrier = result.otherwiseEmpty();
     return result;
   }
@@ -580,7 +582,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               .compose(
                   v -> {
                     try {
-                      return submit(command);
+                      // Not after the connection closed: the client was not answered, so nothing
+                      // is lost, while a write that lands later (reads can take long) could tie an
+                      // ephemeral key to a session that has ended, or write for a client whose
+                      // access was just withdrawn.
+                      return closed ? gone() : submit(command);
                     } finally {
                       done.complete(); // whatever happens, the writes behind it go on
                     }
@@ -589,6 +595,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     }
     writeBarrier = result.otherwiseEmpty();
     return result;
+  }
+
+  private static <T> Future<T> gone() {
+    return Future.failedFuture(
+        new StateException(ErrorCode.UNAVAILABLE, "the connection closed before this request ran"));
   }
 
   private Future<WriteOutcome> submit(WriteCommand command) {

@@ -29,6 +29,7 @@ import java.util.Map;
  * pending change of a key. Not thread-safe: it belongs to the connection's event loop.
  */
 public final class ConflatingQueue {
+  private static final int MIN_SWEEP = 32;
   private final int maxPendingReplies;
   // Buffer (reply) or PendingChange. Tiny at first: most devices' queues stay empty for days, and
   // the default 17 slots would cost every idle connection 64 bytes more.
@@ -39,6 +40,8 @@ public final class ConflatingQueue {
   private int pendingReplies;
   // replies ever queued: a change may take a pending change's place only if none came after it
   private long repliesQueued;
+  // changes dropped where they stand, still in the deque until polled or swept out
+  private int dead;
   private long pendingBytes;
 
   /**
@@ -86,6 +89,13 @@ public final class ConflatingQueue {
         pendingBytes -= pending.frame.length();
         pending.frame = null;
         append(key, version, frame);
+        dead++;
+        // A reader that stalls while it keeps sending requests would leave one dead entry per
+        // key per reply: once they are half the deque, sweep them out (amortised O(1)).
+        if (dead > MIN_SWEEP && dead > order.size() / 2) {
+          order.removeIf(e -> e instanceof PendingChange c && c.frame == null);
+          dead = 0;
+        }
       }
     }
   }
@@ -101,6 +111,7 @@ public final class ConflatingQueue {
   public Buffer poll() {
     Object next = order.pollFirst();
     while (next instanceof PendingChange change && change.frame == null) {
+      dead--;
       next = order.pollFirst(); // a change dropped for a newer one behind a reply
     }
     if (next == null) {
@@ -116,6 +127,11 @@ public final class ConflatingQueue {
     }
     pendingBytes -= frame.length();
     return frame;
+  }
+
+  /** Entries held, dropped changes not yet swept out included (tests). */
+  int size() {
+    return order.size();
   }
 
   public boolean isEmpty() {

@@ -17,7 +17,9 @@ import java.util.function.Function;
  * of up to {@code maxValueBytes} that is up to {@code limit × maxValueBytes} (1000 × 64 KiB: 64
  * MiB) for a reply that may carry a megabyte. The first chunk is small ({@value #FIRST_CHUNK}
  * rows); the next ones are sized from the bytes per entry seen so far, so small values still take
- * one or two reads, and large ones never have more than about a budget's worth of rows in memory.
+ * one or two reads. The store reads a chunk of n rows as at least 64 and at most 2n rows (a
+ * pattern's wildcards are matched after the read), so with 64 KiB values one read holds about 4 MiB
+ * however large the limit.
  */
 final class ListPager {
   static final int FIRST_CHUNK = 16;

@@ -90,6 +90,23 @@ class ConflatingQueueTest {
   }
 
   @Test
+  void aReaderThatStallsWhileItSendsRequestsDoesNotPileUpDroppedChanges() {
+    ConflatingQueue queue = new ConflatingQueue(2000);
+    for (int round = 1; round <= 100; round++) {
+      for (int k = 0; k < 1000; k++) {
+        queue.offerChange("k" + k, round, frame("c"));
+      }
+      queue.offerReply(frame("pong"));
+    }
+    assertThat(queue.pendingChanges()).isEqualTo(1000);
+    assertThat(queue.pendingReplies()).isEqualTo(100);
+    // without the sweep: 100,100 entries
+    assertThat(queue.size()).isLessThanOrEqualTo(2 * (1000 + 100) + 32);
+    assertThat(drain(queue)).hasSize(1100);
+    assertThat(queue.size()).isZero();
+  }
+
+  @Test
   void aQueueHoldingOnlyADroppedChangeIsEmpty() {
     ConflatingQueue queue = new ConflatingQueue(10);
     queue.offerChange("a", 1, frame("a1"));
