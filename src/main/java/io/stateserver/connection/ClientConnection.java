@@ -82,6 +82,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   // completes once the last write sent has been submitted (see write)
   private Future<?> submitted = Future.succeededFuture();
   private boolean closed;
+  // this side started closing (goaway, takeover, revocation, expiry ...): from then on no request
+  // of this connection runs, as after the close itself (see read and write)
+  private boolean closing;
   private boolean paused;
   private boolean takenOver;
 
@@ -296,7 +299,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
         .admit(principal.clientId(), text)
         .onComplete(
             ar -> {
-              if (closed) {
+              if (closed || closing) {
                 return;
               }
               String op = request != null ? request.op() : "invalid";
@@ -355,6 +358,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     String op = request.op();
     done.onComplete(
         ar -> {
+          if (ar.failed() && ar.cause() == GONE) {
+            return; // not run: the connection closed first; nobody to answer, nothing to count
+          }
           if (ar.failed()) {
             fail(slot, op, Bus.asStateException(ar.cause()));
           } else {
@@ -565,7 +571,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private <T> Future<T> read(java.util.function.Supplier<Future<T>> op) {
     // nobody waits for the answer of a connection that closed meanwhile
     Future<T> result =
-        Future.all(afterWrites(), readBarrier).compose(v -> closed ? gone() : op.get());
+        Future.all(afterWrites(), readBarrier).compose(v -> closed || closing ? gone() : op.get());
     readBarrier = result.otherwiseEmpty();
     return result;
   }
@@ -582,11 +588,12 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               .compose(
                   v -> {
                     try {
-                      // Not after the connection closed: the client was not answered, so nothing
-                      // is lost, while a write that lands later (reads can take long) could tie an
-                      // ephemeral key to a session that has ended, or write for a client whose
-                      // access was just withdrawn.
-                      return closed ? gone() : submit(command);
+                      // Not once the connection closed or this side began to close it: the client
+                      // was not answered, so nothing is lost, while a write that lands later
+                      // (reads can take long) could tie an ephemeral key to a session that has
+                      // ended, overwrite what the connection that took the session over wrote
+                      // since, or write for a client whose access was just withdrawn.
+                      return closed || closing ? gone() : submit(command);
                     } finally {
                       done.complete(); // whatever happens, the writes behind it go on
                     }
@@ -597,9 +604,12 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     return result;
   }
 
+  /** Why a request did not run: its connection closed first (not an error to count). */
+  private static final StateException GONE =
+      new StateException(ErrorCode.UNAVAILABLE, "the connection closed before this request ran");
+
   private static <T> Future<T> gone() {
-    return Future.failedFuture(
-        new StateException(ErrorCode.UNAVAILABLE, "the connection closed before this request ran"));
+    return Future.failedFuture(GONE);
   }
 
   private Future<WriteOutcome> submit(WriteCommand command) {
@@ -825,6 +835,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * then reports the socket closed as usual.
    */
   private void armCloseDeadline() {
+    closing = true;
     if (closed || closeDeadline >= 0) {
       return;
     }

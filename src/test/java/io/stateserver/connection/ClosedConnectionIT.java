@@ -3,8 +3,10 @@ package io.stateserver.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.SharedServer;
+import io.stateserver.support.SilentWebSocket;
 import io.stateserver.support.SyncClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +24,7 @@ class ClosedConnectionIT {
   @Test
   void aWriteStillWaitingBehindReadsWhenTheConnectionClosesIsNotMadeAfterItsSessionEnded(
       Vertx vertx) throws Exception {
-    String value = "x".repeat(400);
-    for (int w = 0; w < 3; w++) {
-      try (SyncClient setup =
-          SyncClient.connect(vertx, server.port(), server.token("closed-setup-" + w, "admin"))) {
-        long last = 0;
-        for (int i = w * 1000; i < (w + 1) * 1000; i++) {
-          last = setup.send("set", "key", String.format("closed/pad/k%05d", i), "value", value);
-        }
-        setup.reply(last);
-      }
-    }
+    seedPadding(vertx, "pad");
     SyncClient client =
         SyncClient.connect(vertx, server.port(), server.token("closed-client", "admin"));
     client.hello();
@@ -52,6 +44,62 @@ class ClosedConnectionIT {
             .as("an ephemeral key written for a session that has ended")
             .isFalse();
         Thread.sleep(250);
+      }
+    }
+  }
+
+  @Test
+  void aWriteStillWaitingWhenItsSessionIsTakenOverDoesNotOverwriteTheNewConnectionsWrites(
+      Vertx vertx) throws Exception {
+    seedPadding(vertx, "takeover");
+    String token = server.token("closed-takeover", "admin");
+    // the old connection never answers the close frame, as one whose network died
+    try (SilentWebSocket old = SilentWebSocket.connect(server.port(), token)) {
+      String session = new JsonObject(old.next().text()).getString("session");
+      // a few seconds of reads: within the 10 s Vert.x gives the close to finish
+      for (int i = 0; i < 60; i++) {
+        old.sendText(
+            new JsonObject()
+                .put("op", "list")
+                .put("id", i)
+                // reads every padding row and matches none: slow to read, small to answer
+                .put("pattern", "closed/takeover/+/none")
+                .put("limit", 10000)
+                .encode());
+      }
+      old.sendText(
+          new JsonObject()
+              .put("op", "set")
+              .put("id", "stale")
+              .put("key", "closed/t")
+              .put("value", 1)
+              .encode());
+      try (SyncClient resumed =
+          SyncClient.connect(vertx, server.port(), token, "session=" + session)) {
+        assertThat(resumed.hello().getString("session")).isEqualTo(session);
+        resumed.call("set", "key", "closed/t", "value", 2);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < until) {
+          assertThat(resumed.call("get", "key", "closed/t").getInteger("value"))
+              .as("the value the client wrote last")
+              .isEqualTo(2);
+          Thread.sleep(250);
+        }
+      }
+    }
+  }
+
+  private static void seedPadding(Vertx vertx, String name) {
+    String value = "x".repeat(400);
+    for (int w = 0; w < 3; w++) {
+      try (SyncClient setup =
+          SyncClient.connect(vertx, server.port(), server.token(name + "-setup-" + w, "admin"))) {
+        long last = 0;
+        for (int i = w * 1000; i < (w + 1) * 1000; i++) {
+          last =
+              setup.send("set", "key", String.format("closed/%s/k%05d", name, i), "value", value);
+        }
+        setup.reply(last);
       }
     }
   }
