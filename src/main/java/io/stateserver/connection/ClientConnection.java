@@ -266,9 +266,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private void onSocketError(Throwable t) {
     if (t instanceof CorruptedWebSocketFrameException corrupted) {
       log.debug("bad frame, closing [connection: {}, cause: {}]", connectionId, t.getMessage());
+      closing = true;
       TextFrames.closeNow(ws, (short) corrupted.closeStatus().code(), "bad frame");
     } else if (t instanceof IllegalStateException) {
       log.debug("message too big, closing [connection: {}]", connectionId);
+      closing = true;
       TextFrames.closeNow(ws, CloseCodes.TOO_BIG, "message too big");
     } else {
       log.debug("socket error [connection: {}]", connectionId, t);
@@ -465,7 +467,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             LIST_FRAME_OVERHEAD + 2 * Keys.MAX_KEY_BYTES);
     return read(() ->
             // made per list, not kept: an idle connection pays nothing for it
-            new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
+            new ListPager(
+                    scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan),
+                    ctx.config().limits().maxValueBytes())
                 .page(pattern, after, limit, budget))
         .onSuccess(
             page -> {

@@ -168,7 +168,9 @@ final class HttpApi {
       Keys.validate(after);
     }
     // pages are cut at maxFrameBytes, as over a WebSocket: the reply is built in memory
-    return new ListPager(scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan))
+    return new ListPager(
+            scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan),
+            ctx.config().limits().maxValueBytes())
         .page(pattern, after, limit, ctx.config().limits().maxFrameBytes())
         .onSuccess(
             page -> {

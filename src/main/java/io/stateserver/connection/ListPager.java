@@ -16,10 +16,12 @@ import java.util.function.Function;
  * <p>Why chunks: one read of {@code limit} rows holds them all in memory at once, and with values
  * of up to {@code maxValueBytes} that is up to {@code limit × maxValueBytes} (1000 × 64 KiB: 64
  * MiB) for a reply that may carry a megabyte. The first chunk is small ({@value #FIRST_CHUNK}
- * rows); the next ones are sized from the bytes per entry seen so far, so small values still take
- * one or two reads. The store reads a chunk of n rows as at least 64 and at most 2n rows (a
- * pattern's wildcards are matched after the read), so with 64 KiB values one read holds about 4 MiB
- * however large the limit.
+ * rows); the next ones are sized from the bytes per entry seen so far, so small values still take a
+ * few reads. Since the bytes seen so far say nothing of the rows still to come (a few small values
+ * may come before many large ones), a chunk is also at most {@code max(64, 4 × budget /
+ * maxValueBytes)} rows, 64 with the defaults. The store reads a chunk of n rows as at least 64 and
+ * at most 2n rows (a pattern's wildcards are matched after the read), so one read holds at most
+ * about {@code 2 × that × maxValueBytes}: 8 MiB with the defaults, however large the limit.
  */
 final class ListPager {
   static final int FIRST_CHUNK = 16;
@@ -32,10 +34,15 @@ final class ListPager {
   record Result(String entriesJson, String next) {}
 
   private final Function<ReadQuery.Scan, Future<StateStore.Page>> scan;
+  private final int maxValueBytes;
 
-  /** {@code scan} reads one chunk (the persistence verticle, over the event bus). */
-  ListPager(Function<ReadQuery.Scan, Future<StateStore.Page>> scan) {
+  /**
+   * @param scan reads one chunk (the persistence verticle, over the event bus)
+   * @param maxValueBytes the largest value a row may hold ({@code limits.maxValueBytes})
+   */
+  ListPager(Function<ReadQuery.Scan, Future<StateStore.Page>> scan, int maxValueBytes) {
     this.scan = scan;
+    this.maxValueBytes = Math.max(1, maxValueBytes);
   }
 
   /**
@@ -43,7 +50,9 @@ final class ListPager {
    * where the next entry would take it past {@code budgetBytes}; its first entry is always in it.
    */
   Future<Result> page(KeyPattern pattern, String after, int limit, int budgetBytes) {
-    return chunk(new Acc(pattern, limit, budgetBytes), after, Math.min(limit, FIRST_CHUNK));
+    int maxRows = (int) Math.max(64, Math.min(MAX_CHUNK, 4L * budgetBytes / maxValueBytes));
+    return chunk(
+        new Acc(pattern, limit, budgetBytes, maxRows), after, Math.min(limit, FIRST_CHUNK));
   }
 
   private Future<Result> chunk(Acc acc, String after, int size) {
@@ -67,15 +76,17 @@ final class ListPager {
     final KeyPattern pattern;
     final int limit;
     final int budget;
+    final int maxRows;
     final StringBuilder entries = new StringBuilder("[");
     int count;
     long used;
     String lastKey;
 
-    Acc(KeyPattern pattern, int limit, int budget) {
+    Acc(KeyPattern pattern, int limit, int budget, int maxRows) {
       this.pattern = pattern;
       this.limit = limit;
       this.budget = budget;
+      this.maxRows = maxRows;
     }
 
     /** Adds {@code e}, or returns false when it would take the page past its budget. */
@@ -99,7 +110,7 @@ final class ListPager {
     int nextChunk() {
       long perEntry = Math.max(1, used / Math.max(1, count));
       long fits = Math.max(1, (budget - used) / perEntry + 1);
-      return (int) Math.min(Math.min(fits, MAX_CHUNK), limit - count);
+      return (int) Math.min(Math.min(fits, maxRows), limit - count);
     }
 
     Result result(String next) {

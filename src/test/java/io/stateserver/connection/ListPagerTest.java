@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ListPagerTest {
   private static final KeyPattern ALL = KeyPattern.parse("l/#");
+  private static final int MAX_VALUE = 65_536;
 
   /** A table of {@code count} keys with values of {@code valueBytes}, and the reads made of it. */
   private static final class Table {
@@ -46,21 +47,25 @@ class ListPagerTest {
   }
 
   @Test
-  void smallValuesComeInOnePageOfTheLimitInAFewReads() {
+  void smallValuesComeInOnePageOfTheLimit() {
     Table table = new Table(500, 10);
-    ListPager.Result r = new ListPager(table::scan).page(ALL, null, 1000, 1 << 20).result();
+    ListPager.Result r =
+        new ListPager(table::scan, MAX_VALUE).page(ALL, null, 1000, 1 << 20).result();
     assertThat(keys(r)).hasSize(500);
     assertThat(r.next()).isNull();
-    assertThat(table.reads).hasSizeLessThanOrEqualTo(3);
+    // 16 first, then 64 at a time (max(64, 4 x budget / maxValueBytes)): 9 reads
+    assertThat(table.reads).hasSizeLessThanOrEqualTo(9);
   }
 
   @Test
   void theLimitEndsAPageWithNextWhenMoreFollow() {
     Table table = new Table(50, 10);
-    ListPager.Result r = new ListPager(table::scan).page(ALL, null, 20, 1 << 20).result();
+    ListPager.Result r =
+        new ListPager(table::scan, MAX_VALUE).page(ALL, null, 20, 1 << 20).result();
     assertThat(keys(r)).hasSize(20).endsWith("l/k0019");
     assertThat(r.next()).isEqualTo("l/k0019");
-    ListPager.Result rest = new ListPager(table::scan).page(ALL, r.next(), 20, 1 << 20).result();
+    ListPager.Result rest =
+        new ListPager(table::scan, MAX_VALUE).page(ALL, r.next(), 20, 1 << 20).result();
     assertThat(keys(rest)).startsWith("l/k0020");
   }
 
@@ -69,7 +74,8 @@ class ListPagerTest {
     // 1000 values of 60 KB: one read of the limit would hold 60 MB
     Table table = new Table(1000, 60_000);
     int budget = 1 << 20;
-    ListPager.Result r = new ListPager(table::scan).page(ALL, null, 1000, budget).result();
+    ListPager.Result r =
+        new ListPager(table::scan, MAX_VALUE).page(ALL, null, 1000, budget).result();
     List<String> keys = keys(r);
     assertThat(keys.size()).isBetween(1, budget / 60_000);
     assertThat(r.entriesJson().length()).isLessThanOrEqualTo(budget);
@@ -78,9 +84,25 @@ class ListPagerTest {
   }
 
   @Test
+  void aFewSmallValuesBeforeManyLargeOnesDoNotMakeTheNextReadLarge() {
+    Table table = new Table(0, 0);
+    for (int i = 0; i < 1000; i++) {
+      String value = "\"" + "v".repeat(i < 16 ? 1 : 60_000) + "\"";
+      table.rows.add(
+          new StoredEntry(String.format("l/k%04d", i), value, 1, false, 0, "w", null, null));
+    }
+    int budget = 1 << 20;
+    ListPager.Result r =
+        new ListPager(table::scan, MAX_VALUE).page(ALL, null, 1000, budget).result();
+    assertThat(r.next()).isNotNull();
+    // at most max(64, 4 x budget / maxValueBytes) rows a read, not the 984 the small values suggest
+    assertThat(table.reads).allMatch(rows -> rows <= 64);
+  }
+
+  @Test
   void aFirstEntryLargerThanTheBudgetGoesAlone() {
     Table table = new Table(3, 5_000);
-    ListPager.Result r = new ListPager(table::scan).page(ALL, null, 10, 100).result();
+    ListPager.Result r = new ListPager(table::scan, MAX_VALUE).page(ALL, null, 10, 100).result();
     assertThat(keys(r)).containsExactly("l/k0000");
     assertThat(r.next()).isEqualTo("l/k0000");
   }
