@@ -33,6 +33,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,7 +53,6 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   // a drop that could not be recorded is tried again after 1 s, 2 s, 4 s, then every 8 s
   private static final long DROP_RETRY_MS = 1_000;
   private static final int DROP_RETRY_DOUBLINGS = 3;
-  private static final int SCAN_CHUNK = 1000;
   // a list reply's fields other than its entries and "next" (a key)
   private static final int LIST_FRAME_OVERHEAD = 100;
 
@@ -95,6 +95,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private Future<Void> goingAway;
 
   private long closeDeadline = -1;
+  // a snapshot waiting for the socket to take its frames before it reads on (see repliesTaken)
+  private Promise<Void> repliesTaken;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
 
@@ -492,28 +494,37 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // One read at a time (see read): snapshot reads started together may land in either order
     // (the pool, paged scans), and a later reply holding an older version of a key than an
     // earlier one would show the client a version going backwards, and leave it there.
-    return read(() -> scanAll(pattern, null, new java.util.ArrayList<>()))
-        .onFailure(t -> subscriptions.remove(sub.id()))
+    SnapshotFrames frames =
+        new SnapshotFrames(
+            slot.id(), sub.id(), known, ctx.config().limits().maxFrameBytes(), slot::emit);
+    return read(() ->
+            new SnapshotReader(
+                    scan -> Bus.request(bus, Addresses.PERSISTENCE_READ, scan),
+                    ctx.config().limits().maxValueBytes(),
+                    ctx.config().limits().maxFrameBytes())
+                .read(
+                    pattern,
+                    rows -> {
+                      if (closed || closing) {
+                        return gone();
+                      }
+                      // what add puts in frames reaches the client, even if a later chunk fails
+                      // (abort), so it is recorded as given
+                      SnapshotFrames.Given given = frames.add(rows);
+                      subscriptions.recordSnapshot(given.versions(), given.unannounced());
+                      return repliesTaken(slot);
+                    }))
+        .onFailure(
+            t -> {
+              // what was recorded as given must reach the client, ahead of the error
+              frames.abort();
+              subscriptions.remove(sub.id());
+            })
         .onSuccess(
-            rows -> {
-              SnapshotFrames.Result snapshot =
-                  SnapshotFrames.build(
-                      slot.id(), sub.id(), rows, known, ctx.config().limits().maxFrameBytes());
-              subscriptions.recordSnapshot(snapshot.versions(), snapshot.unannounced());
-              slot.complete(snapshot.frames(), () -> subscriptions.activate(sub));
-            });
-  }
-
-  private Future<java.util.List<StoredEntry>> scanAll(
-      KeyPattern pattern, String after, java.util.List<StoredEntry> acc) {
-    return Bus.<io.stateserver.persistence.StateStore.Page>request(
-            bus, Addresses.PERSISTENCE_READ, new ReadQuery.Scan(pattern, after, SCAN_CHUNK, true))
-        .compose(
-            page -> {
-              acc.addAll(page.entries());
-              return page.next() == null
-                  ? Future.succeededFuture(acc)
-                  : scanAll(pattern, page.next(), acc);
+            v -> {
+              SnapshotFrames.Given removed = frames.finish();
+              subscriptions.recordSnapshot(removed.versions(), removed.unannounced());
+              slot.complete(List.of(), () -> subscriptions.activate(sub));
             });
   }
 
@@ -680,6 +691,32 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     }
     reportQueue();
     applyBackpressure();
+    if (repliesTaken != null && out.pendingReplies() == 0 && writer.isWritable()) {
+      Promise<Void> waiting = repliesTaken;
+      repliesTaken = null;
+      waiting.complete();
+    }
+  }
+
+  /**
+   * Completes once {@code slot}'s frames emitted so far, and every reply before them, have gone to
+   * the socket and it takes more: a snapshot reads its next chunk only then, so it holds no more
+   * than a chunk however slowly the client reads (the socket's own buffer past that is bounded by
+   * its high-water mark). Fails once the connection closes.
+   */
+  private Future<Void> repliesTaken(ReplySequencer.Slot slot) {
+    if (closed) {
+      return gone();
+    }
+    if (slot.waiting() == 0 && out.pendingReplies() == 0 && writer.isWritable()) {
+      return Future.succeededFuture();
+    }
+    // The conditions change only through flush: a slot's frames reach the queue through
+    // enqueueReply, the queue empties and the socket turns writable through flush.
+    if (repliesTaken == null) {
+      repliesTaken = Promise.promise();
+    }
+    return repliesTaken.future();
   }
 
   /** Keeps the node's outbound-queue gauges in step with this connection's queue. */
@@ -869,6 +906,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
       ctx.vertx().cancelTimer(closeDeadline);
     }
     subscriptions.clear();
+    if (repliesTaken != null) {
+      Promise<Void> waiting = repliesTaken;
+      repliesTaken = null;
+      waiting.fail(GONE);
+    }
     if (sessionId == null) {
       return;
     }

@@ -50,9 +50,15 @@ final class ListPager {
    * where the next entry would take it past {@code budgetBytes}; its first entry is always in it.
    */
   Future<Result> page(KeyPattern pattern, String after, int limit, int budgetBytes) {
-    int maxRows = (int) Math.max(64, Math.min(MAX_CHUNK, 4L * budgetBytes / maxValueBytes));
     return chunk(
-        new Acc(pattern, limit, budgetBytes, maxRows), after, Math.min(limit, FIRST_CHUNK));
+        new Acc(pattern, limit, budgetBytes, maxRows(budgetBytes, maxValueBytes)),
+        after,
+        Math.min(limit, FIRST_CHUNK));
+  }
+
+  /** The most rows one chunk reads for a page of {@code budgetBytes} (see the class comment). */
+  static int maxRows(int budgetBytes, int maxValueBytes) {
+    return (int) Math.max(64, Math.min(MAX_CHUNK, 4L * budgetBytes / Math.max(1, maxValueBytes)));
   }
 
   private Future<Result> chunk(Acc acc, String after, int size) {

@@ -4,13 +4,15 @@ import io.stateserver.protocol.Frames;
 import io.stateserver.protocol.StateException;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Keeps replies in request order (PROTOCOL.md section 3) while requests complete out of order: each
  * request takes a slot when it arrives; a slot's frames are released only when every earlier slot
- * has been released. Single-threaded (the connection's event loop).
+ * has been released (a slot at the head may release frames before it completes: {@link Slot#emit}).
+ * Single-threaded (the connection's event loop).
  */
 final class ReplySequencer {
   // tiny at first (grows on demand): an idle connection has no request in flight
@@ -24,6 +26,7 @@ final class ReplySequencer {
   /** A place in the reply order for one request. */
   final class Slot {
     private final Object id;
+    // frames given and not yet released (an earlier slot is still open); null when none
     private List<Buffer> frames;
     private Runnable afterEmit;
     private boolean done;
@@ -36,12 +39,27 @@ final class ReplySequencer {
       return id;
     }
 
+    /**
+     * One frame of a reply sent in several (a large {@code sub} snapshot), before the last: it
+     * leaves as soon as every earlier slot has been released, so a long reply need not be held
+     * whole. A request without id sends nothing on success, so nothing of it either.
+     */
+    void emit(Buffer frame) {
+      if (done || id == null) {
+        return;
+      }
+      add(frame);
+      drain();
+    }
+
     /** Completes with frames to send (none for a request without id that succeeded). */
     void complete(List<Buffer> replyFrames, Runnable afterEmit) {
       if (done) {
         return;
       }
-      this.frames = id == null ? List.of() : replyFrames;
+      if (id != null) {
+        replyFrames.forEach(this::add);
+      }
       this.afterEmit = afterEmit;
       this.done = true;
       drain();
@@ -51,14 +69,29 @@ final class ReplySequencer {
       complete(List.of(reply), null);
     }
 
-    /** Fails the request: the error is sent even without an id (as {@code "id": null}). */
+    /**
+     * Fails the request: the error is sent even without an id (as {@code "id": null}), after any
+     * frames this slot already emitted.
+     */
     void fail(StateException error) {
       if (done) {
         return;
       }
-      this.frames = List.of(Frames.error(id, error));
+      add(Frames.error(id, error));
       this.done = true;
       drain();
+    }
+
+    /** Frames emitted that wait for an earlier slot to be released. */
+    int waiting() {
+      return frames == null ? 0 : frames.size();
+    }
+
+    private void add(Buffer frame) {
+      if (frames == null) {
+        frames = new ArrayList<>(1);
+      }
+      frames.add(frame);
     }
   }
 
@@ -73,9 +106,18 @@ final class ReplySequencer {
   }
 
   private void drain() {
-    while (!slots.isEmpty() && slots.peekFirst().done) {
-      Slot slot = slots.pollFirst();
-      slot.frames.forEach(sink);
+    while (!slots.isEmpty()) {
+      Slot slot = slots.peekFirst();
+      if (slot.frames != null) {
+        // taken first: the sink may look at waiting()
+        List<Buffer> frames = slot.frames;
+        slot.frames = null;
+        frames.forEach(sink);
+      }
+      if (!slot.done) {
+        return;
+      }
+      slots.pollFirst();
       if (slot.afterEmit != null) {
         slot.afterEmit.run();
       }

@@ -6,15 +6,18 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * Builds the reply frames of a {@code sub}: the snapshot entries (minus what the client already
- * {@code known}s) and the {@code removed} keys, split so that no frame exceeds {@code
- * maxFrameBytes}; every frame but the last says {@code "more": true}.
+ * Builds the reply frames of a {@code sub} as its rows are read, chunk by chunk: the snapshot
+ * entries (minus what the client already {@code known}s), then the {@code removed} keys, split so
+ * that no frame exceeds {@code maxFrameBytes}; every frame but the last says {@code "more": true}.
+ * A frame is emitted as soon as it is full, so a snapshot of any size holds one frame here.
  */
 final class SnapshotFrames {
   private static final int FRAME_OVERHEAD = 160;
@@ -28,81 +31,114 @@ final class SnapshotFrames {
     return Math.max(1, maxFrameBytes - overhead - idBytes);
   }
 
-  private SnapshotFrames() {}
-
   /**
-   * @param frames the reply frames, in order
+   * What the client was given, for {@link Subscriptions#recordSnapshot}.
+   *
    * @param versions the keys the client was told about (entries, {@code removed}) or holds at that
    *     version ({@code known}), with their versions
    * @param unannounced the deleted keys the snapshot found and did not tell the client about, with
    *     the deletions' versions
    */
-  record Result(List<Buffer> frames, Map<String, Long> versions, Map<String, Long> unannounced) {}
+  record Given(Map<String, Long> versions, Map<String, Long> unannounced) {}
 
-  static Result build(
-      Object id, String subId, List<StoredEntry> rows, Map<String, Long> known, int maxFrameBytes) {
+  private final Object id;
+  private final String subId;
+  private final Map<String, Long> known;
+  private final int budget;
+  private final Consumer<Buffer> emit;
+  private final StringBuilder entries = new StringBuilder();
+  private final StringBuilder removed = new StringBuilder();
+  private int used;
+  // the known keys found live; the others are "removed", told (and recorded) in the last frame
+  private final Set<String> liveKnown = new HashSet<>();
+  private final Map<String, Long> knownDeleted = new HashMap<>();
+
+  /**
+   * @param emit takes each frame once it is full, in order
+   */
+  SnapshotFrames(
+      Object id, String subId, Map<String, Long> known, int maxFrameBytes, Consumer<Buffer> emit) {
+    this.id = id;
+    this.subId = subId;
+    this.known = known;
+    this.budget = entryBudget(id, maxFrameBytes, FRAME_OVERHEAD);
+    this.emit = emit;
+  }
+
+  /**
+   * Adds the next rows read (tombstones included, in key order after the rows added before) and
+   * emits the frames they fill.
+   *
+   * @return what these rows give the client (the rows of the frame still being filled included: it
+   *     goes out with {@link #finish} or {@link #abort}, whatever happens)
+   */
+  Given add(List<StoredEntry> rows) {
     Map<String, Long> versions = new HashMap<>();
     Map<String, Long> unannounced = new HashMap<>();
-    List<String> entries = new ArrayList<>();
-    Map<String, Boolean> live = new HashMap<>();
     for (StoredEntry row : rows) {
-      live.put(row.key(), row.exists());
+      Long knownVersion = known.get(row.key());
       if (!row.exists()) {
-        (known.containsKey(row.key()) ? versions : unannounced).put(row.key(), row.version());
+        if (knownVersion != null) {
+          knownDeleted.put(row.key(), row.version());
+        } else {
+          unannounced.put(row.key(), row.version());
+        }
         continue;
       }
       versions.put(row.key(), row.version());
-      Long knownVersion = known.get(row.key());
-      if (knownVersion == null || row.version() > knownVersion) {
-        entries.add(Frames.entry(row));
-      }
-    }
-    List<String> removed = new ArrayList<>();
-    for (String key : known.keySet()) {
-      if (!live.getOrDefault(key, false)) {
-        removed.add(Json.encode(key));
-      }
-    }
-    return new Result(split(id, subId, entries, removed, maxFrameBytes), versions, unannounced);
-  }
-
-  private static List<Buffer> split(
-      Object id, String subId, List<String> entries, List<String> removed, int maxFrameBytes) {
-    int budget = entryBudget(id, maxFrameBytes, FRAME_OVERHEAD);
-    List<Buffer> frames = new ArrayList<>();
-    StringBuilder e = new StringBuilder();
-    StringBuilder r = new StringBuilder();
-    int used = 0;
-    int ei = 0;
-    int ri = 0;
-    while (ei < entries.size() || ri < removed.size()) {
-      String next = ei < entries.size() ? entries.get(ei) : removed.get(ri);
-      int size = next.getBytes(StandardCharsets.UTF_8).length + 1;
-      boolean empty = e.length() == 0 && r.length() == 0;
-      if (!empty && used + size > budget) {
-        frames.add(frame(id, subId, e, r, true));
-        e.setLength(0);
-        r.setLength(0);
-        used = 0;
-      }
-      StringBuilder target = ei < entries.size() ? e : r;
-      if (target.length() > 0) {
-        target.append(',');
-      }
-      target.append(next);
-      used += size;
-      if (ei < entries.size()) {
-        ei++;
+      if (knownVersion == null) {
+        append(entries, Frames.entry(row));
       } else {
-        ri++;
+        liveKnown.add(row.key());
+        if (row.version() > knownVersion) {
+          append(entries, Frames.entry(row));
+        }
       }
     }
-    frames.add(frame(id, subId, e, r, false));
-    return frames;
+    return new Given(versions, unannounced);
   }
 
-  private static Buffer frame(
-      Object id, String subId, CharSequence entries, CharSequence removed, boolean more) {
+  /**
+   * Emits the {@code removed} keys and the last frame ({@code "more": false}).
+   *
+   * @return what the {@code removed} list gives the client: the deletions of known keys found
+   */
+  Given finish() {
+    for (String key : known.keySet()) {
+      if (!liveKnown.contains(key)) {
+        append(removed, Json.encode(key));
+      }
+    }
+    emit.accept(frame(false));
+    return new Given(knownDeleted, Map.of());
+  }
+
+  /**
+   * The read failed part way: emits the frame being filled (entries recorded as given must reach
+   * the client), to be followed by the error.
+   */
+  void abort() {
+    if (entries.length() > 0 || removed.length() > 0) {
+      emit.accept(frame(true));
+    }
+  }
+
+  private void append(StringBuilder target, String item) {
+    int size = item.getBytes(StandardCharsets.UTF_8).length + 1;
+    if ((entries.length() > 0 || removed.length() > 0) && used + size > budget) {
+      emit.accept(frame(true));
+      entries.setLength(0);
+      removed.setLength(0);
+      used = 0;
+    }
+    if (target.length() > 0) {
+      target.append(',');
+    }
+    target.append(item);
+    used += size;
+  }
+
+  private Buffer frame(boolean more) {
     return Frames.okWithRaw(
         id,
         new JsonObject().put("sub", subId).put("more", more),
