@@ -1,5 +1,6 @@
 package io.stateserver.cli;
 
+import io.stateserver.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
@@ -30,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WireClient implements AutoCloseable {
 
-  /** Large enough for a snapshot frame of the biggest configurable size. */
-  private static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+  /** Large enough for a frame of the biggest configurable size. */
+  private static final int MAX_FRAME_BYTES = ServerConfig.Limits.MAX_FRAME_BYTES;
 
   private final Vertx vertx;
 

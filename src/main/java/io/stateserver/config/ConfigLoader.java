@@ -59,6 +59,12 @@ public final class ConfigLoader {
   static final long MIN_TOMBSTONE_RETENTION_MS = 86_400_000;
 
   static final long MIN_TOMBSTONE_PURGE_EVERY_MS = 1_000;
+
+  /** {@code cluster.configFile} in the defaults: the checkout's file, or else the packaged one. */
+  static final String DEFAULT_HAZELCAST_FILE = "cluster-config/hazelcast.xml";
+
+  // the databases persistence.Dialect supports
+  private static final List<String> SUPPORTED_DB_URLS = List.of("jdbc:h2:", "jdbc:postgresql:");
   // an hour: longer is no timeout in practice, and the PostgreSQL driver overflows past 24 days
   static final long MAX_NETWORK_TIMEOUT_MS = 3_600_000;
 
@@ -231,6 +237,9 @@ public final class ConfigLoader {
     String dbUrl = db.getString("url");
     if (dbUrl == null || dbUrl.isBlank()) {
       dbUrl = defaultH2Url(dataDir);
+    } else if (SUPPORTED_DB_URLS.stream().noneMatch(dbUrl::startsWith)) {
+      throw new ConfigException(
+          "setting db.url must start with one of " + SUPPORTED_DB_URLS + " (H2 or PostgreSQL)");
     }
     ServerConfig.Db dbConfig =
         new ServerConfig.Db(
@@ -258,12 +267,11 @@ public final class ConfigLoader {
             atLeast("jwt.leewaySeconds", jwt.getInteger("leewaySeconds"), 0),
             (int) positive("jwt.tokenLifetimeSeconds", jwt.getInteger("tokenLifetimeSeconds")));
 
+    boolean clustered = bool("cluster.enabled", cluster.getValue("enabled"));
     ServerConfig.Cluster clusterConfig =
         new ServerConfig.Cluster(
-            bool("cluster.enabled", cluster.getValue("enabled")),
-            path(
-                "cluster.configFile",
-                required("cluster.configFile", cluster.getString("configFile"))),
+            clustered,
+            hazelcastFile(clustered, cluster.getString("configFile")),
             strings(cluster.getJsonArray("members")),
             port("cluster.port", cluster.getInteger("port"), false),
             required("cluster.host", cluster.getString("host")),
@@ -278,7 +286,12 @@ public final class ConfigLoader {
 
     ServerConfig.Limits limitsConfig =
         new ServerConfig.Limits(
-            (int) positive("limits.maxFrameBytes", limits.getInteger("maxFrameBytes")),
+            (int)
+                between(
+                    "limits.maxFrameBytes",
+                    limits.getLong("maxFrameBytes"),
+                    1,
+                    ServerConfig.Limits.MAX_FRAME_BYTES),
             (int) positive("limits.maxValueBytes", limits.getInteger("maxValueBytes")),
             (int) positive("limits.maxSubscriptions", limits.getInteger("maxSubscriptions")),
             atLeastLong("limits.sessionGraceMs", limits.getLong("sessionGraceMs"), 0),
@@ -438,6 +451,19 @@ public final class ConfigLoader {
     } catch (InvalidPathException e) {
       throw new ConfigException("setting " + setting + " is not a valid path: " + value);
     }
+  }
+
+  /**
+   * The Hazelcast file. The default path may be absent (a jar run away from the checkout: the
+   * packaged copy is used), but a file the operator named must exist: it may carry the cluster name
+   * that keeps a second fleet apart, and silently clustering without it would join the wrong one.
+   */
+  private static Path hazelcastFile(boolean clustered, String value) {
+    Path file = path("cluster.configFile", required("cluster.configFile", value));
+    if (clustered && !DEFAULT_HAZELCAST_FILE.equals(value) && !Files.isRegularFile(file)) {
+      throw new ConfigException("setting cluster.configFile names no readable file: " + value);
+    }
+    return file;
   }
 
   private static String required(String setting, String value) {

@@ -189,7 +189,13 @@ public record ServerConfig(
       int maxListLimit,
       long shutdownGraceMs,
       TokenRequests tokenRequests,
-      Connections connections) {}
+      Connections connections) {
+    /**
+     * The largest {@code maxFrameBytes} a server may be given: what the bundled tools' WebSocket
+     * client takes, so that every reply of a server reaches them.
+     */
+    public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+  }
 
   /**
    * Rate limits of client messages (docs/rate-limiting.md).

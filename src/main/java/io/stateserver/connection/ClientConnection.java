@@ -95,8 +95,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private Future<Void> goingAway;
 
   private long closeDeadline = -1;
-  // a snapshot waiting for the socket to take its frames before it reads on (see repliesTaken)
+  // a snapshot waiting for the socket to take its frames before it reads on, and its reply's slot
+  // (see repliesTaken)
   private Promise<Void> repliesTaken;
+  private ReplySequencer.Slot repliesTakenBy;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
 
@@ -668,8 +670,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
       return;
     }
     if (!out.offerReply(frame)) {
-      log.warn("reply backlog overflow, closing [connection: {}]", connectionId);
-      closeWith(CloseCodes.POLICY_VIOLATION, "reply backlog overflow");
+      if (!closing) { // once: the replies still to come overflow too
+        log.warn("reply backlog overflow, closing [connection: {}]", connectionId);
+        closeWith(CloseCodes.POLICY_VIOLATION, "reply backlog overflow");
+      }
       return;
     }
     flush();
@@ -691,11 +695,16 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     }
     reportQueue();
     applyBackpressure();
-    if (repliesTaken != null && out.pendingReplies() == 0 && writer.isWritable()) {
+    if (repliesTaken != null && allTaken(repliesTakenBy)) {
       Promise<Void> waiting = repliesTaken;
       repliesTaken = null;
+      repliesTakenBy = null;
       waiting.complete();
     }
+  }
+
+  private boolean allTaken(ReplySequencer.Slot slot) {
+    return slot.waiting() == 0 && out.pendingReplies() == 0 && writer.isWritable();
   }
 
   /**
@@ -708,14 +717,14 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     if (closed) {
       return gone();
     }
-    if (slot.waiting() == 0 && out.pendingReplies() == 0 && writer.isWritable()) {
+    if (allTaken(slot)) {
       return Future.succeededFuture();
     }
     // The conditions change only through flush: a slot's frames reach the queue through
-    // enqueueReply, the queue empties and the socket turns writable through flush.
-    if (repliesTaken == null) {
-      repliesTaken = Promise.promise();
-    }
+    // enqueueReply, the queue empties and the socket turns writable through flush. One snapshot
+    // is read at a time (see read), so one waiter is all there is.
+    repliesTaken = Promise.promise();
+    repliesTakenBy = slot;
     return repliesTaken.future();
   }
 
@@ -909,6 +918,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     if (repliesTaken != null) {
       Promise<Void> waiting = repliesTaken;
       repliesTaken = null;
+      repliesTakenBy = null;
       waiting.fail(GONE);
     }
     if (sessionId == null) {

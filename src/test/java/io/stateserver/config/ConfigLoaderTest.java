@@ -145,7 +145,8 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void everyDocumentedEnvironmentVariableIsHonoured() {
+  void everyDocumentedEnvironmentVariableIsHonoured() throws IOException {
+    Path hazelcastFile = Files.writeString(tmp.resolve("hz.xml"), "<hazelcast/>");
     env.put("STATE_HTTP_HOST", "127.0.0.2");
     env.put("STATE_HTTP_PORT", "0");
     env.put("STATE_DB_URL", "jdbc:postgresql://db:5432/state");
@@ -159,7 +160,7 @@ class ConfigLoaderTest {
     env.put("STATE_JWT_AUDIENCE", "state");
     env.put("STATE_JWT_LEEWAY_S", "5");
     env.put("STATE_CLUSTER", "true");
-    env.put("STATE_CLUSTER_CONFIG", "/etc/hz.xml");
+    env.put("STATE_CLUSTER_CONFIG", hazelcastFile.toString());
     env.put("STATE_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701");
     env.put("STATE_CLUSTER_PORT", "5801");
     env.put("STATE_CLUSTER_HOST", "10.0.0.9");
@@ -202,7 +203,7 @@ class ConfigLoaderTest {
         .isEqualTo(
             new ServerConfig.Cluster(
                 true,
-                Path.of("/etc/hz.xml"),
+                hazelcastFile,
                 List.of("10.0.0.1:5701", "10.0.0.2:5701"),
                 5801,
                 "10.0.0.9",
@@ -535,5 +536,54 @@ class ConfigLoaderTest {
   @Test
   void generatedNodeIdsDiffer() {
     assertThat(load().nodeId()).isNotEqualTo(load().nodeId());
+  }
+
+  @Test
+  void aDatabaseUrlOfAnUnsupportedKindIsAConfigError() {
+    env.put("STATE_DB_URL", "jdbc:foo:bar");
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("db.url");
+
+    env.put("STATE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/state");
+    assertThat(load().db().url()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/state");
+  }
+
+  @Test
+  void aFrameLimitAboveWhatTheToolsTakeIsAConfigError() {
+    env.put("STATE_MAX_FRAME_BYTES", String.valueOf(ServerConfig.Limits.MAX_FRAME_BYTES + 1));
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.maxFrameBytes");
+
+    env.put("STATE_MAX_FRAME_BYTES", String.valueOf(ServerConfig.Limits.MAX_FRAME_BYTES));
+    assertThat(load().limits().maxFrameBytes()).isEqualTo(ServerConfig.Limits.MAX_FRAME_BYTES);
+  }
+
+  @Test
+  void aHazelcastFileTheOperatorNamedMustExistWhenClustered() throws IOException {
+    env.put("STATE_CLUSTER_CONFIG", tmp.resolve("nonexistent.xml").toString());
+    // not clustered: the file is never read
+    assertThat(load().cluster().configFile()).isEqualTo(tmp.resolve("nonexistent.xml"));
+
+    env.put("STATE_CLUSTER", "true");
+    env.put("STATE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/state");
+    assertThatThrownBy(this::load)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cluster.configFile")
+        .hasMessageContaining("nonexistent.xml");
+
+    Path file = tmp.resolve("hazelcast.xml");
+    Files.writeString(file, "<hazelcast/>", StandardCharsets.UTF_8);
+    env.put("STATE_CLUSTER_CONFIG", file.toString());
+    assertThat(load().cluster().configFile()).isEqualTo(file);
+  }
+
+  @Test
+  void theDefaultHazelcastFileMayBeAbsentForThePackagedCopy() {
+    env.put("STATE_CLUSTER", "true");
+    env.put("STATE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/state");
+    assertThat(load().cluster().configFile())
+        .isEqualTo(Path.of(ConfigLoader.DEFAULT_HAZELCAST_FILE));
   }
 }
