@@ -48,6 +48,7 @@ public final class Codecs {
           SessionOp.Open.class,
           SessionOp.Resume.class,
           SessionOp.Drop.class,
+          SessionOp.DropEarlierRun.class,
           SessionOp.RenewLeases.class,
           SessionOp.NodeBroadcasts.class,
           SessionOp.Broadcasts.class,

@@ -153,6 +153,8 @@ public final class PersistenceVerticle extends VerticleBase {
           o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
     } else if (op instanceof SessionOp.Drop o) {
       return sessions.drop(o.id(), o.nodeId(), o.connectedAt(), o.now());
+    } else if (op instanceof SessionOp.DropEarlierRun o) {
+      return sessions.dropEarlierRun(o.nodeId(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {
       return sessions.renewLeases(
           o.nodeId(), o.leaseUntil(), o.origin(), o.broadcastSeq(), o.sampledAt(), o.renewalSeq());

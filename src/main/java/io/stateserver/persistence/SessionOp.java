@@ -59,6 +59,15 @@ public sealed interface SessionOp {
     public static final ExpiredFrom START = new ExpiredFrom("", "");
   }
 
+  /**
+   * Replies an Integer: how many sessions still recorded as connected on {@code nodeId} were marked
+   * dropped at {@code now}. Sent once, as the node starts and before it renews its lease or accepts
+   * a connection: such sessions are an earlier run's of the same node id, which ended without
+   * recording its drops (a crash, {@code kill -9}). This run's renewals would otherwise vouch for
+   * them for good: their presence online, their ephemeral keys never deleted.
+   */
+  record DropEarlierRun(String nodeId, long now) implements SessionOp {}
+
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
 

@@ -101,6 +101,18 @@ public final class SessionStore {
     return drop.onComplete(done -> pendingDrops.remove(key, drop));
   }
 
+  /**
+   * Marks dropped at {@code now} every session still connected on {@code nodeId}: an earlier run's
+   * of the node (see {@code SessionOp.DropEarlierRun}). Their grace counts from {@code now}.
+   *
+   * @return how many there were
+   */
+  public Future<Integer> dropEarlierRun(String nodeId, long now) {
+    return pool.preparedQuery(SqlStatements.DROP_EARLIER_RUN_SESSIONS)
+        .execute(Tuple.of(now, nodeId))
+        .map(rows -> rows.rowCount());
+  }
+
   /** Drops queued and not yet answered (tests). */
   int pendingDrops() {
     return pendingDrops.size();

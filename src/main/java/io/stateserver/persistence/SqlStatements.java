@@ -213,6 +213,11 @@ final class SqlStatements {
           + " WHERE id = ? AND node_id = ? AND connected_at = ? AND connected = TRUE"
           + " AND ended = FALSE";
 
+  /** Parameters: now, node. See {@code SessionOp.DropEarlierRun}. */
+  static final String DROP_EARLIER_RUN_SESSIONS =
+      "UPDATE client_session SET connected = FALSE, disconnected_at = ?"
+          + " WHERE node_id = ? AND connected = TRUE AND ended = FALSE";
+
   /** Dropped sessions past their grace. Parameters: disconnected-before, after-id, max. */
   static final String FIND_EXPIRED_DROPPED_SESSIONS =
       "SELECT "

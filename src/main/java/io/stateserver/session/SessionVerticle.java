@@ -100,12 +100,35 @@ public final class SessionVerticle extends VerticleBase {
                 .completion()
             : Future.succeededFuture();
     return listening
+        .compose(v -> dropEarlierRun())
         .compose(v -> renew())
         .onSuccess(
             v -> {
               renewTimer = vertx.setPeriodic(timing.renewEveryMs(), id -> renewLeases());
               reapTimer = vertx.setPeriodic(timing.reapEveryMs(), id -> reap());
             });
+  }
+
+  /**
+   * Before the first renewal: the sessions an earlier run of this node id left connected (it
+   * crashed) are marked dropped, so that they end after the grace unless their clients resume. This
+   * run serves none of them, and its renewals would otherwise keep them alive for good.
+   */
+  private Future<Void> dropEarlierRun() {
+    return Bus.<Integer>request(
+            vertx.eventBus(),
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.DropEarlierRun(nodeId, System.currentTimeMillis()))
+        .onSuccess(
+            dropped -> {
+              if (dropped > 0) {
+                log.info(
+                    "sessions of an earlier run of this node marked dropped [node: {}, sessions: {}]",
+                    nodeId,
+                    dropped);
+              }
+            })
+        .mapEmpty();
   }
 
   @Override

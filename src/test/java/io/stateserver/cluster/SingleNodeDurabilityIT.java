@@ -117,11 +117,47 @@ class SingleNodeDurabilityIT {
                     .isGreaterThanOrEqualTo(ack.version()));
   }
 
+  @Test
+  void aNodeRestartedUnderItsOwnIdEndsTheSessionsItsCrashedRunLeft() throws Exception {
+    // the README's cluster example names its nodes; a supervisor restarts one under its name
+    Map<String, String> env = env();
+    env.put("STATE_NODE_ID", "node-1");
+    env.put("STATE_SESSION_GRACE_MS", "2000");
+    server = ServerProcess.start("same-id", env);
+    String will = "devices/pi-crash/will";
+    try (BlockingClient device = BlockingClient.connect(vertx, server.port(), token("pi-crash"))) {
+      JsonObject set = device.request("set", "key", will, "value", "alive", "ephemeral", true);
+      assertThat(set.getBoolean("ok")).as("%s", set).isTrue();
+      server.kill9();
+      assertThat(server.waitFor(Duration.ofSeconds(10))).isNotZero();
+    }
+
+    server = ServerProcess.start("same-id-restarted", env);
+    try (BlockingClient watcher = BlockingClient.connect(vertx, server.port(), token("watcher"))) {
+      // the device never came back: its session ends after the grace, and its will runs
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      JsonObject entry = watcher.request("get", "key", will);
+      while (entry.getBoolean("exists") && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        entry = watcher.request("get", "key", will);
+      }
+      assertThat(entry.getBoolean("exists"))
+          .as("the will of a session of the crashed run")
+          .isFalse();
+      JsonObject presence = watcher.request("get", "key", "$sys/clients/pi-crash");
+      assertThat(presence.getJsonObject("value").getBoolean("online")).isFalse();
+    }
+  }
+
   private ServerProcess start(String name) {
+    return ServerProcess.start(name, env());
+  }
+
+  private Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
     env.put("STATE_DATA_DIR", dataDir.toString());
     env.put("STATE_JWT_SECRET", TestCluster.SECRET);
-    return ServerProcess.start(name, env);
+    return env;
   }
 
   private Map<String, JsonObject> read(Iterable<String> keys) {

@@ -707,6 +707,37 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void aNodesEarlierRunLeavesItsConnectedSessionsDroppedAndNoOtherSession(VertxTestContext ctx) {
+    sessions
+        .open("crashed", "c1", "n1", 1_000, 11_000)
+        .compose(v -> sessions.open("dropped", "c2", "n1", 1_000, 11_000))
+        .compose(v -> sessions.drop("dropped", "n1", 1_000, 1_500))
+        .compose(v -> sessions.open("elsewhere", "c3", "n2", 1_000, 11_000))
+        .compose(v -> sessions.dropEarlierRun("n1", 5_000))
+        .compose(verified(ctx, n -> assertThat(n).as("sessions marked").isEqualTo(1)))
+        .compose(v -> sessions.find("crashed"))
+        .compose(
+            verified(
+                ctx,
+                s -> {
+                  assertThat(s.connected()).isFalse();
+                  assertThat(s.ended()).isFalse();
+                  assertThat(s.disconnectedAt()).as("its grace starts now").isEqualTo(5_000L);
+                }))
+        .compose(v -> sessions.find("dropped"))
+        .compose(verified(ctx, s -> assertThat(s.disconnectedAt()).isEqualTo(1_500L)))
+        .compose(v -> sessions.find("elsewhere"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(s.connected()).isTrue();
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void aDropAskedForAgainWhileTheFirstIsQueuedJoinsIt(VertxTestContext ctx) {
     sessions
         .open("s1", "c1", "n1", 1_000, 11_000)

@@ -179,7 +179,9 @@ class SessionVerticleTest {
 
   /** Lease renewals and pruning, which these tests do not look at. */
   private static void answerHousekeeping(Message<SessionOp> m) {
-    if (m.body() instanceof SessionOp.PruneEnded || m.body() instanceof SessionOp.PruneDeadNodes) {
+    if (m.body() instanceof SessionOp.PruneEnded
+        || m.body() instanceof SessionOp.PruneDeadNodes
+        || m.body() instanceof SessionOp.DropEarlierRun) {
       m.reply(0);
     } else {
       m.reply(null);
