@@ -8,9 +8,12 @@ import java.util.Set;
 
 /**
  * Options every client tool takes: {@code --url} (env {@code STATE_URL}), {@code --token} (env
- * {@code STATE_TOKEN}) and {@code --timeout-ms}.
+ * {@code STATE_TOKEN}) and {@code --timeout-ms}. {@code urlOption} and {@code tokenOption} say
+ * where the URL and the token came from ({@code to-url}, {@code --to-token or STATE_TO_TOKEN}), so
+ * that a tool that talks to two servers can say which one refused and what to check.
  */
-record CommonOptions(URI url, String token, Duration timeout) {
+record CommonOptions(
+    URI url, String token, Duration timeout, String urlOption, String tokenOption) {
 
   static final String DEFAULT_URL = "ws://127.0.0.1:8080/v1/ws";
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -29,7 +32,9 @@ record CommonOptions(URI url, String token, Duration timeout) {
     return new CommonOptions(
         uri,
         firstNonBlank(args.value("token"), env.get("STATE_TOKEN"), null),
-        timeoutMs == null ? DEFAULT_TIMEOUT : Duration.ofMillis(timeoutMs));
+        timeoutMs == null ? DEFAULT_TIMEOUT : Duration.ofMillis(timeoutMs),
+        "url",
+        "--token or STATE_TOKEN");
   }
 
   /**
@@ -48,7 +53,22 @@ record CommonOptions(URI url, String token, Duration timeout) {
     if (otherToken == null) {
       throw new UsageException("--" + prefix + "-token (or env " + tokenEnv + ") is required");
     }
-    return new CommonOptions(webSocketUrl(prefix + "-url", url), otherToken, timeout);
+    return new CommonOptions(
+        webSocketUrl(prefix + "-url", url),
+        otherToken,
+        timeout,
+        prefix + "-url",
+        "--" + prefix + "-token or " + tokenEnv);
+  }
+
+  /** Connects to this server; a refused token names the option to check. */
+  WireClient connect() throws WireException {
+    return WireClient.connect(url, token, timeout, tokenOption);
+  }
+
+  /** The server, as the operator gave it: {@code the target (--to-url ws://...)}. */
+  String named(String side) {
+    return side + " (--" + urlOption + " " + url + ")";
   }
 
   private static URI webSocketUrl(String option, String url) throws UsageException {

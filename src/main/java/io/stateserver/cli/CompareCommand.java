@@ -52,13 +52,13 @@ public final class CompareCommand {
     SortedMap<String, JsonObject> a;
     SortedMap<String, JsonObject> b;
     try {
-      a = read(here, pattern);
-      b = read(there, pattern);
+      a = read(here.named("this deployment"), here, pattern, err);
+      b = read(there.named("the other deployment"), there, pattern, err);
     } catch (WireException e) {
       err.println("error: " + e.getMessage());
       return ExitCodes.CONNECTION;
     } catch (ErrorReply e) {
-      Replies.printError(e.reply(), err);
+      e.print(err);
       return ExitCodes.ERROR_REPLY;
     }
     long same = 0;
@@ -106,10 +106,15 @@ public final class CompareCommand {
     return new JsonObject().put("v", a).equals(new JsonObject().put("v", b));
   }
 
-  private static SortedMap<String, JsonObject> read(CommonOptions server, String pattern)
+  /**
+   * @param name the server, as the operator knows it, for messages: {@code this deployment (--url
+   *     ws://...)}
+   */
+  private static SortedMap<String, JsonObject> read(
+      String name, CommonOptions server, String pattern, PrintStream err)
       throws WireException, ErrorReply {
-    try (WireClient client = WireClient.connect(server.url(), server.token(), server.timeout())) {
-      return ListAll.entries(client, Pace.of(client), pattern);
+    try (WireClient client = server.connect()) {
+      return ListAll.entries(client, Pace.of(client, new Deferrals(name, err)), pattern, name);
     }
   }
 }

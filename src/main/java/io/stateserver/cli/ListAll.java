@@ -16,10 +16,13 @@ final class ListAll {
   private ListAll() {}
 
   /**
+   * @param server the server, as the operator knows it, for a refusal: {@code the target (--to-url
+   *     ws://...)}
    * @return each key's entry ({@code {"key","value","version"}}), in the order of the keys' Java
    *     strings (the servers' own order may differ with the database's collation)
    */
-  static SortedMap<String, JsonObject> entries(WireClient client, Pace pace, String pattern)
+  static SortedMap<String, JsonObject> entries(
+      WireClient client, Pace pace, String pattern, String server)
       throws WireException, ErrorReply {
     SortedMap<String, JsonObject> all = new TreeMap<>();
     String after = null;
@@ -29,7 +32,7 @@ final class ListAll {
       if (after != null) {
         request.put("after", after);
       }
-      JsonObject reply = ErrorReply.ok(pace.request(client, request));
+      JsonObject reply = ErrorReply.ok(pace.request(client, request, "list requests"), server);
       for (Object e : reply.getJsonArray("entries", new JsonArray())) {
         JsonObject entry = (JsonObject) e;
         all.put(entry.getString("key"), entry);

@@ -38,8 +38,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>It carries values, not versions (each deployment numbers its own), nor TTLs and ephemeral
  * ties: an expiry or a last will here arrives there as the deletion it is. Changes that queue up
  * while it writes are conflated, the newest per key, and written together, within the rate the
- * other deployment announces. Any refusal there other than a deferral stops it (exit 1), so that
- * nothing is left out silently. Run it again after it stops: it starts with a full snapshot.
+ * other deployment announces. A deferral there ({@code rate_limited}, {@code unavailable}: a
+ * database outage or failover) is waited out however long it lasts, with a line on stderr every 30
+ * s while it does ({@link Deferrals}); any other refusal there stops it (exit 1), naming the key,
+ * so that nothing is left out silently. Run it again after it stops: it starts with a full
+ * snapshot.
  */
 public final class MirrorCommand {
 
@@ -101,8 +104,11 @@ public final class MirrorCommand {
       PrintStream out,
       PrintStream err) {
     AtomicBoolean stopping = new AtomicBoolean();
-    try (WireClient source = WireClient.connect(here.url(), here.token(), here.timeout());
-        WireClient target = WireClient.connect(there.url(), there.token(), there.timeout())) {
+    // for messages: which of the two servers refused
+    String sourceName = here.named("the source");
+    String targetName = there.named("the target");
+    try (WireClient source = here.connect();
+        WireClient target = there.connect()) {
       // Ctrl-C: close both WebSockets normally
       Thread hook =
           new Thread(
@@ -113,10 +119,10 @@ public final class MirrorCommand {
               },
               "state-mirror-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      PipelinedWrites writes = new PipelinedWrites(target, out);
+      PipelinedWrites writes = new PipelinedWrites(target, targetName, out, err);
       Changes changes = new Changes(source);
       try {
-        JsonObject switched = switchover(source);
+        JsonObject switched = switchover(source, sourceName);
         if (switched != null) {
           err.println(
               "error: this deployment has switched over [url: "
@@ -125,7 +131,7 @@ public final class MirrorCommand {
                   + " switch-over first (DELETE /v1/admin/switchover)");
           return ExitCodes.ERROR_REPLY;
         }
-        Set<String> keysHere = snapshot(source, pattern, writes, changes, err);
+        Set<String> keysHere = snapshot(source, sourceName, pattern, writes, changes, err);
         // every reply in before the list request, which reads past other replies
         writes.drain();
         // a switch-over during the snapshot or the list: prune nothing (devices may write there)
@@ -133,7 +139,7 @@ public final class MirrorCommand {
         Collection<JsonObject> listed =
             changes.switchedOver()
                 ? List.of()
-                : ListAll.entries(target, writes.pace(), pattern).values();
+                : ListAll.entries(target, writes.pace(), pattern, targetName).values();
         changes.queuedSoFar();
         for (JsonObject entry : changes.switchedOver() ? List.<JsonObject>of() : listed) {
           if (!keysHere.contains(entry.getString("key"))) {
@@ -190,7 +196,7 @@ public final class MirrorCommand {
       }
       return ExitCodes.CONNECTION;
     } catch (ErrorReply e) {
-      Replies.printError(e.reply(), err);
+      e.print(err);
       return ExitCodes.ERROR_REPLY;
     }
   }
@@ -307,10 +313,12 @@ public final class MirrorCommand {
    *
    * @return the switch-over in force now, or null
    */
-  private static JsonObject switchover(WireClient source) throws WireException, ErrorReply {
+  private static JsonObject switchover(WireClient source, String sourceName)
+      throws WireException, ErrorReply {
     JsonObject reply =
         ErrorReply.ok(
-            source.request(new JsonObject().put("op", "sub").put("pattern", Switchover.KEY)));
+            source.request(new JsonObject().put("op", "sub").put("pattern", Switchover.KEY)),
+            sourceName);
     JsonArray entries = reply.getJsonArray("entries", new JsonArray());
     return entries.isEmpty() ? null : entries.getJsonObject(0).getJsonObject("value");
   }
@@ -323,7 +331,12 @@ public final class MirrorCommand {
    * @return the keys of the snapshot
    */
   private static Set<String> snapshot(
-      WireClient source, String pattern, PipelinedWrites writes, Changes changes, PrintStream err)
+      WireClient source,
+      String sourceName,
+      String pattern,
+      PipelinedWrites writes,
+      Changes changes,
+      PrintStream err)
       throws WireException, ErrorReply {
     long id = source.send(new JsonObject().put("op", "sub").put("pattern", pattern));
     Set<String> keys = new HashSet<>();
@@ -334,7 +347,7 @@ public final class MirrorCommand {
           if (!(frame.getValue("id") instanceof Number n) || n.longValue() != id) {
             continue;
           }
-          ErrorReply.ok(frame);
+          ErrorReply.ok(frame, sourceName);
           for (Object e : frame.getJsonArray("entries", new JsonArray())) {
             JsonObject entry = (JsonObject) e;
             keys.add(entry.getString("key"));

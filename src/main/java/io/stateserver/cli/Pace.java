@@ -7,28 +7,40 @@ import java.nio.charset.StandardCharsets;
  * Keeps a tool's requests within the rate a server announced in its {@code hello} ({@code
  * limits.rate}: messages and bytes per second and the burst, per connection and per client id; the
  * lower of each counts), with a margin. Staying under the budget matters more than speed: refusals
- * past {@code closeAfterRejections} close the connection. Not thread-safe: one per connection.
+ * past {@code closeAfterRejections} close the connection. Requests the server defers are sent again
+ * for as long as the deferral lasts: a database outage or failover there defers every request for
+ * its whole length (15 s and more), and a tool that gave up on it would stop a migration that had
+ * nothing wrong with it. Not thread-safe: one per connection.
  */
 final class Pace {
   /** The share of the announced rate used: timers and other tools of the same client need room. */
   static final double MARGIN = 0.9;
 
-  /** How often one request is sent at most while the server defers it. */
-  static final int ATTEMPTS = 10;
+  /**
+   * The longest pause between attempts of a request deferred again and again, unless the server
+   * names a longer one: short enough to notice soon that an outage there is over.
+   */
+  static final long MAX_BACKOFF_MS = 5_000;
 
   /** What {@link WireClient#send} adds to a request: {@code ,"id":<n>}, at most. */
   private static final int ID_BYTES = 26;
 
   private final Bucket messages;
   private final Bucket bytes;
+  private final Deferrals deferrals;
 
-  private Pace(Bucket messages, Bucket bytes) {
+  private Pace(Bucket messages, Bucket bytes, Deferrals deferrals) {
     this.messages = messages;
     this.bytes = bytes;
+    this.deferrals = deferrals;
   }
 
-  /** The pace the hello of {@code client} announces; unpaced where it announces nothing. */
-  static Pace of(WireClient client) {
+  /**
+   * The pace the hello of {@code client} announces; unpaced where it announces nothing.
+   *
+   * @param deferrals where deferrals that last are reported
+   */
+  static Pace of(WireClient client, Deferrals deferrals) {
     JsonObject rate =
         client.hello().getJsonObject("limits", new JsonObject()).getJsonObject("rate");
     JsonObject perClient = rate == null ? null : rate.getJsonObject("client");
@@ -38,7 +50,13 @@ final class Pace {
     return new Pace(
         new Bucket(messagesPerSecond, Double.isInfinite(burst) ? 1 : burst - 1),
         // a burst of one second's bytes, as the server's own byte budget has
-        new Bucket(bytesPerSecond, bytesPerSecond));
+        new Bucket(bytesPerSecond, bytesPerSecond),
+        deferrals);
+  }
+
+  /** The server's deferrals on this connection, as the operator is told of them. */
+  Deferrals deferrals() {
+    return deferrals;
   }
 
   /** The lower of the connection's and the client's figure, ignoring absent and zero ones. */
@@ -69,24 +87,36 @@ final class Pace {
 
   /**
    * Sends a request within the pace and waits for its reply; a request the server defers ({@code
-   * rate_limited}, {@code unavailable}) goes again after the delay it names, up to {@value
-   * #ATTEMPTS} times in all.
+   * rate_limited}, {@code unavailable}) goes again after the delay it names ({@link #backoff}), for
+   * as long as the deferral lasts.
    *
-   * @return the final reply, successful or not
+   * @param what the kind of request, for the operator: {@code list requests}
+   * @return the first reply that is not a deferral, successful or not
    */
-  JsonObject request(WireClient client, JsonObject request) throws WireException {
-    JsonObject reply = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+  JsonObject request(WireClient client, JsonObject request, String what) throws WireException {
+    for (int attempt = 1; ; attempt++) {
       before(request);
-      reply = client.request(request);
+      JsonObject reply = client.request(request);
       Long retryAfterMs = deferredFor(reply);
       if (retryAfterMs == null) {
+        deferrals.over();
         return reply;
       }
+      deferrals.deferred(what, reply.getJsonObject("error").getString("code"));
       deferred();
-      pause(retryAfterMs);
+      pause(backoff(retryAfterMs, attempt));
     }
-    return reply;
+  }
+
+  /**
+   * How long to wait before attempt {@code attempt + 1} of a request deferred {@code attempt} times
+   * with {@code retryAfterMs}: that delay at first, then longer (up to {@link #MAX_BACKOFF_MS}, or
+   * the server's delay where it is longer) while the deferral lasts, so that a long outage there is
+   * not met with a request a second per write in flight.
+   */
+  static long backoff(long retryAfterMs, int attempt) {
+    long ms = Math.max(1, retryAfterMs);
+    return Math.min(ms << Math.min(Math.max(attempt - 1, 0), 3), Math.max(ms, MAX_BACKOFF_MS));
   }
 
   /** The delay a deferred reply names, or null when the reply is not a deferral. */

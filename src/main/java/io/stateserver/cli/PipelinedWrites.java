@@ -10,9 +10,10 @@ import java.util.Map;
 /**
  * {@code mirror}'s writes to the new deployment: at most {@link #WINDOW} in flight, within the pace
  * the server announced ({@link Pace}), and each one it defers ({@code rate_limited}, {@code
- * unavailable}) sent again after the delay it names. Writes in flight together must be of different
- * keys, since a deferred one is sent again behind the others: callers {@link #drain()} between
- * writes of one key.
+ * unavailable}) sent again after the delay it names, for as long as the deferral lasts (a database
+ * outage there; {@link Deferrals} tells the operator). Writes in flight together must be of
+ * different keys, since a deferred one is sent again behind the others: callers {@link #drain()}
+ * between writes of one key.
  *
  * <p>The snapshot's writes are plain; every change after it is written only if the key there is
  * still as this mirror's own last write of it left it ({@code ifVersion}): a key somebody else
@@ -20,8 +21,10 @@ import java.util.Map;
  * remembers the version each key got there (about a hundred bytes per key).
  *
  * <p>Prints one line per write done: {@code {"key","version"}} (plus {@code "deleted":true}), and
- * one per change left: {@code {"key","version","left":true}}; {@code version} is the old
- * deployment's.
+ * the same line plus {@code "left":true} per change or prune left; {@code version} is the old
+ * deployment's (0 for a prune: the key does not exist there). A refusal that stops the mirror names
+ * its key, and the writes in flight with it are still waited for and printed: they may have been
+ * committed.
  */
 final class PipelinedWrites {
   /**
@@ -44,6 +47,7 @@ final class PipelinedWrites {
       Kind kind, long id, JsonObject request, String key, long version, long sentAt, int attempt) {}
 
   private final WireClient target;
+  private final String targetName;
   private final Pace pace;
   private final PrintStream out;
   private final Deque<Pending> inFlight = new ArrayDeque<>();
@@ -54,9 +58,15 @@ final class PipelinedWrites {
   private int changed;
   private int left;
 
-  PipelinedWrites(WireClient target, PrintStream out) {
+  /**
+   * @param targetName the target as the operator knows it, for messages: {@code the target
+   *     (--to-url ws://...)}
+   * @param err where deferrals that last are reported
+   */
+  PipelinedWrites(WireClient target, String targetName, PrintStream out, PrintStream err) {
     this.target = target;
-    this.pace = Pace.of(target);
+    this.targetName = targetName;
+    this.pace = Pace.of(target, new Deferrals(targetName, err));
     this.out = out;
   }
 
@@ -95,7 +105,8 @@ final class PipelinedWrites {
     long version = change.getLong("version");
     long expected = there.getOrDefault(key, 0L);
     if (expected == LEFT) {
-      leave(key, version);
+      left++;
+      print(line(key, version, change.getBoolean("deleted", false)).put("left", true));
     } else if (!change.getBoolean("deleted", false)) {
       send(
           Kind.CHANGE,
@@ -142,47 +153,82 @@ final class PipelinedWrites {
 
   /**
    * Waits for a write's reply (replies come in request order). A deferred write goes to the back of
-   * the queue, at most {@link Pace#ATTEMPTS} times; a prune of a key already absent counts as done;
-   * a prune or a change that meets a key somebody else wrote there leaves it; any other refusal
-   * stops.
+   * the queue, for as long as the deferral lasts; a prune of a key already absent counts as done; a
+   * prune or a change that meets a key somebody else wrote there leaves it; any other refusal
+   * stops, once the replies to the writes sent after it are in.
    */
   private void settle(Pending p) throws WireException, ErrorReply {
     JsonObject reply = target.nextReply(p.id(), target.timeout());
-    boolean delete = "delete".equals(p.request().getString("op"));
-    if (!reply.getBoolean("ok", false)) {
-      Long retryAfterMs = Pace.deferredFor(reply);
-      if (retryAfterMs != null && p.attempt() < Pace.ATTEMPTS) {
-        // one pause for the writes refused together, not one each
-        if (p.sentAt() >= pausedAt) {
-          pace.deferred();
-          Pace.pause(retryAfterMs);
-          pausedAt = System.nanoTime();
-        }
-        pace.before(p.request());
-        inFlight.add(
-            new Pending(
-                p.kind(),
-                target.send(p.request()),
-                p.request(),
-                p.key(),
-                p.version(),
-                System.nanoTime(),
-                p.attempt() + 1));
-        return;
+    Long retryAfterMs = Pace.deferredFor(reply);
+    if (retryAfterMs != null) {
+      pace.deferrals().deferred("writes", reply.getJsonObject("error").getString("code"));
+      // one pause for the writes refused together, not one each
+      if (p.sentAt() >= pausedAt) {
+        pace.deferred();
+        Pace.pause(Pace.backoff(retryAfterMs, p.attempt()));
+        pausedAt = System.nanoTime();
       }
+      pace.before(p.request());
+      inFlight.add(
+          new Pending(
+              p.kind(),
+              target.send(p.request()),
+              p.request(),
+              p.key(),
+              p.version(),
+              System.nanoTime(),
+              p.attempt() + 1));
+      return;
+    }
+    pace.deferrals().over();
+    if (!done(p, reply)) {
+      awaitInFlight();
+      throw ErrorReply.of(reply, p.key()).by(targetName);
+    }
+  }
+
+  /**
+   * Before the mirror stops on a refusal: the writes sent after it may have been committed, and
+   * each one that was gets its line. None is sent again, a deferred one gets no line, and only the
+   * first refusal is reported.
+   */
+  private void awaitInFlight() {
+    try {
+      for (Pending q; (q = inFlight.poll()) != null; ) {
+        JsonObject reply = target.nextReply(q.id(), target.timeout());
+        if (Pace.deferredFor(reply) == null) {
+          done(q, reply);
+        }
+      }
+    } catch (WireException e) {
+      // the connection ended: the refusal is still what stops the mirror
+    }
+  }
+
+  /**
+   * Records and prints a reply that is not a deferral.
+   *
+   * @return false when it is a refusal that stops the mirror
+   */
+  private boolean done(Pending p, JsonObject reply) {
+    boolean delete = "delete".equals(p.request().getString("op"));
+    JsonObject line = line(p.key(), p.version(), delete);
+    if (!reply.getBoolean("ok", false)) {
       String code = reply.getJsonObject("error", new JsonObject()).getString("code", "");
       boolean absent = delete && code.equals("not_found");
       if (p.kind() == Kind.PRUNE && absent) {
         there.put(p.key(), 0L);
       } else if (p.kind() == Kind.PRUNE && code.equals("version_conflict")) {
         there.put(p.key(), LEFT);
+        print(line.put("left", true));
       } else if (p.kind() == Kind.CHANGE && (absent || code.equals("version_conflict"))) {
         there.put(p.key(), LEFT);
-        leave(p.key(), p.version());
+        left++;
+        print(line.put("left", true));
       } else {
-        throw new ErrorReply(reply);
+        return false;
       }
-      return;
+      return true;
     }
     if (p.kind() == Kind.PRUNE) {
       pruned++;
@@ -194,17 +240,14 @@ final class PipelinedWrites {
     } else if (reply.getValue("version") instanceof Number v) {
       there.put(p.key(), v.longValue());
     }
-    JsonObject line = new JsonObject().put("key", p.key()).put("version", p.version());
-    if (delete) {
-      line.put("deleted", true);
-    }
     print(line);
+    return true;
   }
 
-  /** A change not written, because somebody else wrote the key there. */
-  private void leave(String key, long version) {
-    left++;
-    print(new JsonObject().put("key", key).put("version", version).put("left", true));
+  /** The line of a write: {@code {"key","version"}}, plus {@code "deleted":true}. */
+  private static JsonObject line(String key, long version, boolean deleted) {
+    JsonObject line = new JsonObject().put("key", key).put("version", version);
+    return deleted ? line.put("deleted", true) : line;
   }
 
   private void print(JsonObject line) {

@@ -44,6 +44,11 @@ final class Replies {
    * a {@code version_conflict}, {@code retryAfterMs} of {@code rate_limited}).
    */
   static void printError(JsonObject reply, PrintStream err) {
+    printError(reply, null, err);
+  }
+
+  /** As {@link #printError(JsonObject, PrintStream)}, then {@code context} when not null. */
+  static void printError(JsonObject reply, String context, PrintStream err) {
     JsonObject error = reply.getJsonObject("error", new JsonObject());
     JsonObject details = error.copy();
     details.remove("code");
@@ -52,7 +57,8 @@ final class Replies {
         error.getString("code", "unknown")
             + ": "
             + error.getString("message", "(no message)")
-            + (details.isEmpty() ? "" : " " + details.encode()));
+            + (details.isEmpty() ? "" : " " + details.encode())
+            + (context == null ? "" : " " + context));
     err.flush();
   }
 }

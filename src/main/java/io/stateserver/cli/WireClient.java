@@ -46,6 +46,9 @@ public final class WireClient implements AutoCloseable {
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicLong nextId = new AtomicLong(1);
   private final Duration timeout;
+  // for messages: a tool may talk to two servers, so say which one and which token to check
+  private URI url;
+  private String tokenOption;
   private JsonObject hello;
 
   /** Set once the connection closed or failed: every later read reports it again. */
@@ -78,9 +81,20 @@ public final class WireClient implements AutoCloseable {
    * @param timeout how long to wait for the connection, the hello, and each reply
    */
   public static WireClient connect(URI url, String token, Duration timeout) throws WireException {
+    return connect(url, token, timeout, "--token or STATE_TOKEN");
+  }
+
+  /**
+   * As {@link #connect(URI, String, Duration)}, for a tool that talks to two servers.
+   *
+   * @param tokenOption where the token came from ({@code --to-token or STATE_TO_TOKEN}), named when
+   *     the server refuses it
+   */
+  public static WireClient connect(URI url, String token, Duration timeout, String tokenOption)
+      throws WireException {
     WireClient client = new WireClient(timeout);
     try {
-      client.open(url, token);
+      client.open(url, token, tokenOption);
       return client;
     } catch (WireException | RuntimeException e) {
       client.close();
@@ -88,7 +102,9 @@ public final class WireClient implements AutoCloseable {
     }
   }
 
-  private void open(URI url, String token) throws WireException {
+  private void open(URI url, String token, String tokenOption) throws WireException {
+    this.url = url;
+    this.tokenOption = tokenOption;
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(
         binary -> events.add(new Failed(new WireException("server sent a binary frame"))));
@@ -237,9 +253,11 @@ public final class WireClient implements AutoCloseable {
     throw ended;
   }
 
-  private static WireException closedException(Closed c) {
+  private WireException closedException(Closed c) {
     return new WireException(
-        "connection closed by the server [code: "
+        "connection closed by the server [url: "
+            + url
+            + ", code: "
             + c.status()
             + (c.reason() == null || c.reason().isEmpty() ? "" : ", reason: " + c.reason())
             + "]");
@@ -291,10 +309,12 @@ public final class WireClient implements AutoCloseable {
       Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
       if (cause instanceof UpgradeRejectedException rejected) {
         throw new WireException(
-            "server refused the connection [status: "
+            "server refused the connection [url: "
+                + url
+                + ", status: "
                 + rejected.getStatus()
                 + "]"
-                + (rejected.getStatus() == 401 ? " (check --token or STATE_TOKEN)" : ""),
+                + (rejected.getStatus() == 401 ? " (check " + tokenOption + ")" : ""),
             cause);
       }
       throw new WireException("cannot " + what + ": " + cause.getMessage(), cause);

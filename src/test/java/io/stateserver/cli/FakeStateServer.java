@@ -11,9 +11,10 @@ import java.util.function.Function;
 
 /**
  * A stand-in for the State Server in client-tool tests: accepts a WebSocket on {@code /v1/ws} when
- * a Bearer token is present (401 otherwise), sends {@code hello}, and answers each request with the
- * frames a script returns. A script's frame whose {@code type} is {@code "close"} closes the
- * connection with the given {@code code} and {@code reason} instead of being sent.
+ * a Bearer token other than {@code bad} is present (401 otherwise), sends {@code hello}, and
+ * answers each request with the frames a script returns. A script's frame whose {@code type} is
+ * {@code "close"} closes the connection with the given {@code code} and {@code reason} instead of
+ * being sent.
  */
 final class FakeStateServer {
 
@@ -35,7 +36,9 @@ final class FakeStateServer {
             .webSocketHandshakeHandler(
                 handshake -> {
                   String auth = handshake.headers().get("Authorization");
-                  if (!"/v1/ws".equals(handshake.path()) || auth == null) {
+                  if (!"/v1/ws".equals(handshake.path())
+                      || auth == null
+                      || auth.equals("Bearer bad")) {
                     handshake.reject(401);
                     return;
                   }

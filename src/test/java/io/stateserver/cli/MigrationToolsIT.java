@@ -194,7 +194,9 @@ class MigrationToolsIT {
     Run usage = compareRun("#", "--url", url(old), "--token", old.adminToken());
 
     assertThat(forbidden.code()).isEqualTo(ExitCodes.ERROR_REPLY);
-    assertThat(forbidden.err()).startsWith("forbidden:");
+    assertThat(forbidden.err())
+        .startsWith("forbidden:")
+        .contains("[refused by: this deployment (--url " + url(old) + ")]");
     assertThat(usage.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(usage.err()).contains("--with-url is required");
 
@@ -203,6 +205,23 @@ class MigrationToolsIT {
         compareRun("#", "--url", url(old), "--token", old.adminToken(), "--with-url", url(next));
     assertThat(noToken.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(noToken.err()).contains("--with-token (or env STATE_WITH_TOKEN) is required");
+
+    // a token the other deployment refuses: which server, and which option to check
+    Run badToken =
+        compareRun(
+            "#",
+            "--url",
+            url(old),
+            "--token",
+            old.adminToken(),
+            "--with-url",
+            url(next),
+            "--with-token",
+            old.adminToken() + "x");
+    assertThat(badToken.code()).isEqualTo(ExitCodes.CONNECTION);
+    assertThat(badToken.err())
+        .contains("[url: " + url(next) + ", status: 401]")
+        .contains("(check --with-token or STATE_WITH_TOKEN)");
   }
 
   @Test

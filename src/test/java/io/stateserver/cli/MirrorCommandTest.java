@@ -50,6 +50,10 @@ class MirrorCommandTest {
   /** The target's keys for {@code list}. */
   private JsonArray listed = new JsonArray();
 
+  /** The target's answer to {@code list}, by request; {@link #listed} by default. */
+  private Function<JsonObject, JsonObject> listAnswer =
+      r -> ok(r, new JsonObject().put("entries", listed));
+
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     old = FakeStateServer.start(vertx);
@@ -72,10 +76,7 @@ class MirrorCommandTest {
         });
     next.answer(
         r ->
-            List.of(
-                "list".equals(r.getString("op"))
-                    ? ok(r, new JsonObject().put("entries", listed))
-                    : writeAnswer.apply(r)));
+            List.of("list".equals(r.getString("op")) ? listAnswer.apply(r) : writeAnswer.apply(r)));
   }
 
   private static JsonObject snapshotReply(JsonObject request, JsonArray entries, boolean more) {
@@ -132,6 +133,10 @@ class MirrorCommandTest {
   }
 
   private int mirror() {
+    return mirror("t-new");
+  }
+
+  private int mirror(String toToken) {
     return MirrorCommand.run(
         new String[] {
           "#",
@@ -142,7 +147,7 @@ class MirrorCommandTest {
           "--to-url",
           next.url(),
           "--to-token",
-          "t-new",
+          toToken,
           "--settle-ms",
           "500"
         },
@@ -289,7 +294,7 @@ class MirrorCommandTest {
   }
 
   @Test
-  void aDeferredWriteIsSentAgainAndOneRefusedTooOftenStopsTheMirror() {
+  void aDeferredWriteIsSentAgainAndARefusalThatIsNotADeferralStopsTheMirror() {
     snapshotFrames =
         List.of(
             snapshotReply(
@@ -311,12 +316,117 @@ class MirrorCommandTest {
     assertThat(attempts.get("a/0")).hasValue(3);
     assertThat(attempts.get("a/1")).hasValue(1);
 
-    writeAnswer =
-        r -> error(r, new JsonObject().put("code", "rate_limited").put("retryAfterMs", 1));
+    writeAnswer = r -> error(r, new JsonObject().put("code", "bad_request").put("message", "no"));
     next.requests.clear();
     assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
-    assertThat(err()).contains("rate_limited");
-    assertThat(written("set")).filteredOn("a/0"::equals).hasSize(Pace.ATTEMPTS);
+    assertThat(err()).contains("bad_request: no");
+    assertThat(written("set")).filteredOn("a/0"::equals).hasSize(1);
+  }
+
+  /**
+   * A deferral lasts as long as the new deployment cannot reach its database (a failover takes 15
+   * s, about 15 deferrals of 1 s): the mirror sends its writes and its {@code list} again for as
+   * long as it lasts, however many times that takes.
+   */
+  @Test
+  void aDeferralIsWaitedOutHoweverLongItLasts() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(
+                new JsonObject(),
+                new JsonArray().add(entry("a/0", 0)).add(entry("a/1", 1)),
+                false));
+    Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    JsonObject outage = new JsonObject().put("code", "unavailable").put("retryAfterMs", 1);
+    writeAnswer =
+        r -> {
+          int n =
+              attempts
+                  .computeIfAbsent(r.getString("key"), k -> new AtomicInteger())
+                  .incrementAndGet();
+          return "a/0".equals(r.getString("key")) && n <= 15
+              ? error(r, outage)
+              : ok(r, new JsonObject());
+        };
+    AtomicInteger lists = new AtomicInteger();
+    listAnswer =
+        r -> {
+          if (lists.incrementAndGet() <= 12) {
+            return error(r, outage);
+          }
+          old.push(switchingOver()); // which ends the mirror once the prune is done
+          return ok(r, new JsonObject().put("entries", new JsonArray()));
+        };
+
+    assertThat(mirror()).as(err()).isEqualTo(ExitCodes.OK);
+
+    assertThat(attempts.get("a/0")).hasValue(16);
+    assertThat(attempts.get("a/1")).hasValue(1);
+    assertThat(lists).hasValue(13);
+    assertThat(out())
+        .contains(
+            new JsonObject().put("key", "a/0").put("version", 1),
+            new JsonObject().put("key", "a/1").put("version", 1));
+  }
+
+  /**
+   * A key the new deployment refuses (a lower {@code maxValueBytes} there) stops the mirror, naming
+   * the key; the writes sent before the refusal was read were committed, and their lines are
+   * printed before it stops.
+   */
+  @Test
+  void aRefusedKeyIsNamedAndTheWritesInFlightWithItAreStillPrinted() {
+    snapshotFrames =
+        List.of(
+            snapshotReply(
+                new JsonObject(),
+                new JsonArray()
+                    .add(entry("a/0", 0))
+                    .add(entry("a/big", "x".repeat(100)))
+                    .add(entry("a/1", 1))
+                    .add(entry("a/2", 2)),
+                false));
+    writeAnswer =
+        r ->
+            "a/big".equals(r.getString("key"))
+                ? error(
+                    r,
+                    new JsonObject()
+                        .put("code", "too_large")
+                        .put("message", "value larger than 32768 bytes"))
+                : ok(r, new JsonObject().put("version", 7));
+
+    assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
+
+    assertThat(err()).contains("too_large: value larger than 32768 bytes").contains("key: a/big");
+    assertThat(out())
+        .containsExactlyInAnyOrder(
+            new JsonObject().put("key", "a/0").put("version", 1),
+            new JsonObject().put("key", "a/1").put("version", 1),
+            new JsonObject().put("key", "a/2").put("version", 1));
+  }
+
+  /** Which server refused, and which option to check: the tool talks to two. */
+  @Test
+  void aRefusalNamesTheServerThatRefused() {
+    assertThat(mirror("bad")).isEqualTo(ExitCodes.CONNECTION);
+    assertThat(err())
+        .contains("[url: " + next.url() + ", status: 401]")
+        .contains("check --to-token or STATE_TO_TOKEN");
+
+    errBytes.reset();
+    snapshotFrames =
+        List.of(snapshotReply(new JsonObject(), new JsonArray().add(entry("a/0", 0)), false));
+    writeAnswer = r -> error(r, new JsonObject().put("code", "forbidden").put("message", "no"));
+    assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
+    assertThat(err())
+        .contains("forbidden: no [refused by: the target (--to-url " + next.url() + "), key: a/0]");
+
+    errBytes.reset();
+    old.answer(
+        r -> List.of(error(r, new JsonObject().put("code", "forbidden").put("message", "no"))));
+    assertThat(mirror()).isEqualTo(ExitCodes.ERROR_REPLY);
+    assertThat(err()).contains("forbidden: no [refused by: the source (--url " + old.url() + ")]");
   }
 
   @Test
@@ -342,6 +452,14 @@ class MirrorCommandTest {
         .filteredOn(r -> "delete".equals(r.getString("op")))
         .extracting(r -> r.getString("key") + "@" + r.getLong("ifVersion"))
         .containsExactly("gone@2", "rewritten@3");
+    assertThat(out())
+        .containsExactlyInAnyOrder(
+            new JsonObject().put("key", "gone").put("version", 0).put("deleted", true),
+            new JsonObject()
+                .put("key", "rewritten")
+                .put("version", 0)
+                .put("deleted", true)
+                .put("left", true));
   }
 
   @Test
