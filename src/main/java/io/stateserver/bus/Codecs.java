@@ -49,6 +49,7 @@ public final class Codecs {
           SessionOp.Resume.class,
           SessionOp.Drop.class,
           SessionOp.DropEarlierRun.class,
+          SessionOp.Owns.class,
           SessionOp.RenewLeases.class,
           SessionOp.NodeBroadcasts.class,
           SessionOp.Broadcasts.class,

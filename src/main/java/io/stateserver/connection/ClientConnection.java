@@ -197,6 +197,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               }
               sessionId = ar.result();
               ctx.liveSessions().put(sessionId, this);
+              if (sessionId.equals(resumeSessionId)) {
+                confirmOwnership(false);
+              }
               if (ctx.verifier().denied(principal)) {
                 // disabled or revoked while the session was opening, after the sweep had run
                 closeWith(CloseCodes.ACCESS_REVOKED, "access revoked");
@@ -210,6 +213,56 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               goAwayIfSwitchedOver();
               log.debug(
                   "client connected [client: {}, session: {}]", principal.clientId(), sessionId);
+            });
+  }
+
+  /**
+   * A resume of this connection's session on another node committed: close this connection unless
+   * it still owns the session. Why ask, rather than close: two resumes at once on two nodes each
+   * send a notice, and the older one's may arrive after the newer connection registered.
+   */
+  void resumedElsewhere() {
+    context.runOnContext(
+        v -> {
+          if (!closed && sessionId != null) {
+            confirmOwnership(true);
+          }
+        });
+  }
+
+  /**
+   * Two resumes of one session on two nodes at once: each publishes its takeover notice once its
+   * resume committed, but a node closes only connections registered by then, and each may reach the
+   * other node before that one's connection registered, leaving both open on one session. The last
+   * resume to commit owns the session: a connection, once registered, asks the row, and one that
+   * lost closes as taken over. (One that asks before the later resume commits is registered when
+   * that resume's notice comes, and asks again then.)
+   *
+   * @param closeIfUnknown whether to close when the database cannot say (a notice came: as before
+   *     this check, the notice wins)
+   */
+  private void confirmOwnership(boolean closeIfUnknown) {
+    Bus.<Boolean>request(
+            bus,
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.Owns(sessionId, ctx.nodeId(), sessionConnectedAt))
+        .onComplete(
+            ar -> {
+              if (closed) {
+                return;
+              }
+              if (ar.succeeded() && !ar.result()) {
+                log.debug(
+                    "session resumed elsewhere [client: {}, session: {}]",
+                    principal.clientId(),
+                    sessionId);
+                takenOver();
+              } else if (ar.failed()) {
+                log.debug("session ownership unknown [session: {}]", sessionId, ar.cause());
+                if (closeIfUnknown) {
+                  takenOver();
+                }
+              }
             });
   }
 
@@ -496,6 +549,12 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // One read at a time (see read): snapshot reads started together may land in either order
     // (the pool, paged scans), and a later reply holding an older version of a key than an
     // earlier one would show the client a version going backwards, and leave it there.
+    if (slot.id() == null) {
+      // No reply on success, so no snapshot: the client is told nothing, and nothing is recorded
+      // as given (that would drop changes it never had). Changes stream from now on.
+      slot.complete(List.of(), () -> subscriptions.activate(sub));
+      return Future.succeededFuture();
+    }
     SnapshotFrames frames =
         new SnapshotFrames(
             slot.id(), sub.id(), known, ctx.config().limits().maxFrameBytes(), slot::emit);
@@ -512,21 +571,26 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                       }
                       // what add puts in frames reaches the client, even if a later chunk fails
                       // (abort), so it is recorded as given
+                      int before = frames.emitted();
                       SnapshotFrames.Given given = frames.add(rows);
                       subscriptions.recordSnapshot(given.versions(), given.unannounced());
-                      return repliesTaken(slot);
+                      // read on once the frames it filled are out (none filled: at once)
+                      return frames.emitted() == before
+                          ? Future.succeededFuture()
+                          : repliesTaken(slot);
+                    })
+                .map(
+                    v -> {
+                      SnapshotFrames.Given removed = frames.finish();
+                      subscriptions.recordSnapshot(removed.versions(), removed.unannounced());
+                      slot.complete(List.of(), () -> subscriptions.activate(sub));
+                      return null;
                     }))
         .onFailure(
             t -> {
               // what was recorded as given must reach the client, ahead of the error
               frames.abort();
-              subscriptions.remove(sub.id());
-            })
-        .onSuccess(
-            v -> {
-              SnapshotFrames.Given removed = frames.finish();
-              subscriptions.recordSnapshot(removed.versions(), removed.unannounced());
-              slot.complete(List.of(), () -> subscriptions.activate(sub));
+              subscriptions.abandon(sub);
             });
   }
 
@@ -723,6 +787,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     // The conditions change only through flush: a slot's frames reach the queue through
     // enqueueReply, the queue empties and the socket turns writable through flush. One snapshot
     // is read at a time (see read), so one waiter is all there is.
+    if (repliesTaken != null) {
+      return Future.failedFuture(new IllegalStateException("a snapshot is waiting already"));
+    }
     repliesTaken = Promise.promise();
     repliesTakenBy = slot;
     return repliesTaken.future();
@@ -924,11 +991,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     if (sessionId == null) {
       return;
     }
-    if (takenOver) {
-      ctx.liveSessions().remove(sessionId, this);
-      return;
-    }
     ctx.liveSessions().remove(sessionId, this);
+    // Taken over too: the drop changes nothing if a newer connection holds the session (its
+    // connected-at differs), but if this one was the owner after all (two resumes raced, and the
+    // older one's notice closed the newer), the session must still end unless resumed.
     recordDrop();
     log.debug("client disconnected [client: {}, session: {}]", principal.clientId(), sessionId);
   }
@@ -951,8 +1017,13 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             bus,
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.Drop(sessionId, ctx.nodeId(), sessionConnectedAt, droppedAt))
-        .compose(v -> refreshPresence())
-        .compose(WriteOutcome::orFailure)
+        .compose(
+            changed ->
+                // a takeover's drop that changed nothing leaves the presence as the new
+                // connection made it
+                takenOver && !Boolean.TRUE.equals(changed)
+                    ? Future.succeededFuture()
+                    : refreshPresence().compose(WriteOutcome::orFailure))
         .onSuccess(v -> ctx.liveSessions().closingFinished())
         .onFailure(
             t -> {

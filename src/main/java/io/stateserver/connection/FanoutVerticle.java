@@ -75,7 +75,7 @@ public final class FanoutVerticle extends VerticleBase {
     }
     ClientConnection c = liveSessions.get(control.sessionId());
     if (c != null && !c.connectionId().equals(control.exceptConnection())) {
-      c.takenOver();
+      c.resumedElsewhere();
     }
   }
 }

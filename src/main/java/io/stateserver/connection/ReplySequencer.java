@@ -18,6 +18,7 @@ final class ReplySequencer {
   // tiny at first (grows on demand): an idle connection has no request in flight
   private final ArrayDeque<Slot> slots = new ArrayDeque<>(1);
   private final Consumer<Buffer> sink;
+  private boolean draining;
 
   ReplySequencer(Consumer<Buffer> sink) {
     this.sink = sink;
@@ -57,8 +58,12 @@ final class ReplySequencer {
       if (done) {
         return;
       }
-      if (id != null) {
-        replyFrames.forEach(this::add);
+      if (id != null && !replyFrames.isEmpty()) {
+        if (frames == null) {
+          frames = replyFrames; // the common case: one reply, no frame emitted before it
+        } else {
+          frames.addAll(replyFrames);
+        }
       }
       this.afterEmit = afterEmit;
       this.done = true;
@@ -106,21 +111,32 @@ final class ReplySequencer {
   }
 
   private void drain() {
-    while (!slots.isEmpty()) {
-      Slot slot = slots.peekFirst();
-      if (slot.frames != null) {
-        // taken first: the sink may look at waiting()
-        List<Buffer> frames = slot.frames;
-        slot.frames = null;
-        frames.forEach(sink);
+    // Not re-entrant: the sink or an afterEmit may emit, complete or fail a slot (a snapshot's next
+    // chunk, released changes); the loop below then picks that up in order, where a nested drain
+    // would send frames ahead of those still in its caller's hands, and poll the wrong slot.
+    if (draining) {
+      return;
+    }
+    draining = true;
+    try {
+      while (!slots.isEmpty()) {
+        Slot slot = slots.peekFirst();
+        if (slot.frames != null) {
+          List<Buffer> frames = slot.frames;
+          slot.frames = null;
+          frames.forEach(sink);
+          continue; // more may have been emitted meanwhile
+        }
+        if (!slot.done) {
+          return;
+        }
+        slots.pollFirst();
+        if (slot.afterEmit != null) {
+          slot.afterEmit.run();
+        }
       }
-      if (!slot.done) {
-        return;
-      }
-      slots.pollFirst();
-      if (slot.afterEmit != null) {
-        slot.afterEmit.run();
-      }
+    } finally {
+      draining = false;
     }
   }
 }

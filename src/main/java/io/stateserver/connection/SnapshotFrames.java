@@ -49,6 +49,7 @@ final class SnapshotFrames {
   private final StringBuilder entries = new StringBuilder();
   private final StringBuilder removed = new StringBuilder();
   private int used;
+  private int emitted;
   // the known keys found live; the others are "removed", told (and recorded) in the last frame
   private final Set<String> liveKnown = new HashSet<>();
   private final Map<String, Long> knownDeleted = new HashMap<>();
@@ -109,8 +110,13 @@ final class SnapshotFrames {
         append(removed, Json.encode(key));
       }
     }
-    emit.accept(frame(false));
+    send(false);
     return new Given(knownDeleted, Map.of());
+  }
+
+  /** How many frames went out so far. */
+  int emitted() {
+    return emitted;
   }
 
   /**
@@ -119,23 +125,30 @@ final class SnapshotFrames {
    */
   void abort() {
     if (entries.length() > 0 || removed.length() > 0) {
-      emit.accept(frame(true));
+      send(true);
     }
   }
 
   private void append(StringBuilder target, String item) {
     int size = item.getBytes(StandardCharsets.UTF_8).length + 1;
     if ((entries.length() > 0 || removed.length() > 0) && used + size > budget) {
-      emit.accept(frame(true));
-      entries.setLength(0);
-      removed.setLength(0);
-      used = 0;
+      send(true);
     }
     if (target.length() > 0) {
       target.append(',');
     }
     target.append(item);
     used += size;
+  }
+
+  /** Emits the frame built so far and starts the next. */
+  private void send(boolean more) {
+    Buffer frame = frame(more);
+    entries.setLength(0);
+    removed.setLength(0);
+    used = 0;
+    emitted++;
+    emit.accept(frame);
   }
 
   private Buffer frame(boolean more) {

@@ -16,32 +16,25 @@ import java.util.function.Function;
  * speed, holds about one chunk and a few frames on the node, where reading it whole held all its
  * values (1,000 keys of 64 KiB: 64 MiB) until a slow client had read them.
  *
- * <p>Chunks are sized as {@link ListPager}'s are for a page of {@code maxFrameBytes}: at most
- * {@link ListPager#maxRows} rows (64 with the defaults, what the store reads at least anyway, so a
- * snapshot of up to that many keys is one read), then from the bytes per row seen. So a chunk holds
- * at most about {@code maxRows × maxValueBytes} (4 MiB with the defaults). A snapshot of many small
- * values takes more reads than one of a thousand rows each would; a bounded node comes first.
+ * <p>A chunk is {@link ListPager#maxRows} rows for a page of {@code maxFrameBytes} (64 with the
+ * defaults), so it holds at most {@code maxRows × maxValueBytes} (4 MiB with the defaults; the
+ * store reads up to twice the rows for it, since a pattern's wildcards are matched after the read).
+ * Smaller chunks would not hold less: the store reads at least 64 rows whatever the limit, and
+ * would read most of them again for the next chunk.
  */
 final class SnapshotReader {
-  // a row's key, version and framing, besides its value, roughly
-  private static final int ROW_OVERHEAD = 64;
-
   private final Function<ReadQuery.Scan, Future<StateStore.Page>> scan;
-  private final int budget;
-  private final int maxRows;
-  private long bytesSeen;
-  private long rowsSeen;
+  private final int chunk;
 
   /**
    * @param scan reads one chunk (the persistence verticle, over the event bus)
    * @param maxValueBytes the largest value a row may hold ({@code limits.maxValueBytes})
-   * @param budgetBytes the bytes a chunk should hold ({@code limits.maxFrameBytes})
+   * @param budgetBytes the bytes a chunk is sized for ({@code limits.maxFrameBytes})
    */
   SnapshotReader(
       Function<ReadQuery.Scan, Future<StateStore.Page>> scan, int maxValueBytes, int budgetBytes) {
     this.scan = scan;
-    this.budget = Math.max(1, budgetBytes);
-    this.maxRows = ListPager.maxRows(budgetBytes, maxValueBytes);
+    this.chunk = ListPager.maxRows(budgetBytes, maxValueBytes);
   }
 
   /**
@@ -52,7 +45,7 @@ final class SnapshotReader {
    */
   Future<Void> read(KeyPattern pattern, Function<List<StoredEntry>, Future<?>> sink) {
     Promise<Void> done = Promise.promise();
-    next(pattern, null, maxRows, sink, done);
+    next(pattern, null, sink, done);
     return done.future();
   }
 
@@ -62,30 +55,26 @@ final class SnapshotReader {
   private void next(
       KeyPattern pattern,
       String after,
-      int size,
       Function<List<StoredEntry>, Future<?>> sink,
       Promise<Void> done) {
     String from = after;
-    int rows = size;
     while (true) {
-      Future<String> chunk =
-          scan.apply(new ReadQuery.Scan(pattern, from, rows, true))
-              .compose(page -> sink.apply(count(page.entries())).map(v -> page.next()));
-      if (!chunk.isComplete()) {
-        chunk.onComplete(
+      Future<String> read =
+          scan.apply(new ReadQuery.Scan(pattern, from, chunk, true))
+              .compose(page -> sink.apply(page.entries()).map(v -> page.next()));
+      if (!read.isComplete()) {
+        read.onComplete(
             ar -> {
-              if (settled(ar.failed() ? ar.cause() : null, ar.result(), done)) {
-                return;
+              if (!settled(ar.failed() ? ar.cause() : null, ar.result(), done)) {
+                next(pattern, ar.result(), sink, done);
               }
-              next(pattern, ar.result(), nextChunk(), sink, done);
             });
         return;
       }
-      if (settled(chunk.cause(), chunk.result(), done)) {
+      if (settled(read.cause(), read.result(), done)) {
         return;
       }
-      from = chunk.result();
-      rows = nextChunk();
+      from = read.result();
     }
   }
 
@@ -99,22 +88,5 @@ final class SnapshotReader {
       return false;
     }
     return true;
-  }
-
-  private List<StoredEntry> count(List<StoredEntry> rows) {
-    for (StoredEntry row : rows) {
-      bytesSeen +=
-          ROW_OVERHEAD
-              + row.key().length()
-              + (row.valueJson() == null ? 0 : row.valueJson().length());
-    }
-    rowsSeen += rows.size();
-    return rows;
-  }
-
-  /** Rows for the next read: what a chunk's budget holds at the bytes per row seen so far. */
-  int nextChunk() {
-    long perRow = Math.max(1, bytesSeen / Math.max(1, rowsSeen));
-    return (int) Math.max(1, Math.min(maxRows, budget / perRow));
   }
 }

@@ -58,10 +58,12 @@ final class Subscriptions {
     return byId.size();
   }
 
-  /** The subscriptions' ids and patterns, in the order they were made. */
+  /** The subscriptions' ids and patterns, in the order they were made (not those unsubscribed). */
   Map<String, KeyPattern> patterns() {
     Map<String, KeyPattern> patterns = new LinkedHashMap<>();
-    byId.values().forEach(sub -> patterns.put(sub.id, sub.pattern));
+    byId.values().stream()
+        .filter(sub -> !sub.removed)
+        .forEach(sub -> patterns.put(sub.id, sub.pattern));
     return patterns;
   }
 
@@ -86,9 +88,16 @@ final class Subscriptions {
     unannounced.forEach((key, version) -> lastSent.computeIfAbsent(key, k -> new long[] {version}));
   }
 
-  /** The snapshot frames went out: start streaming this subscription's changes. */
+  /**
+   * The snapshot frames went out: start streaming this subscription's changes, or, if it was
+   * unsubscribed meanwhile, let it go now.
+   */
   void activate(Sub sub) {
-    if (sub.removed || sub.active) {
+    if (sub.active || byId.get(sub.id) != sub) {
+      return;
+    }
+    if (sub.removed) {
+      forget(sub);
       return;
     }
     sub.active = true;
@@ -96,12 +105,36 @@ final class Subscriptions {
     releaseHeld();
   }
 
+  /**
+   * Unsubscribes. A subscription whose snapshot is still being sent (its id reaches the client in
+   * the first frame) keeps holding changes until the last frame is out ({@link #activate}): let go
+   * now, a change of one of its keys that another subscription follows would overtake the snapshot
+   * frames still to come, which may hold an older version of it.
+   *
+   * @return false when there is no such subscription (or it was unsubscribed already)
+   */
   boolean remove(String id) {
-    Sub sub = byId.remove(id);
-    if (sub == null) {
+    Sub sub = byId.get(id);
+    if (sub == null || sub.removed) {
       return false;
     }
     sub.removed = true;
+    if (sub.active) {
+      forget(sub);
+    }
+    return true;
+  }
+
+  /** Its snapshot failed: the subscription goes at once, unsubscribed or not. */
+  void abandon(Sub sub) {
+    if (byId.get(sub.id) == sub && !sub.active) {
+      sub.removed = true;
+      forget(sub);
+    }
+  }
+
+  private void forget(Sub sub) {
+    byId.remove(sub.id);
     if (!sub.active) {
       pending--;
     }
@@ -112,7 +145,6 @@ final class Subscriptions {
       held.keySet().removeIf(key -> !matchesAny(key, false));
     }
     releaseHeld();
-    return true;
   }
 
   void clear() {

@@ -153,6 +153,16 @@ public final class PersistenceVerticle extends VerticleBase {
           o.id(), o.clientId(), o.nodeId(), o.now(), o.leaseUntil(), o.graceMs());
     } else if (op instanceof SessionOp.Drop o) {
       return sessions.drop(o.id(), o.nodeId(), o.connectedAt(), o.now());
+    } else if (op instanceof SessionOp.Owns o) {
+      return sessions
+          .find(o.id())
+          .map(
+              row ->
+                  row != null
+                      && row.connected()
+                      && !row.ended()
+                      && o.nodeId().equals(row.nodeId())
+                      && row.connectedAt() == o.connectedAt());
     } else if (op instanceof SessionOp.DropEarlierRun o) {
       return sessions.dropEarlierRun(o.nodeId(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {

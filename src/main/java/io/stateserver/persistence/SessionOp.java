@@ -12,8 +12,8 @@ public sealed interface SessionOp {
       implements SessionOp {}
 
   /**
-   * Replies null. {@code connectedAt} is the {@code now} of the Open or Resume of the connection
-   * that dropped.
+   * Replies a Boolean: whether the session was still this connection's and is now dropped. {@code
+   * connectedAt} is the {@code now} of the Open or Resume of the connection that dropped.
    */
   record Drop(String id, String nodeId, long connectedAt, long now) implements SessionOp {}
 
@@ -67,6 +67,13 @@ public sealed interface SessionOp {
    * them for good: their presence online, their ephemeral keys never deleted.
    */
   record DropEarlierRun(String nodeId, long now) implements SessionOp {}
+
+  /**
+   * Replies a Boolean: whether the session is still the connection's that opened or resumed it on
+   * {@code nodeId} at {@code connectedAt} (connected, not ended): the last resume to commit owns a
+   * session.
+   */
+  record Owns(String id, String nodeId, long connectedAt) implements SessionOp {}
 
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}

@@ -27,7 +27,7 @@ public final class SessionStore {
   // per node is enough while renewals succeed.
   private final Set<String> leasedNodes = ConcurrentHashMap.newKeySet();
   // Drops queued and not yet answered, by session and connected-at: a repeat joins the one queued.
-  private final Map<String, Future<Void>> pendingDrops = new ConcurrentHashMap<>();
+  private final Map<String, Future<Boolean>> pendingDrops = new ConcurrentHashMap<>();
 
   public SessionStore(Database database) {
     this.pool = database.pool();
@@ -89,14 +89,16 @@ public final class SessionStore {
    * bus, and is still queued); without this, each of thousands of dropped sessions would add a
    * statement to the queue every few seconds for as long as the outage lasts.
    */
-  public Future<Void> drop(String id, String nodeId, long connectedAt, long now) {
+  public Future<Boolean> drop(String id, String nodeId, long connectedAt, long now) {
     String key = id + '/' + connectedAt;
-    Future<Void> pending = pendingDrops.get(key);
+    Future<Boolean> pending = pendingDrops.get(key);
     if (pending != null) {
       return pending;
     }
-    Future<Void> drop =
-        batcher.submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt).mapEmpty();
+    Future<Boolean> drop =
+        batcher
+            .submit(SqlStatements.DROP_SESSION, now, id, nodeId, connectedAt)
+            .map(changed -> changed > 0);
     pendingDrops.put(key, drop);
     return drop.onComplete(done -> pendingDrops.remove(key, drop));
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.support.BlockingClient;
 import io.stateserver.support.ServerProcess;
+import io.stateserver.support.TestClient;
 import io.stateserver.support.TestCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -194,6 +195,39 @@ class ClusterIT {
 
   private static boolean isChange(JsonObject frame, String key) {
     return "change".equals(frame.getString("type")) && key.equals(frame.getString("key"));
+  }
+
+  @Test
+  void twoResumesOfOneSessionAtOnceOnTwoNodesLeaveOneConnectionOpen() throws Exception {
+    String token = cluster.token("pi-race", "device");
+    for (int round = 0; round < 10; round++) {
+      BlockingClient first = BlockingClient.connect(vertx, cluster.node(0).port(), token);
+      clients.add(first);
+      String session = first.hello().getString("session");
+      // as a device whose old connection's death went unnoticed, reconnecting twice at once
+      io.vertx.core.Future<TestClient> onB =
+          TestClient.connect(vertx, cluster.node(1).port(), token, "session=" + session);
+      io.vertx.core.Future<TestClient> onC =
+          TestClient.connect(vertx, cluster.node(2).port(), token, "session=" + session);
+      List<TestClient> resumed = List.of(BlockingClient.await(onB), BlockingClient.await(onC));
+      for (TestClient c : resumed) {
+        assertThat(BlockingClient.await(c.hello()).getString("session")).isEqualTo(session);
+      }
+      assertThat(first.awaitClosed()).as("the connection taken over").isEqualTo((short) 1000);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (open(resumed) > 1 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(open(resumed)).as("connections left open on one session, round %d", round).isOne();
+      for (TestClient c : resumed) {
+        BlockingClient.await(c.close());
+      }
+    }
+  }
+
+  private static long open(List<TestClient> connections) {
+    return connections.stream().filter(c -> !c.closed().isComplete()).count();
   }
 
   private BlockingClient connect(int node, String sub) {

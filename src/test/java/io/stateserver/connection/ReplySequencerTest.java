@@ -83,4 +83,33 @@ class ReplySequencerTest {
     assertThat(sent).containsExactly("after", "error:null");
     assertThat(replies.inFlight()).isZero();
   }
+
+  @Test
+  void aSinkThatEmitsOrCompletesAgainKeepsTheOrderAndLosesNoReply() {
+    List<String> out = new ArrayList<>();
+    ReplySequencer.Slot[] snapshot = new ReplySequencer.Slot[1];
+    int[] afterEmit = {0};
+    ReplySequencer sequencer =
+        new ReplySequencer(
+            b -> {
+              out.add(text(b));
+              // as the connection does: the first frame out lets the snapshot read on, and its
+              // last chunk finishes the reply from inside this call
+              if (text(b).equals("p1:2")) {
+                snapshot[0].emit(frame(2, "p3"));
+                snapshot[0].complete(List.of(frame(2, "last")), () -> afterEmit[0]++);
+              }
+            });
+    ReplySequencer.Slot write = sequencer.reserve(1);
+    snapshot[0] = sequencer.reserve(2);
+    ReplySequencer.Slot ping = sequencer.reserve(3);
+    snapshot[0].emit(frame(2, "p1"));
+    snapshot[0].emit(frame(2, "p2"));
+    ping.complete(frame(3, "pong"));
+    write.complete(frame(1, "ok"));
+
+    assertThat(out).containsExactly("ok:1", "p1:2", "p2:2", "p3:2", "last:2", "pong:3");
+    assertThat(afterEmit[0]).isEqualTo(1);
+    assertThat(sequencer.inFlight()).isZero();
+  }
 }

@@ -95,20 +95,48 @@ class SnapshotReaderTest {
   }
 
   @Test
-  void largeValuesAreReadAFewAtATimeAndSmallOnesManyAtATime() {
-    // 500 values of 60 KB: one read of them all would hold 30 MB
+  void everyChunkAsksForTheRowsThatFitTheBudgetAtTheLargestValues() {
+    // 500 values of 60 KB: one read of them all would hold 30 MB; a chunk holds 64 of them at most
     Table large = new Table(500, 60_000);
     new SnapshotReader(large::scan, MAX_VALUE, BUDGET).read(ALL, rows -> Future.succeededFuture());
-    assertThat(large.reads.get(0).limit()).isEqualTo(ListPager.maxRows(BUDGET, MAX_VALUE));
-    // after the first chunk, about what 1 MiB holds at 60 KB a row (tombstones bring it up a bit)
-    assertThat(large.reads.subList(1, large.reads.size()))
-        .allSatisfy(scan -> assertThat(scan.limit()).isBetween(1, 20));
-
-    Table small = new Table(500, 10);
-    new SnapshotReader(small::scan, MAX_VALUE, BUDGET).read(ALL, rows -> Future.succeededFuture());
-    assertThat(small.reads)
+    assertThat(large.reads)
         .allSatisfy(
             scan -> assertThat(scan.limit()).isEqualTo(ListPager.maxRows(BUDGET, MAX_VALUE)));
+    // small values allowed: more rows per chunk, up to the store's largest read
+    Table small = new Table(500, 10);
+    new SnapshotReader(small::scan, 1024, BUDGET).read(ALL, rows -> Future.succeededFuture());
+    assertThat(small.reads).allSatisfy(scan -> assertThat(scan.limit()).isEqualTo(1000));
+  }
+
+  @Test
+  void readsThatAnswerLaterGoOnFromWhereTheLastStopped() {
+    Table table = new Table(300, 10);
+    List<Promise<StateStore.Page>> answers = new ArrayList<>();
+    List<ReadQuery.Scan> asked = new ArrayList<>();
+    List<StoredEntry> seen = new ArrayList<>();
+    Future<Void> done =
+        new SnapshotReader(
+                scan -> {
+                  asked.add(scan);
+                  Promise<StateStore.Page> p = Promise.promise();
+                  answers.add(p);
+                  return p.future();
+                },
+                MAX_VALUE,
+                BUDGET)
+            .read(
+                ALL,
+                rows -> {
+                  seen.addAll(rows);
+                  return Future.succeededFuture();
+                });
+    while (!done.isComplete()) {
+      assertThat(answers).hasSize(asked.size());
+      ReadQuery.Scan scan = asked.get(asked.size() - 1);
+      table.scan(scan).onSuccess(answers.get(answers.size() - 1)::complete);
+    }
+    assertThat(done.succeeded()).isTrue();
+    assertThat(seen).containsExactlyElementsOf(table.rows);
   }
 
   @Test

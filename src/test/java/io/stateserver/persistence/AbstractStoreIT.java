@@ -744,9 +744,9 @@ abstract class AbstractStoreIT {
         .compose(
             v -> {
               // as a connection that asks again while its first request is still queued
-              Future<Void> first = sessions.drop("s1", "n1", 1_000, 2_000);
-              Future<Void> again = sessions.drop("s1", "n1", 1_000, 2_000);
-              Future<Void> other = sessions.drop("s2", "n1", 1_000, 2_000);
+              Future<Boolean> first = sessions.drop("s1", "n1", 1_000, 2_000);
+              Future<Boolean> again = sessions.drop("s1", "n1", 1_000, 2_000);
+              Future<Boolean> other = sessions.drop("s2", "n1", 1_000, 2_000);
               ctx.verify(
                   () -> {
                     assertThat(again).as("one statement queued, not two").isSameAs(first);
@@ -992,7 +992,8 @@ abstract class AbstractStoreIT {
     for (String id : List.of("a1", "a2", "a3")) {
       made =
           made.compose(v -> sessions.open(id, "c", "n1", 0, 10_000))
-              .compose(v -> sessions.drop(id, "n1", 0, 10_000));
+              .compose(v -> sessions.drop(id, "n1", 0, 10_000))
+              .mapEmpty();
     }
     for (String id : List.of("b1", "b2", "b3")) {
       made = made.compose(v -> sessions.open(id, "c", "n2", 0, 10_000));
