@@ -49,6 +49,8 @@ public final class Codecs {
           SessionOp.Resume.class,
           SessionOp.Drop.class,
           SessionOp.DropEarlierRun.class,
+          SessionOp.LeaseOf.class,
+          SessionOp.Lease.class,
           SessionOp.Owns.class,
           SessionOp.RenewLeases.class,
           SessionOp.NodeBroadcasts.class,

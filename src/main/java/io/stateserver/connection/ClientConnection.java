@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class ClientConnection extends DeadlineWheel.Deadline {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final java.util.concurrent.atomic.AtomicLong LAST_CONNECTED_AT =
+      new java.util.concurrent.atomic.AtomicLong();
   // a drop that could not be recorded is tried again after 1 s, 2 s, 4 s, then every 8 s
   private static final long DROP_RETRY_MS = 1_000;
   private static final int DROP_RETRY_DOUBLINGS = 3;
@@ -74,6 +76,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
 
   private Principal principal;
   private String sessionId;
+  // the session being opened or resumed: if the start fails, its row may have been written even
+  // so (the answer was lost, or the presence update after it failed), and its drop must be recorded
+  private String openingSessionId;
   private long sessionConnectedAt;
   private Future<?> writeBarrier = Future.succeededFuture();
   // the last read (get, list, a subscription's snapshot): the next one starts after it, and a
@@ -178,11 +183,16 @@ final class ClientConnection extends DeadlineWheel.Deadline {
         .compose(id -> refreshPresence().map(id))
         .onComplete(
             ar -> {
+              if (ar.failed() && openingSessionId != null) {
+                // the drop is conditional (this node, this connected-at): harmless if the row was
+                // never written, and without it one that was would count as connected for good
+                sessionId = openingSessionId;
+              }
               if (closed) {
-                if (ar.succeeded()) {
+                if (ar.succeeded() || sessionId != null) {
                   // The socket closed while the session was opening: record the drop now, or the
                   // session would count as connected until its lease ran out.
-                  sessionId = ar.result();
+                  sessionId = ar.succeeded() ? ar.result() : sessionId;
                   recordDrop();
                 }
                 return;
@@ -197,8 +207,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               }
               sessionId = ar.result();
               ctx.liveSessions().put(sessionId, this);
-              if (sessionId.equals(resumeSessionId)) {
-                confirmOwnership(false);
+              if (sessionId.equals(resumeSessionId) && ctx.config().cluster().enabled()) {
+                confirmOwnership(); // one node: LiveSessions.put already keeps one connection
               }
               if (ctx.verifier().denied(principal)) {
                 // disabled or revoked while the session was opening, after the sweep had run
@@ -225,7 +235,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     context.runOnContext(
         v -> {
           if (!closed && sessionId != null) {
-            confirmOwnership(true);
+            confirmOwnership();
           }
         });
   }
@@ -236,12 +246,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * other node before that one's connection registered, leaving both open on one session. The last
    * resume to commit owns the session: a connection, once registered, asks the row, and one that
    * lost closes as taken over. (One that asks before the later resume commits is registered when
-   * that resume's notice comes, and asks again then.)
-   *
-   * @param closeIfUnknown whether to close when the database cannot say (a notice came: as before
-   *     this check, the notice wins)
+   * that resume's notice comes, and asks again then.) When the database cannot say, the connection
+   * closes: its drop is conditional, so an owner closed so only makes its client resume again,
+   * while two connections left open on one session would each act for it.
    */
-  private void confirmOwnership(boolean closeIfUnknown) {
+  private void confirmOwnership() {
     Bus.<Boolean>request(
             bus,
             Addresses.PERSISTENCE_SESSION,
@@ -259,19 +268,28 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                 takenOver();
               } else if (ar.failed()) {
                 log.debug("session ownership unknown [session: {}]", sessionId, ar.cause());
-                if (closeIfUnknown) {
-                  takenOver();
-                }
+                takenOver();
               }
             });
   }
 
+  /**
+   * A connection's open or resume time, strictly increasing on this node: with the node, it is what
+   * tells two connections of one session apart (a drop changes the session only if it is still the
+   * dropping connection's, see {@code SessionOp.Drop}), and two resumes can come within one
+   * millisecond.
+   */
+  private static long connectedAtNow() {
+    return LAST_CONNECTED_AT.updateAndGet(last -> Math.max(System.currentTimeMillis(), last + 1));
+  }
+
   private Future<String> openSession(String resumeId) {
-    long now = System.currentTimeMillis();
+    long now = connectedAtNow();
     sessionConnectedAt = now;
     long leaseUntil = now + ctx.sessionTiming().leaseMs();
     String clientId = principal.clientId();
     if (resumeId != null && !resumeId.isEmpty() && resumeId.length() <= 64) {
+      openingSessionId = resumeId;
       return Bus.<Boolean>request(
               bus,
               Addresses.PERSISTENCE_SESSION,
@@ -298,6 +316,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
 
   private Future<String> newSession(String clientId, long now, long leaseUntil) {
     String id = randomId(16);
+    openingSessionId = id;
     return Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
@@ -1002,7 +1021,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   /** Marks the session dropped (resumable within the grace) and refreshes presence. */
   private void recordDrop() {
     ctx.liveSessions().closingStarted();
-    recordDrop(System.currentTimeMillis(), 0);
+    recordDrop(System.currentTimeMillis(), 0, false);
   }
 
   /**
@@ -1012,18 +1031,22 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * already, or a session resumed meanwhile (its connected-at changed), makes it change nothing.
    * The grace still counts from {@code droppedAt}.
    */
-  private void recordDrop(long droppedAt, int attempt) {
+  private void recordDrop(long droppedAt, int attempt, boolean changedBefore) {
+    boolean[] changed = {changedBefore};
     Bus.request(
             bus,
             Addresses.PERSISTENCE_SESSION,
             new SessionOp.Drop(sessionId, ctx.nodeId(), sessionConnectedAt, droppedAt))
         .compose(
-            changed ->
-                // a takeover's drop that changed nothing leaves the presence as the new
-                // connection made it
-                takenOver && !Boolean.TRUE.equals(changed)
-                    ? Future.succeededFuture()
-                    : refreshPresence().compose(WriteOutcome::orFailure))
+            dropped -> {
+              // an earlier attempt's drop may have landed before its presence update failed
+              changed[0] |= Boolean.TRUE.equals(dropped);
+              // a takeover's drop that changed nothing leaves the presence as the new
+              // connection made it
+              return takenOver && !changed[0]
+                  ? Future.succeededFuture()
+                  : refreshPresence().compose(WriteOutcome::orFailure);
+            })
         .onSuccess(v -> ctx.liveSessions().closingFinished())
         .onFailure(
             t -> {
@@ -1040,7 +1063,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                   log.debug(
                       "session drop retry failed [session: {}, attempt: {}]", sessionId, attempt);
                 }
-                context.owner().setTimer(retryMs, id -> recordDrop(droppedAt, attempt + 1));
+                context
+                    .owner()
+                    .setTimer(retryMs, id -> recordDrop(droppedAt, attempt + 1, changed[0]));
               } else {
                 ctx.liveSessions().closingFinished();
                 log.warn(

@@ -54,16 +54,22 @@ final class Subscriptions {
     this.owner = owner;
   }
 
+  /** The subscriptions the client holds (not one unsubscribed whose snapshot is still sent). */
   int count() {
-    return byId.size();
+    int n = 0;
+    for (Sub sub : byId.values()) {
+      n += sub.removed ? 0 : 1;
+    }
+    return n;
   }
 
-  /** The subscriptions' ids and patterns, in the order they were made (not those unsubscribed). */
+  /**
+   * The subscriptions' ids and patterns, in the order they were made; one unsubscribed whose
+   * snapshot is still being sent too (its frames still go out).
+   */
   Map<String, KeyPattern> patterns() {
     Map<String, KeyPattern> patterns = new LinkedHashMap<>();
-    byId.values().stream()
-        .filter(sub -> !sub.removed)
-        .forEach(sub -> patterns.put(sub.id, sub.pattern));
+    byId.values().forEach(sub -> patterns.put(sub.id, sub.pattern));
     return patterns;
   }
 

@@ -163,6 +163,8 @@ public final class PersistenceVerticle extends VerticleBase {
                       && !row.ended()
                       && o.nodeId().equals(row.nodeId())
                       && row.connectedAt() == o.connectedAt());
+    } else if (op instanceof SessionOp.LeaseOf o) {
+      return sessions.leaseOf(o.nodeId());
     } else if (op instanceof SessionOp.DropEarlierRun o) {
       return sessions.dropEarlierRun(o.nodeId(), o.now());
     } else if (op instanceof SessionOp.RenewLeases o) {

@@ -59,6 +59,12 @@ public sealed interface SessionOp {
     public static final ExpiredFrom START = new ExpiredFrom("", "");
   }
 
+  /** Replies the {@link Lease} of {@code nodeId}, or null when it has none. */
+  record LeaseOf(String nodeId) implements SessionOp {}
+
+  /** A node's lease row: until when, and its last renewal's number and origin (the run). */
+  record Lease(long leaseUntil, Long renewalSeq, String origin) {}
+
   /**
    * Replies an Integer: how many sessions still recorded as connected on {@code nodeId} were marked
    * dropped at {@code now}. Sent once, as the node starts and before it renews its lease or accepts

@@ -103,6 +103,20 @@ public final class SessionStore {
     return drop.onComplete(done -> pendingDrops.remove(key, drop));
   }
 
+  /** The lease row of {@code nodeId}, or null. */
+  public Future<SessionOp.Lease> leaseOf(String nodeId) {
+    return pool.preparedQuery(SqlStatements.SELECT_NODE_LEASE)
+        .execute(Tuple.of(nodeId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return null;
+              }
+              Row row = rows.iterator().next();
+              return new SessionOp.Lease(row.getLong(0), row.getLong(1), row.getString(2));
+            });
+  }
+
   /**
    * Marks dropped at {@code now} every session still connected on {@code nodeId}: an earlier run's
    * of the node (see {@code SessionOp.DropEarlierRun}). Their grace counts from {@code now}.

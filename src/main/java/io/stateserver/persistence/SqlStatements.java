@@ -213,6 +213,10 @@ final class SqlStatements {
           + " WHERE id = ? AND node_id = ? AND connected_at = ? AND connected = TRUE"
           + " AND ended = FALSE";
 
+  /** Parameters: node. */
+  static final String SELECT_NODE_LEASE =
+      "SELECT lease_until, renewal_seq, origin FROM node_lease WHERE node_id = ?";
+
   /** Parameters: now, node. See {@code SessionOp.DropEarlierRun}. */
   static final String DROP_EARLIER_RUN_SESSIONS =
       "UPDATE client_session SET connected = FALSE, disconnected_at = ?"

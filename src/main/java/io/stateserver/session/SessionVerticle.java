@@ -111,14 +111,52 @@ public final class SessionVerticle extends VerticleBase {
 
   /**
    * Before the first renewal: the sessions an earlier run of this node id left connected (it
-   * crashed) are marked dropped, so that they end after the grace unless their clients resume. This
-   * run serves none of them, and its renewals would otherwise keep them alive for good.
+   * crashed) are marked dropped, as of when its lease ran out, so that they end one grace after
+   * that unless their clients resume. This run serves none of them, and its renewals would
+   * otherwise keep them alive for good.
+   *
+   * <p>The id's lease may still be running: the earlier run died moments ago, or another process
+   * runs under this id (two nodes given one {@code STATE_NODE_ID}, or a new instance started before
+   * the old one stopped). So the start waits for the lease to run out and reads it again: a lease
+   * renewed meanwhile means a live process, whose sessions are not this run's to end, and this node
+   * refuses to start.
    */
   private Future<Void> dropEarlierRun() {
-    return Bus.<Integer>request(
-            vertx.eventBus(),
-            Addresses.PERSISTENCE_SESSION,
-            new SessionOp.DropEarlierRun(nodeId, System.currentTimeMillis()))
+    return leaseOfThisId()
+        .compose(
+            lease -> {
+              long now = System.currentTimeMillis();
+              if (lease == null || lease.leaseUntil() <= now) {
+                return Future.succeededFuture(lease);
+              }
+              log.info(
+                  "lease of this node id still running, waiting for it to end [node: {}, ms: {}]",
+                  nodeId,
+                  lease.leaseUntil() - now);
+              long waitMs =
+                  Math.min(lease.leaseUntil() - now, timing.leaseMs()) + timing.renewEveryMs();
+              return Future.<Void>future(p -> vertx.setTimer(waitMs, id -> p.complete()))
+                  .compose(v -> leaseOfThisId())
+                  .compose(
+                      again ->
+                          again == null || again.equals(lease)
+                              ? Future.succeededFuture(lease)
+                              : Future.failedFuture(
+                                  new IllegalStateException(
+                                      "node id "
+                                          + nodeId
+                                          + " is in use: another process renews its lease; give"
+                                          + " each node its own STATE_NODE_ID")));
+            })
+        .compose(
+            lease ->
+                lease == null
+                    ? Future.succeededFuture(0)
+                    : Bus.<Integer>request(
+                        vertx.eventBus(),
+                        Addresses.PERSISTENCE_SESSION,
+                        new SessionOp.DropEarlierRun(
+                            nodeId, Math.min(lease.leaseUntil(), System.currentTimeMillis()))))
         .onSuccess(
             dropped -> {
               if (dropped > 0) {
@@ -129,6 +167,11 @@ public final class SessionVerticle extends VerticleBase {
               }
             })
         .mapEmpty();
+  }
+
+  private Future<SessionOp.Lease> leaseOfThisId() {
+    return Bus.request(
+        vertx.eventBus(), Addresses.PERSISTENCE_SESSION, new SessionOp.LeaseOf(nodeId));
   }
 
   @Override

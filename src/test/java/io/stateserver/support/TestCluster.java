@@ -112,6 +112,14 @@ public final class TestCluster implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Starts a second process under the id of node {@code index} (as a node given another's {@code
+   * STATE_NODE_ID} by mistake), without waiting for it: it is not one of {@link #nodes()}.
+   */
+  public ServerProcess launchUnderTheIdOf(int index) {
+    return startNode(index, false, Map.of());
+  }
+
   private ServerProcess startNode(int index, boolean awaitReady) {
     return startNode(index, awaitReady, Map.of());
   }
