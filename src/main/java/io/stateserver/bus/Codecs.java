@@ -56,6 +56,7 @@ public final class Codecs {
           SessionOp.NodeBroadcasts.class,
           SessionOp.Broadcasts.class,
           SessionOp.FindExpired.class,
+          SessionOp.BeginEnd.class,
           SessionOp.MarkEnded.class,
           SessionOp.PruneEnded.class,
           SessionOp.PruneDeadNodes.class,

@@ -166,6 +166,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     return connectionId;
   }
 
+  /** When this connection opened or resumed its session (see {@link #connectedAtNow}). */
+  long connectedAt() {
+    return sessionConnectedAt;
+  }
+
   /** Opens or resumes the session, announces presence, says hello, then starts reading. */
   void start(String resumeSessionId) {
     ws.pause();
@@ -206,7 +211,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                 return;
               }
               sessionId = ar.result();
-              ctx.liveSessions().put(sessionId, this);
+              if (!ctx.liveSessions().put(sessionId, this)) {
+                return; // a later resume of the session on this node owns it: closing
+              }
               if (sessionId.equals(resumeSessionId) && ctx.config().cluster().enabled()) {
                 confirmOwnership(); // one node: LiveSessions.put already keeps one connection
               }
@@ -302,10 +309,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                   bus.publish(
                       Addresses.SESSION_CONTROL,
                       new SessionControl(resumeId, ctx.nodeId(), connectionId));
-                  ClientConnection local = ctx.liveSessions().get(resumeId);
-                  if (local != null) {
-                    local.takenOver();
-                  }
+                  ctx.liveSessions().resumed(resumeId, now);
                   return Future.succeededFuture(resumeId);
                 }
                 return newSession(clientId, now, leaseUntil);

@@ -12,10 +12,39 @@ public final class LiveSessions {
   private final java.util.concurrent.atomic.AtomicInteger closing =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  void put(String sessionId, ClientConnection connection) {
-    ClientConnection previous = bySession.put(sessionId, connection);
-    if (previous != null && previous != connection) {
-      previous.takenOver();
+  /**
+   * Registers a session's connection. Of two connections of one session, the one that connected
+   * later stays and the other closes as taken over: on one node, resumes of a session succeed in
+   * connected-at order ({@code SessionStore.resume}), so the later one owns the session, whichever
+   * registers first.
+   *
+   * @return whether {@code connection} stays (false: it is closing)
+   */
+  boolean put(String sessionId, ClientConnection connection) {
+    ClientConnection[] closing = new ClientConnection[1];
+    ClientConnection kept =
+        bySession.merge(
+            sessionId,
+            connection,
+            (registered, added) -> {
+              boolean addedIsLater = added.connectedAt() > registered.connectedAt();
+              closing[0] = registered == added ? null : addedIsLater ? registered : added;
+              return addedIsLater ? added : registered;
+            });
+    if (closing[0] != null) {
+      closing[0].takenOver();
+    }
+    return kept == connection;
+  }
+
+  /**
+   * A resume of a session committed here: closes the session's connection registered here if it
+   * connected before {@code connectedAt}, without waiting for the resumed one to register.
+   */
+  void resumed(String sessionId, long connectedAt) {
+    ClientConnection registered = bySession.get(sessionId);
+    if (registered != null && registered.connectedAt() < connectedAt) {
+      registered.takenOver();
     }
   }
 

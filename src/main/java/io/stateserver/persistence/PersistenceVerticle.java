@@ -176,6 +176,8 @@ public final class PersistenceVerticle extends VerticleBase {
           .map(SessionOp.Broadcasts::new);
     } else if (op instanceof SessionOp.FindExpired o) {
       return sessions.findExpired(o.now(), o.graceMs(), o.max(), o.from());
+    } else if (op instanceof SessionOp.BeginEnd o) {
+      return sessions.beginEnd(o.id(), o.now(), o.graceMs());
     } else if (op instanceof SessionOp.MarkEnded o) {
       return sessions.markEnded(o.id(), o.now(), o.graceMs());
     } else if (op instanceof SessionOp.PruneEnded o) {

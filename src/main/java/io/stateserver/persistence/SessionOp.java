@@ -81,6 +81,12 @@ public sealed interface SessionOp {
    */
   record Owns(String id, String nodeId, long connectedAt) implements SessionOp {}
 
+  /**
+   * Replies a Boolean: whether the session's end has begun (it was past its grace, or its end had
+   * begun already) and it has not ended. No resume takes it after that.
+   */
+  record BeginEnd(String id, long now, long graceMs) implements SessionOp {}
+
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
 

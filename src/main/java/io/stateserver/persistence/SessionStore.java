@@ -60,7 +60,8 @@ public final class SessionStore {
   /**
    * Moves a session to {@code nodeId} as connected, if it belongs to {@code clientId}, has not
    * ended and is within its grace: dropped no more than {@code graceMs} ago, or still marked
-   * connected elsewhere with a lease that ran out no more than {@code graceMs} ago.
+   * connected elsewhere with a lease that ran out no more than {@code graceMs} ago; and, if it is
+   * on {@code nodeId} already, connected there before {@code now}.
    *
    * @return true when the session was resumed
    */
@@ -76,7 +77,9 @@ public final class SessionStore {
             id,
             clientId,
             now - graceMs,
-            now - graceMs)
+            now - graceMs,
+            nodeId,
+            now)
         .compose(count -> lease.map(ensured -> count == 1));
   }
 
@@ -212,12 +215,29 @@ public final class SessionStore {
   }
 
   /**
-   * Ends a session if it is still past its grace (a resume may have won meanwhile).
+   * Begins a session's end if it is still past its grace (a resume may have won meanwhile), or
+   * finds it begun: from then on no resume takes it, so its ephemeral keys can go before {@link
+   * #markEnded}. Asked again for a session whose end began, it answers true again, so that an end
+   * that failed part way is finished.
+   *
+   * @return true when the session's end has begun and it has not ended
+   */
+  public Future<Boolean> beginEnd(String id, long now, long graceMs) {
+    return pastGrace(SqlStatements.BEGIN_SESSION_END, id, now, graceMs);
+  }
+
+  /**
+   * Ends a session whose end began, or that is still past its grace (a resume may have won
+   * meanwhile).
    *
    * @return true when this call ended it
    */
   public Future<Boolean> markEnded(String id, long now, long graceMs) {
-    return pool.preparedQuery(SqlStatements.MARK_SESSION_ENDED)
+    return pastGrace(SqlStatements.MARK_SESSION_ENDED, id, now, graceMs);
+  }
+
+  private Future<Boolean> pastGrace(String statement, String id, long now, long graceMs) {
+    return pool.preparedQuery(statement)
         .execute(Tuple.of(now, id, now - graceMs, now - graceMs))
         .map(rows -> rows.rowCount() == 1);
   }

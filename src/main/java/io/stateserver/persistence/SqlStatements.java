@@ -134,15 +134,24 @@ final class SqlStatements {
       "COALESCE((SELECT n.lease_until FROM node_lease n"
           + " WHERE n.node_id = client_session.node_id), 0)";
 
-  /** Parameters: node, now, leaseUntil, id, client, disconnected-not-before, lease-not-before. */
+  /**
+   * Parameters: node, now, leaseUntil, id, client, disconnected-not-before, lease-not-before, node,
+   * now.
+   *
+   * <p>The last condition: on one node, resumes of one session succeed in the order of their
+   * connected-at (strictly increasing per node), so that the connection that connected last owns
+   * the session, and the node keeps that one open of two ({@code LiveSessions}). Across nodes the
+   * clocks differ, and each connection asks the row whether it owns the session instead.
+   */
   static final String RESUME_SESSION =
       "UPDATE client_session SET node_id = ?, connected = TRUE, connected_at = ?,"
           + " disconnected_at = NULL, lease_until = ?"
-          + " WHERE id = ? AND client_id = ? AND ended = FALSE"
+          + " WHERE id = ? AND client_id = ? AND ended = FALSE AND ending = FALSE"
           + " AND ((connected = FALSE AND disconnected_at >= ?)"
           + " OR (connected = TRUE AND GREATEST(lease_until, "
           + NODE_LEASE_OF_ROW
-          + ") >= ?))";
+          + ") >= ?))"
+          + " AND (node_id <> ? OR connected_at < ?)";
 
   /**
    * Gives a node a lease row if it has none, so that the expiry sweep, which starts from node
@@ -222,12 +231,15 @@ final class SqlStatements {
       "UPDATE client_session SET connected = FALSE, disconnected_at = ?"
           + " WHERE node_id = ? AND connected = TRUE AND ended = FALSE";
 
-  /** Dropped sessions past their grace. Parameters: disconnected-before, after-id, max. */
+  /**
+   * Dropped sessions past their grace, and sessions whose end began and did not finish. Parameters:
+   * disconnected-before, after-id, max.
+   */
   static final String FIND_EXPIRED_DROPPED_SESSIONS =
       "SELECT "
           + SESSION_COLUMNS
           + " FROM client_session WHERE ended = FALSE AND connected = FALSE"
-          + " AND disconnected_at < ? AND id > ? ORDER BY id LIMIT ?";
+          + " AND (disconnected_at < ? OR ending = TRUE) AND id > ? ORDER BY id LIMIT ?";
 
   /**
    * Connected sessions of nodes whose lease ran out, found from the (few) node leases rather than
@@ -241,15 +253,33 @@ final class SqlStatements {
           + " WHERE n.lease_until < ? AND s.connected = TRUE AND s.ended = FALSE"
           + " AND s.lease_until < ? AND s.id > ? ORDER BY s.id LIMIT ?";
 
+  /**
+   * A session past its grace: dropped before the first time, or connected on a node whose lease
+   * (and its own) ran out before the second; or one whose end began.
+   */
+  private static final String PAST_GRACE =
+      " AND (ending = TRUE OR (connected = FALSE AND disconnected_at < ?)"
+          + " OR (connected = TRUE AND GREATEST(lease_until, "
+          + NODE_LEASE_OF_ROW
+          + ") < ?))";
+
+  /**
+   * Begins a session's end: from here on no resume takes it ({@link #RESUME_SESSION}), so its
+   * ephemeral keys can be deleted before it is marked ended. Parameters: now, id,
+   * disconnected-before, lease-before.
+   */
+  static final String BEGIN_SESSION_END =
+      "UPDATE client_session SET ending = TRUE, connected = FALSE,"
+          + " disconnected_at = COALESCE(disconnected_at, ?)"
+          + " WHERE id = ? AND ended = FALSE"
+          + PAST_GRACE;
+
   /** Parameters: now, id, disconnected-before, lease-before. */
   static final String MARK_SESSION_ENDED =
       "UPDATE client_session SET ended = TRUE, connected = FALSE,"
           + " disconnected_at = COALESCE(disconnected_at, ?)"
           + " WHERE id = ? AND ended = FALSE"
-          + " AND ((connected = FALSE AND disconnected_at < ?)"
-          + " OR (connected = TRUE AND GREATEST(lease_until, "
-          + NODE_LEASE_OF_ROW
-          + ") < ?))";
+          + PAST_GRACE;
 
   /**
    * Deletes sessions that ended before a time. Nothing reads an ended session: presence counts only

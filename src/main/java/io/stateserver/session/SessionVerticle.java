@@ -349,11 +349,25 @@ public final class SessionVerticle extends VerticleBase {
   }
 
   /**
-   * Ephemeral keys first, then the session row, then presence: a crash midway is retried. So is a
-   * last will the database refused ({@link EndRetries}), and a presence update ({@link
-   * #presenceOwed}).
+   * The end begins (no resume takes the session after that), then the ephemeral keys go, then the
+   * session row is marked ended, then presence: a crash midway is retried, for a session whose end
+   * began is found again. So is a last will the database refused ({@link EndRetries}), and a
+   * presence update ({@link #presenceOwed}).
    */
   private Future<Void> endSession(SessionRow session, long now) {
+    return Bus.<Boolean>request(
+            vertx.eventBus(),
+            Addresses.PERSISTENCE_SESSION,
+            new SessionOp.BeginEnd(session.id(), now, timing.graceMs()))
+        .compose(
+            begun ->
+                // not begun: a resume won (its connection keeps the keys), or the session ended
+                begun ? finishEnd(session, now) : Future.<Void>succeededFuture())
+        .onSuccess(v -> endRetries.ended(session.id()))
+        .onFailure(t -> endRetries.failed(session.id(), now));
+  }
+
+  private Future<Void> finishEnd(SessionRow session, long now) {
     EventBus bus = vertx.eventBus();
     boolean givingUp = endRetries.givingUp(session.id(), now);
     return Bus.<ReadQuery.Keys>request(
@@ -385,9 +399,7 @@ public final class SessionVerticle extends VerticleBase {
               log.info("session ended [id: {}, client: {}]", session.id(), session.clientId());
               // ended: a failed presence update is owed (refreshPresence), not the end's failure
               return refreshPresence(session.clientId()).otherwiseEmpty();
-            })
-        .onSuccess(v -> endRetries.ended(session.id()))
-        .onFailure(t -> endRetries.failed(session.id(), now));
+            });
   }
 
   private Future<Void> lastWill(String key, SessionRow session, boolean givingUp) {

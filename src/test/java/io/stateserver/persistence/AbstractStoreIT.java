@@ -1076,6 +1076,111 @@ abstract class AbstractStoreIT {
                         })));
   }
 
+  @Test
+  void aSessionWhoseEndBeganIsResumedByNoOneEvenWithinItsGraceAndIsFoundAgainUntilItEnds(
+      VertxTestContext ctx) {
+    // The expiry sweep's race with a resume: the resume was dated (and its grace checked) before
+    // the sweep began the end, and reaches the database after. It must lose: the sweep deletes the
+    // session's ephemeral keys next.
+    long grace = 30_000;
+    long dropped = 2_000;
+    long sweep = dropped + grace + 1;
+    long lateResume = dropped + grace - 5;
+    sessions
+        .open("s1", "c1", "n1", 1_000, 11_000)
+        .compose(v -> sessions.drop("s1", "n1", 1_000, dropped))
+        .compose(v -> sessions.beginEnd("s1", sweep, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isTrue()))
+        .compose(v -> sessions.resume("s1", "c1", "n2", lateResume, 50_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        // a sweep that failed after beginning finds the session again, and begins again
+        .compose(v -> expired(sessions, lateResume, grace))
+        .compose(verified(ctx, rows -> assertThat(rows).extracting(SessionRow::id).contains("s1")))
+        .compose(v -> sessions.beginEnd("s1", lateResume, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isTrue()))
+        .compose(v -> sessions.markEnded("s1", lateResume, grace))
+        .compose(verified(ctx, ended -> assertThat(ended).isTrue()))
+        .compose(v -> sessions.beginEnd("s1", sweep, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isFalse()))
+        .compose(v -> expired(sessions, sweep, grace))
+        .onComplete(
+            ctx.succeeding(
+                rows ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(rows).extracting(SessionRow::id).doesNotContain("s1");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void onOneNodeAResumeConnectedBeforeTheSessionsCurrentConnectionIsRefusedAndOnAnotherNodeIsNot(
+      VertxTestContext ctx) {
+    // two resumes of one session racing on one node: the one that connected later must own it
+    long grace = 30_000;
+    sessions
+        .open("s1", "c1", "n1", 1_000, 100_000)
+        .compose(v -> sessions.resume("s1", "c1", "n1", 5_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.resume("s1", "c1", "n1", 4_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.resume("s1", "c1", "n1", 5_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.resume("s1", "c1", "n2", 4_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.resume("s1", "c1", "n1", 3_000, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.find("s1"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(s.nodeId()).isEqualTo("n1");
+                          assertThat(s.connectedAt()).isEqualTo(3_000);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  void aSessionResumedBeforeItsEndBeganIsNotEndedAndADeadNodesSessionsEndBeginsOnlyPastItsLease(
+      VertxTestContext ctx) {
+    long grace = 30_000;
+    sessions
+        .open("resumed", "c1", "n1", 1_000, 11_000)
+        .compose(v -> sessions.drop("resumed", "n1", 1_000, 2_000))
+        .compose(v -> sessions.resume("resumed", "c1", "n2", 2_000 + grace - 5, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isTrue()))
+        .compose(v -> sessions.beginEnd("resumed", 2_000 + grace + 1, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isFalse()))
+        .compose(v -> sessions.open("dead", "c2", "n3", 0, 10_000))
+        .compose(v -> sessions.beginEnd("dead", 10_000 + grace, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isFalse()))
+        .compose(v -> sessions.beginEnd("dead", 10_000 + grace + 1, grace))
+        .compose(verified(ctx, begun -> assertThat(begun).isTrue()))
+        .compose(v -> sessions.resume("dead", "c2", "n2", 10_000 + grace, 100_000, grace))
+        .compose(verified(ctx, ok -> assertThat(ok).isFalse()))
+        .compose(v -> sessions.find("resumed"))
+        .compose(
+            verified(
+                ctx,
+                s -> {
+                  assertThat(s.connected()).isTrue();
+                  assertThat(s.ended()).isFalse();
+                }))
+        .compose(v -> sessions.find("dead"))
+        .onComplete(
+            ctx.succeeding(
+                s ->
+                    ctx.verify(
+                        () -> {
+                          // no longer vouched for by its node's lease: counted as not connected
+                          assertThat(s.connected()).isFalse();
+                          assertThat(s.ended()).isFalse();
+                          ctx.completeNow();
+                        })));
+  }
+
   // ---- two nodes ----
 
   @Test

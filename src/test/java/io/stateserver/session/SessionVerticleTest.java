@@ -166,6 +166,45 @@ class SessionVerticleTest {
     deployNode(vertx, ctx);
   }
 
+  @Test
+  void aSessionWhoseEndCouldNotBeginBecauseAResumeWonKeepsItsKeysAndIsNotEnded(
+      Vertx vertx, VertxTestContext ctx) {
+    EventBus bus = vertx.eventBus();
+    Codecs.register(bus);
+    SessionRow expired = new SessionRow("s1", "pi-1", "n1", false, 1_000L, 2_000L, 3_000L, false);
+    int[] begins = {0};
+    bus.<SessionOp>localConsumer(
+        Addresses.PERSISTENCE_SESSION,
+        m -> {
+          SessionOp op = m.body();
+          if (op instanceof SessionOp.FindExpired) {
+            m.reply(new SessionOp.Expired(List.of(expired), SessionOp.ExpiredFrom.START));
+          } else if (op instanceof SessionOp.BeginEnd begin) {
+            ctx.verify(() -> assertThat(begin.id()).isEqualTo("s1"));
+            m.reply(false); // resumed since the search found it
+            if (++begins[0] == 2) {
+              ctx.completeNow(); // a second reaping: the first one finished, and did nothing
+            }
+          } else if (op instanceof SessionOp.MarkEnded) {
+            ctx.failNow("a session a resume took was marked ended");
+          } else {
+            answerHousekeeping(m);
+          }
+        });
+    bus.<ReadQuery>localConsumer(
+        Addresses.PERSISTENCE_READ, m -> m.reply(new ReadQuery.Keys(List.of(KEY))));
+    bus.<WriteCommand>localConsumer(
+        Addresses.STATE_WRITE,
+        m -> {
+          if (m.body() instanceof WriteCommand.EndEphemeral) {
+            ctx.failNow("the last will of a session a resume took ran");
+          }
+          m.reply(WriteOutcome.success(null, null));
+        });
+
+    deployNode(vertx, ctx);
+  }
+
   /** What the database returns for a search: the dropped sessions past its place, in id order. */
   private static SessionOp.Expired page(List<SessionRow> dropped, SessionOp.FindExpired find) {
     List<SessionRow> found =
@@ -183,6 +222,8 @@ class SessionVerticleTest {
         || m.body() instanceof SessionOp.PruneDeadNodes
         || m.body() instanceof SessionOp.DropEarlierRun) {
       m.reply(0);
+    } else if (m.body() instanceof SessionOp.BeginEnd) {
+      m.reply(true);
     } else {
       m.reply(null);
     }
