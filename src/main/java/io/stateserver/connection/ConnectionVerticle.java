@@ -1,6 +1,7 @@
 package io.stateserver.connection;
 
 import io.stateserver.bus.Addresses;
+import io.stateserver.config.ConfigException;
 import io.stateserver.protocol.CloseCodes;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
@@ -13,6 +14,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -104,8 +107,29 @@ public final class ConnectionVerticle extends VerticleBase {
     DeadlineWheel deadlines = ctx.deadlines();
     deadlineTicker = vertx.setPeriodic(deadlines.tickMs(), id -> deadlines.expire());
     return Future.all(fanout.completion(), leaseLost.completion())
-        .compose(v -> server.listen())
+        .compose(v -> server.listen().recover(this::listenRefused))
         .onSuccess(s -> log.info("listening [port: {}]", s.actualPort()));
+  }
+
+  /**
+   * A host that does not resolve or is not this machine's, or a port in use or not allowed, is the
+   * operator's to fix: said as a configuration error, naming the setting, not as a stack trace.
+   */
+  private Future<HttpServer> listenRefused(Throwable t) {
+    // listen's I/O failures are about the address: a bind refused (java.net.BindException, or
+    // Netty's NativeIoException on epoll), a name that does not resolve (UnknownHostException)
+    if (t instanceof IOException || t instanceof UnresolvedAddressException) {
+      return Future.failedFuture(
+          new ConfigException(
+              "cannot listen on "
+                  + ctx.config().http().host()
+                  + ":"
+                  + ctx.config().http().port()
+                  + " (STATE_HTTP_HOST, STATE_HTTP_PORT): "
+                  + (t.getMessage() == null ? t.toString() : t.getMessage().strip()),
+              t));
+    }
+    return Future.failedFuture(t);
   }
 
   /** The port actually bound (useful with port 0). */

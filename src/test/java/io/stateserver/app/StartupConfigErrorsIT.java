@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +17,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node with unusable key or certificate files refuses to start with exit code 2 and a
- * configuration error: the TLS files before Vert.x starts, the JWT key files on a worker thread
- * once it runs (so that no event loop reads a file).
+ * A node with unusable key or certificate files, or an address it cannot listen on, refuses to
+ * start with exit code 2 and a configuration error: the TLS files before Vert.x starts, the JWT key
+ * files on a worker thread once it runs (so that no event loop reads a file).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StartupConfigErrorsIT {
@@ -56,6 +58,28 @@ class StartupConfigErrorsIT {
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("configuration error")
         .contains("absent.pem");
+  }
+
+  @Test
+  void aPortInUseExitsTwoWithAConfigurationErrorNamingTheAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int code = ServeCommand.run(args("--http.port=" + taken.getLocalPort()));
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString(StandardCharsets.UTF_8))
+          .contains("configuration error")
+          .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
+          .contains("STATE_HTTP_PORT");
+    }
+  }
+
+  @Test
+  void aHostThatDoesNotResolveExitsTwoWithAConfigurationErrorNamingIt() {
+    int code = ServeCommand.run(args("--http.host=no-such-host.invalid"));
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("configuration error")
+        .contains("cannot listen on no-such-host.invalid:0")
+        .contains("STATE_HTTP_HOST");
   }
 
   @Test
