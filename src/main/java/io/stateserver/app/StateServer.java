@@ -92,6 +92,15 @@ public final class StateServer {
     }
     // A wrong certificate path fails here, before a clustered node spends time joining.
     ServerTls.check(config.http());
+    if (config.limits().maxFrameBytes() < config.limits().maxValueBytes()) {
+      // allowed (a deployment may keep WebSocket frames small and write large values over HTTP),
+      // but most likely a mistake
+      log.warn(
+          "frames are smaller than values: a value near its limit cannot be written or read over"
+              + " WebSocket [limits.maxFrameBytes: {}, limits.maxValueBytes: {}]",
+          config.limits().maxFrameBytes(),
+          config.limits().maxValueBytes());
+    }
     if (config.db().isEmbeddedH2()) {
       DataDir.ensurePrivate(config.dataDir());
     }

@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Builds the {@link ServerConfig} once at start-up. Each layer overrides the one before it:
@@ -226,7 +228,7 @@ public final class ConfigLoader {
         new ServerConfig.Http(
             required("http.host", http.getString("host")),
             port("http.port", http.getInteger("port"), true),
-            strings(http.getJsonArray("allowedOrigins")),
+            origins(strings(http.getJsonArray("allowedOrigins"))),
             positive("http.handshakeTimeoutMs", http.getLong("handshakeTimeoutMs")),
             atLeast("http.instances", http.getInteger("instances"), 0),
             atLeastLong("http.pingIntervalMs", http.getLong("pingIntervalMs"), 0),
@@ -282,6 +284,10 @@ public final class ConfigLoader {
     String nodeId = nonBlank(c.getString("nodeId"));
     if (nodeId == null) {
       nodeId = generateNodeId();
+    } else if (!NODE_ID.matcher(nodeId).matches()) {
+      throw new ConfigException(
+          "setting nodeId (STATE_NODE_ID) must be 1-64 letters, digits, '.', '_' or '-': "
+              + nodeId);
     }
 
     ServerConfig.Limits limitsConfig =
@@ -436,6 +442,37 @@ public final class ConfigLoader {
   }
 
   // ---- value checks ----
+
+  /**
+   * What a node id may be. It is stored in the session and lease tables (256 characters at most),
+   * shown in every {@code hello} and written into logs, and it starts the node's broadcast origin
+   * ({@code <node>/<run>}), so: short, printable, no separator.
+   */
+  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  /** A browser origin as a browser sends it: scheme and host, an optional port, nothing else. */
+  private static final Pattern ORIGIN =
+      Pattern.compile(
+          "https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
+
+  /**
+   * The allowed origins, lower-cased (browsers send scheme and host in lower case), each checked:
+   * an origin with a path or a trailing slash would never match, and refusing it at start says so.
+   */
+  private static List<String> origins(List<String> configured) {
+    List<String> out = new ArrayList<>(configured.size());
+    for (String origin : configured) {
+      String o = origin.strip().toLowerCase(Locale.ROOT);
+      if (!o.equals("*") && !ORIGIN.matcher(o).matches()) {
+        throw new ConfigException(
+            "setting http.allowedOrigins (STATE_ALLOWED_ORIGINS) holds an entry that is not an"
+                + " origin (scheme://host[:port], no path or trailing slash) or *: "
+                + origin);
+      }
+      out.add(o);
+    }
+    return List.copyOf(out);
+  }
 
   private static List<String> strings(JsonArray array) {
     List<String> out = new ArrayList<>(array == null ? 0 : array.size());

@@ -2,6 +2,7 @@ package io.stateserver.connection;
 
 import io.vertx.core.http.ServerWebSocketHandshake;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Browser origin check for upgrades. No {@code Origin} header (non-browser clients such as Pis) is
@@ -17,7 +18,9 @@ final class OriginCheck {
       return true;
     }
     if (allowedOrigins != null && !allowedOrigins.isEmpty()) {
-      return allowedOrigins.contains(origin) || allowedOrigins.contains("*");
+      // the configured origins are lower-cased (ConfigLoader)
+      return allowedOrigins.contains(origin.toLowerCase(Locale.ROOT))
+          || allowedOrigins.contains("*");
     }
     String host = hs.headers().get("Host");
     String scheme = hs.isSsl() ? "https://" : "http://";

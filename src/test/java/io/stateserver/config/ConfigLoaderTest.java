@@ -539,6 +539,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aNodeIdOutsideLettersDigitsDotsDashesAndUnderscoresOrLongerThan64IsAConfigError() {
+    for (String bad : List.of("node/1", "node 1", "n\u00e9", "x".repeat(65), "a\nb")) {
+      env.put("STATE_NODE_ID", bad);
+      assertThatThrownBy(this::load)
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("STATE_NODE_ID");
+    }
+    env.put("STATE_NODE_ID", "pi-gateway_2.eu");
+    assertThat(load().nodeId()).isEqualTo("pi-gateway_2.eu");
+    env.put("STATE_NODE_ID", "x".repeat(64));
+    assertThat(load().nodeId()).hasSize(64);
+  }
+
+  @Test
+  void allowedOriginsMustBeOriginsAndAreComparedInLowerCase() {
+    for (String bad :
+        List.of("https://app.example/", "app.example", "https://app.example/path", "ftp://x")) {
+      env.put("STATE_ALLOWED_ORIGINS", bad);
+      assertThatThrownBy(this::load)
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("STATE_ALLOWED_ORIGINS")
+          .hasMessageContaining(bad);
+    }
+    env.put("STATE_ALLOWED_ORIGINS", "https://App.Example:8443, http://[::1]:8080,*");
+    assertThat(load().http().allowedOrigins())
+        .containsExactly("https://app.example:8443", "http://[::1]:8080", "*");
+  }
+
+  @Test
   void aDatabaseUrlOfAnUnsupportedKindIsAConfigError() {
     env.put("STATE_DB_URL", "jdbc:foo:bar");
     assertThatThrownBy(this::load)
