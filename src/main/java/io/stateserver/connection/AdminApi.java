@@ -88,7 +88,9 @@ final class AdminApi {
             e -> {
               Switchover.Target target =
                   e.exists() ? Switchover.Target.fromStored(e.valueJson()) : null;
-              HttpReplies.json(rc, 200, switchoverJson(target));
+              JsonObject state = switchoverJson(target);
+              // as the POST answers it: what an operator compares with the key's changes
+              HttpReplies.json(rc, 200, target == null ? state : state.put("version", e.version()));
             });
   }
 

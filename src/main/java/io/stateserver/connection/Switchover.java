@@ -146,8 +146,8 @@ public final class Switchover {
   }
 
   /**
-   * A {@code ws://} or {@code wss://} URL with a host, no fragment, at most {@value
-   * #MAX_URL_CHARS}.
+   * A {@code ws://} or {@code wss://} URL with a host, a port (if any) a client can connect to, no
+   * fragment, at most {@value #MAX_URL_CHARS}.
    */
   private static void checkUrl(String url) {
     String problem = null;
@@ -163,6 +163,8 @@ public final class Switchover {
           problem = "has no host";
         } else if (uri.getFragment() != null) {
           problem = "must not have a fragment";
+        } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+          problem = "has a port outside 1-65535";
         }
       } catch (URISyntaxException e) {
         problem = "is not a URL";

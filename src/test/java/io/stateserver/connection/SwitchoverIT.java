@@ -93,6 +93,10 @@ class SwitchoverIT {
       assertThat(reply.body().getString("url")).isEqualTo(NEW_FLEET);
       assertThat(reply.body().getLong("reconnectMs")).isEqualTo(250);
       assertThat(reply.body().getLong("version")).isPositive();
+      JsonObject state = http.get(PATH, server.adminToken()).body();
+      assertThat(state.getBoolean("active")).isTrue();
+      assertThat(state.getString("url")).isEqualTo(NEW_FLEET);
+      assertThat(state.getLong("version")).isEqualTo(reply.body().getLong("version"));
       for (SyncClient c : List.of(device, display)) {
         JsonObject goaway = goawayThenClose(c);
         assertThat(goaway.getString("reason")).isEqualTo("switching over");

@@ -47,6 +47,8 @@ class SwitchoverTest {
     refused(body("ws:///v1/ws"), "url");
     refused(body("ws://new fleet/v1/ws"), "url");
     refused(body(URL + "#here"), "url");
+    refused(body("wss://h.example:99999/v1/ws"), "url");
+    refused(body("wss://h.example:0/v1/ws"), "url");
     refused(body("wss://h.example/" + "a".repeat(Switchover.MAX_URL_CHARS)), "url");
   }
 
