@@ -7,7 +7,11 @@ import io.stateserver.protocol.StateException;
 import io.stateserver.security.ClientIds;
 import io.stateserver.security.TokenIssuer;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,6 +76,7 @@ public final class TokenCommand {
       String token =
           new TokenIssuer(vertx, config.jwt()).issue(request.sub(), request.roles(), request.ttl());
       out.println(token);
+      warnIfNoServerUsedTheDataFolder(config, err);
       return OK;
     } catch (ConfigException e) {
       err.println("token: " + e.getMessage());
@@ -81,6 +86,36 @@ public final class TokenCommand {
       return FAILED;
     } finally {
       closeQuietly(vertx);
+    }
+  }
+
+  /**
+   * The tool signs with {@code <data dir>/jwt-secret}, and creates it if it is not there. Run from
+   * another folder than the server's, it signs with a secret of its own, and the server refuses the
+   * token (401) with nothing to say why: so, when no server has used the data folder (no embedded
+   * database there), say which folder was used.
+   */
+  private static void warnIfNoServerUsedTheDataFolder(ServerConfig config, PrintStream err) {
+    Path dataDir = config.dataDir();
+    Path secretFile = dataDir.resolve("jwt-secret");
+    try {
+      boolean signedWithTheFolderSecret =
+          Files.exists(secretFile)
+              && Files.readString(secretFile, StandardCharsets.UTF_8)
+                  .trim()
+                  .equals(config.jwt().secret());
+      if (signedWithTheFolderSecret
+          && config.db().isEmbeddedH2()
+          && !Files.exists(ConfigLoader.embeddedDatabaseFile(dataDir))) {
+        err.println(
+            "token: note: signed with the secret in "
+                + secretFile
+                + ", and no server has used that data folder yet; a server run from another"
+                + " folder has another secret and refuses this token: run this from the server's"
+                + " folder, or pass --data-dir (STATE_DATA_DIR), or give both STATE_JWT_SECRET");
+      }
+    } catch (IOException e) {
+      // only a hint: the token is printed either way
     }
   }
 

@@ -378,6 +378,11 @@ public final class ConfigLoader {
     return "jdbc:h2:file:" + dir + "/state" + H2_OPTIONS;
   }
 
+  /** The file the embedded database keeps in the data folder once a server has used it. */
+  public static Path embeddedDatabaseFile(Path dataDir) {
+    return dataDir.resolve("state.mv.db");
+  }
+
   /** Both files or neither: half a TLS configuration is a mistake, not plain HTTP. */
   private static ServerConfig.Tls tls(JsonObject tls) {
     String cert = nonBlank(tls.getString("certFile"));

@@ -89,6 +89,27 @@ class TokenCommandTest {
   }
 
   @Test
+  void aTokenSignedWithTheSecretOfADataFolderNoServerUsedSaysWhichFolderItWas() throws Exception {
+    Path fresh = tmp.resolve("elsewhere");
+    assertThat(run(Map.of(), "--sub=pi-1", "--data-dir=" + fresh)).isZero();
+    assertThat(stderr()).contains("no server has used").contains(fresh.toString());
+    assertThat(stdout().trim().split("\\.")).hasSize(3);
+
+    // the server's folder: its database is there
+    errBytes.reset();
+    Files.createFile(fresh.resolve("state.mv.db"));
+    assertThat(run(Map.of(), "--sub=pi-1", "--data-dir=" + fresh)).isZero();
+    assertThat(stderr()).isEmpty();
+
+    // a configured secret: the folder does not matter
+    errBytes.reset();
+    Map<String, String> env =
+        Map.of("STATE_JWT_SECRET", "an-environment-secret-of-enough-length!!");
+    assertThat(run(env, "--sub=pi-1", "--data-dir=" + tmp.resolve("other"))).isZero();
+    assertThat(stderr()).isEmpty();
+  }
+
+  @Test
   void usesTheSecretFromTheEnvironmentWhenSet() throws Exception {
     Map<String, String> env =
         Map.of(
