@@ -57,6 +57,7 @@ public final class Codecs {
           SessionOp.Broadcasts.class,
           SessionOp.FindExpired.class,
           SessionOp.BeginEnd.class,
+          SessionOp.ResumedHereLater.class,
           SessionOp.MarkEnded.class,
           SessionOp.PruneEnded.class,
           SessionOp.PruneDeadNodes.class,

@@ -202,6 +202,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                 }
                 return;
               }
+              if (ar.failed() && ar.cause() == RESUMED_HERE_LATER) {
+                takenOver(); // as if it had registered first and the later resume then closed it
+                return;
+              }
               if (ar.failed()) {
                 log.warn(
                     "session start failed [client: {}, cause: {}]",
@@ -214,8 +218,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
               if (!ctx.liveSessions().put(sessionId, this)) {
                 return; // a later resume of the session on this node owns it: closing
               }
-              if (sessionId.equals(resumeSessionId) && ctx.config().cluster().enabled()) {
-                confirmOwnership(); // one node: LiveSessions.put already keeps one connection
+              if (sessionId.equals(resumeSessionId)) {
+                // A later resume, here or on another node, may have committed and even closed
+                // again before this connection registered, so that nothing closed this one.
+                confirmOwnership();
               }
               if (ctx.verifier().denied(principal)) {
                 // disabled or revoked while the session was opening, after the sweep had run
@@ -253,9 +259,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * other node before that one's connection registered, leaving both open on one session. The last
    * resume to commit owns the session: a connection, once registered, asks the row, and one that
    * lost closes as taken over. (One that asks before the later resume commits is registered when
-   * that resume's notice comes, and asks again then.) When the database cannot say, the connection
-   * closes: its drop is conditional, so an owner closed so only makes its client resume again,
-   * while two connections left open on one session would each act for it.
+   * that resume's notice comes, and asks again then.) On one node too: a later resume may commit,
+   * register and close again before this connection registers, leaving nothing to close this one
+   * while its session is dropped under it. When the database cannot say, the connection closes: its
+   * drop is conditional, so an owner closed so only makes its client resume again, while two
+   * connections left open on one session would each act for it.
    */
   private void confirmOwnership() {
     Bus.<Boolean>request(
@@ -312,7 +320,15 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                   ctx.liveSessions().resumed(resumeId, now);
                   return Future.succeededFuture(resumeId);
                 }
-                return newSession(clientId, now, leaseUntil);
+                return Bus.<Boolean>request(
+                        bus,
+                        Addresses.PERSISTENCE_SESSION,
+                        new SessionOp.ResumedHereLater(resumeId, ctx.nodeId(), now))
+                    .compose(
+                        later ->
+                            later
+                                ? Future.<String>failedFuture(RESUMED_HERE_LATER)
+                                : newSession(clientId, now, leaseUntil));
               });
     }
     return newSession(clientId, now, leaseUntil);
@@ -707,6 +723,14 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     writeBarrier = result.otherwiseEmpty();
     return result;
   }
+
+  /**
+   * Why a resume did not take its session: a connection that connected later resumed it on this
+   * node first (resumes on one node succeed in connected-at order). This connection lost the race
+   * and closes as taken over, rather than start a second session for the same client.
+   */
+  private static final StateException RESUMED_HERE_LATER =
+      new StateException(ErrorCode.UNAVAILABLE, "the session was resumed by a later connection");
 
   /** Why a request did not run: its connection closed first (not an error to count). */
   private static final StateException GONE =

@@ -87,6 +87,13 @@ public sealed interface SessionOp {
    */
   record BeginEnd(String id, long now, long graceMs) implements SessionOp {}
 
+  /**
+   * Replies a Boolean: whether the session is connected on {@code nodeId} by a connection that
+   * connected after {@code connectedAt} (asked when a resume connected at {@code connectedAt}
+   * failed: a later one on the same node won the race).
+   */
+  record ResumedHereLater(String id, String nodeId, long connectedAt) implements SessionOp {}
+
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}
 

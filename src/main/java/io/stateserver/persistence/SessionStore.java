@@ -84,6 +84,20 @@ public final class SessionStore {
   }
 
   /**
+   * Whether the session is connected on {@code nodeId} by a connection that connected after {@code
+   * connectedAt}: why a resume on that node connected at {@code connectedAt} failed, if it did.
+   */
+  public Future<Boolean> resumedHereLater(String id, String nodeId, long connectedAt) {
+    return find(id)
+        .map(
+            row ->
+                row != null
+                    && row.openConnection()
+                    && nodeId.equals(row.nodeId())
+                    && row.connectedAt() > connectedAt);
+  }
+
+  /**
    * Marks a session disconnected, if it is still connected on {@code nodeId} by the connection that
    * opened or resumed it at {@code connectedAt} (not by a newer one that resumed it since).
    *

@@ -138,10 +138,12 @@ final class SqlStatements {
    * Parameters: node, now, leaseUntil, id, client, disconnected-not-before, lease-not-before, node,
    * now.
    *
-   * <p>The last condition: on one node, resumes of one session succeed in the order of their
-   * connected-at (strictly increasing per node), so that the connection that connected last owns
-   * the session, and the node keeps that one open of two ({@code LiveSessions}). Across nodes the
-   * clocks differ, and each connection asks the row whether it owns the session instead.
+   * <p>The last condition: on one node, a resume does not take a session from a live connection
+   * that connected after it (connected-at is strictly increasing per node), so that of two resumes
+   * racing on one node the later-connected one owns the session, and the node keeps that one open
+   * ({@code LiveSessions}). A dropped session is not compared: its connection is gone, or was an
+   * earlier run's of the node, whose clock may have been ahead. Across nodes the clocks differ, and
+   * each connection asks the row whether it owns the session instead.
    */
   static final String RESUME_SESSION =
       "UPDATE client_session SET node_id = ?, connected = TRUE, connected_at = ?,"
@@ -151,7 +153,7 @@ final class SqlStatements {
           + " OR (connected = TRUE AND GREATEST(lease_until, "
           + NODE_LEASE_OF_ROW
           + ") >= ?))"
-          + " AND (node_id <> ? OR connected_at < ?)";
+          + " AND (node_id <> ? OR connected = FALSE OR connected_at < ?)";
 
   /**
    * Gives a node a lease row if it has none, so that the expiry sweep, which starts from node
@@ -255,10 +257,13 @@ final class SqlStatements {
 
   /**
    * A session past its grace: dropped before the first time, or connected on a node whose lease
-   * (and its own) ran out before the second; or one whose end began.
+   * (and its own) ran out before the second; or one whose end began. (An {@code ending} row is
+   * never connected while every node runs this release; a node of the release before, whose resume
+   * does not look at {@code ending}, can resume one during a rolling upgrade, and then the row is
+   * judged by its lease like any connected one, not ended under its connection.)
    */
   private static final String PAST_GRACE =
-      " AND (ending = TRUE OR (connected = FALSE AND disconnected_at < ?)"
+      " AND ((ending = TRUE AND connected = FALSE) OR (connected = FALSE AND disconnected_at < ?)"
           + " OR (connected = TRUE AND GREATEST(lease_until, "
           + NODE_LEASE_OF_ROW
           + ") < ?))";
