@@ -92,12 +92,13 @@ public final class StateServer {
     }
     // A wrong certificate path fails here, before a clustered node spends time joining.
     ServerTls.check(config.http());
-    if (config.limits().maxFrameBytes() < config.limits().maxValueBytes()) {
+    // a set frame holds its value, its key (up to 256 bytes) and the request around them
+    if (config.limits().maxFrameBytes() < config.limits().maxValueBytes() + 1024) {
       // allowed (a deployment may keep WebSocket frames small and write large values over HTTP),
       // but most likely a mistake
       log.warn(
-          "frames are smaller than values: a value near its limit cannot be written or read over"
-              + " WebSocket [limits.maxFrameBytes: {}, limits.maxValueBytes: {}]",
+          "frames are not larger than values: a value near its limit cannot be written or read"
+              + " over WebSocket [limits.maxFrameBytes: {}, limits.maxValueBytes: {}]",
           config.limits().maxFrameBytes(),
           config.limits().maxValueBytes());
     }

@@ -105,7 +105,7 @@ public final class TokenCommand {
                   .trim()
                   .equals(config.jwt().secret());
       if (signedWithTheFolderSecret
-          && config.db().isEmbeddedH2()
+          && config.db().url().equals(ConfigLoader.defaultH2Url(dataDir))
           && !Files.exists(ConfigLoader.embeddedDatabaseFile(dataDir))) {
         err.println(
             "token: note: signed with the secret in "

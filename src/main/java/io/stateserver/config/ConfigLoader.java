@@ -373,7 +373,8 @@ public final class ConfigLoader {
                 o.getInteger("upgradesPerAddressBurst", d.upgradesPerAddressBurst())));
   }
 
-  static String defaultH2Url(Path absoluteDataDir) {
+  /** The embedded database's URL in a data folder: the default of {@code db.url}. */
+  public static String defaultH2Url(Path absoluteDataDir) {
     String dir = absoluteDataDir.toString().replace('\\', '/');
     return "jdbc:h2:file:" + dir + "/state" + H2_OPTIONS;
   }
@@ -455,10 +456,12 @@ public final class ConfigLoader {
    */
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-  /** A browser origin as a browser sends it: scheme and host, an optional port, nothing else. */
+  /**
+   * A browser origin as a browser sends it: scheme and host, an optional port, nothing else (any
+   * scheme: apps in web views send {@code capacitor://localhost} and the like).
+   */
   private static final Pattern ORIGIN =
-      Pattern.compile(
-          "https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
+      Pattern.compile("[a-z][a-z0-9+.-]*://([^/?#\\s\\[\\]:@]+|\\[[0-9a-f:.]+\\])(:[0-9]{1,5})?");
 
   /**
    * The allowed origins, lower-cased (browsers send scheme and host in lower case), each checked:
@@ -468,13 +471,15 @@ public final class ConfigLoader {
     List<String> out = new ArrayList<>(configured.size());
     for (String origin : configured) {
       String o = origin.strip().toLowerCase(Locale.ROOT);
-      if (!o.equals("*") && !ORIGIN.matcher(o).matches()) {
+      // "null": what a page opened from a file or a sandboxed frame sends
+      if (!o.equals("*") && !o.equals("null") && !ORIGIN.matcher(o).matches()) {
         throw new ConfigException(
             "setting http.allowedOrigins (STATE_ALLOWED_ORIGINS) holds an entry that is not an"
-                + " origin (scheme://host[:port], no path or trailing slash) or *: "
+                + " origin (scheme://host[:port], no path or trailing slash), null or *: "
                 + origin);
       }
-      out.add(o);
+      // browsers leave a scheme's default port out of the Origin header
+      out.add(o.replaceFirst("^(http://.*):80$", "$1").replaceFirst("^(https://.*):443$", "$1"));
     }
     return List.copyOf(out);
   }

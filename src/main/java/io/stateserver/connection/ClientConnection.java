@@ -263,7 +263,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    * register and close again before this connection registers, leaving nothing to close this one
    * while its session is dropped under it. When the database cannot say, the connection closes: its
    * drop is conditional, so an owner closed so only makes its client resume again, while two
-   * connections left open on one session would each act for it.
+   * connections left open on one session would each act for it. It closes with 1001 (reconnect),
+   * for it is most likely the owner.
    */
   private void confirmOwnership() {
     Bus.<Boolean>request(
@@ -282,8 +283,13 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                     sessionId);
                 takenOver();
               } else if (ar.failed()) {
-                log.debug("session ownership unknown [session: {}]", sessionId, ar.cause());
-                takenOver();
+                // most likely the owner: sent to reconnect (1001), not told it was taken over
+                // (1000, after which a client may stay away); its drop is conditional all the same
+                log.info(
+                    "closing connection, session ownership unknown [session: {}, cause: {}]",
+                    sessionId,
+                    ar.cause().getMessage());
+                closeWith(CloseCodes.GOING_AWAY, "unavailable");
               }
             });
   }
@@ -323,7 +329,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
                 return Bus.<Boolean>request(
                         bus,
                         Addresses.PERSISTENCE_SESSION,
-                        new SessionOp.ResumedHereLater(resumeId, ctx.nodeId(), now))
+                        new SessionOp.ResumedHereLater(resumeId, clientId, ctx.nodeId(), now))
                     .compose(
                         later ->
                             later

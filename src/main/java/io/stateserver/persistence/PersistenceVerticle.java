@@ -164,7 +164,7 @@ public final class PersistenceVerticle extends VerticleBase {
                       && o.nodeId().equals(row.nodeId())
                       && row.connectedAt() == o.connectedAt());
     } else if (op instanceof SessionOp.ResumedHereLater o) {
-      return sessions.resumedHereLater(o.id(), o.nodeId(), o.connectedAt());
+      return sessions.resumedHereLater(o.id(), o.clientId(), o.nodeId(), o.connectedAt());
     } else if (op instanceof SessionOp.LeaseOf o) {
       return sessions.leaseOf(o.nodeId());
     } else if (op instanceof SessionOp.DropEarlierRun o) {

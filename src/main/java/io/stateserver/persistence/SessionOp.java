@@ -92,7 +92,8 @@ public sealed interface SessionOp {
    * connected after {@code connectedAt} (asked when a resume connected at {@code connectedAt}
    * failed: a later one on the same node won the race).
    */
-  record ResumedHereLater(String id, String nodeId, long connectedAt) implements SessionOp {}
+  record ResumedHereLater(String id, String clientId, String nodeId, long connectedAt)
+      implements SessionOp {}
 
   /** Replies a Boolean: whether this call ended the session. */
   record MarkEnded(String id, long now, long graceMs) implements SessionOp {}

@@ -84,14 +84,18 @@ public final class SessionStore {
   }
 
   /**
-   * Whether the session is connected on {@code nodeId} by a connection that connected after {@code
-   * connectedAt}: why a resume on that node connected at {@code connectedAt} failed, if it did.
+   * Whether the session of {@code clientId} is connected on {@code nodeId} by a connection that
+   * connected after {@code connectedAt}: why a resume on that node connected at {@code connectedAt}
+   * failed, if it did. (Another client's session id answers false: what it tried to resume stays
+   * unknown to it.)
    */
-  public Future<Boolean> resumedHereLater(String id, String nodeId, long connectedAt) {
+  public Future<Boolean> resumedHereLater(
+      String id, String clientId, String nodeId, long connectedAt) {
     return find(id)
         .map(
             row ->
                 row != null
+                    && row.clientId().equals(clientId)
                     && row.openConnection()
                     && nodeId.equals(row.nodeId())
                     && row.connectedAt() > connectedAt);

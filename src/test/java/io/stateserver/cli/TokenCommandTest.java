@@ -101,6 +101,13 @@ class TokenCommandTest {
     assertThat(run(Map.of(), "--sub=pi-1", "--data-dir=" + fresh)).isZero();
     assertThat(stderr()).isEmpty();
 
+    // a database elsewhere: no embedded database file in the folder says nothing
+    errBytes.reset();
+    Path other = tmp.resolve("memory");
+    assertThat(run(Map.of(), "--sub=pi-1", "--data-dir=" + other, "--db.url=jdbc:h2:mem:t"))
+        .isZero();
+    assertThat(stderr()).isEmpty();
+
     // a configured secret: the folder does not matter
     errBytes.reset();
     Map<String, String> env =

@@ -556,7 +556,12 @@ class ConfigLoaderTest {
   @Test
   void allowedOriginsMustBeOriginsAndAreComparedInLowerCase() {
     for (String bad :
-        List.of("https://app.example/", "app.example", "https://app.example/path", "ftp://x")) {
+        List.of(
+            "https://app.example/",
+            "app.example",
+            "https://app.example/path",
+            "https://app.example?x=1",
+            "https://user@app.example")) {
       env.put("STATE_ALLOWED_ORIGINS", bad);
       assertThatThrownBy(this::load)
           .as(bad)
@@ -564,9 +569,19 @@ class ConfigLoaderTest {
           .hasMessageContaining("STATE_ALLOWED_ORIGINS")
           .hasMessageContaining(bad);
     }
-    env.put("STATE_ALLOWED_ORIGINS", "https://App.Example:8443, http://[::1]:8080,*");
+    env.put(
+        "STATE_ALLOWED_ORIGINS",
+        "https://App.Example:8443, http://[::1]:8080,*,null,capacitor://localhost,"
+            + "https://dash.example:443,http://pi_host:80");
     assertThat(load().http().allowedOrigins())
-        .containsExactly("https://app.example:8443", "http://[::1]:8080", "*");
+        .containsExactly(
+            "https://app.example:8443",
+            "http://[::1]:8080",
+            "*",
+            "null",
+            "capacitor://localhost",
+            "https://dash.example",
+            "http://pi_host");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
+import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -133,6 +134,29 @@ class ConnectingIT {
             SyncClient.upgradeStatus(
                 vertx, server.port(), token, null, "Origin", "http://127.0.0.1:" + server.port()))
         .isEqualTo(101);
+  }
+
+  @Test
+  void browserUpgradeFromAnAllowedOriginIsAcceptedWhateverItsCaseOrDefaultPortAndNoOtherOrigin(
+      Vertx vertx) throws Exception {
+    try (TestServer allowing =
+        TestServer.start("--http.allowedOrigins=https://Dash.Example:443,null")) {
+      String token = allowing.token("browser-3", "device");
+      int port = allowing.port();
+      assertThat(
+              SyncClient.upgradeStatus(vertx, port, token, null, "Origin", "https://dash.example"))
+          .isEqualTo(101);
+      assertThat(SyncClient.upgradeStatus(vertx, port, token, null, "Origin", "null"))
+          .isEqualTo(101);
+      assertThat(
+              SyncClient.upgradeStatus(vertx, port, token, null, "Origin", "https://evil.example"))
+          .isEqualTo(403);
+      // with a list, not even the server's own origin
+      assertThat(
+              SyncClient.upgradeStatus(
+                  vertx, port, token, null, "Origin", "http://127.0.0.1:" + port))
+          .isEqualTo(403);
+    }
   }
 
   @Test
