@@ -178,6 +178,7 @@ public final class StateServer {
       HazelcastInstance hazelcast) {
     static BlockingParts build(
         Vertx vertx, ServerConfig config, ServerMetrics metrics, HazelcastInstance hazelcast) {
+      ServerTls.load(vertx, config.http());
       DenyList denyList = new DenyList();
       return new BlockingParts(
           denyList,

@@ -2,6 +2,7 @@ package io.stateserver.connection;
 
 import io.stateserver.config.ConfigException;
 import io.stateserver.config.ServerConfig;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
@@ -47,16 +48,40 @@ public final class ServerTls {
     }
   }
 
+  /**
+   * Loads the configured key and certificate as the server will (blocking: on a worker thread), so
+   * that PEM files whose blocks hold no usable key or certificate are a configuration error naming
+   * the settings, not a failed listen with a stack trace. {@link #check} has looked at the files'
+   * headers already, before a clustered node spent time joining.
+   */
+  public static void load(Vertx vertx, ServerConfig.Http http) {
+    if (!http.tlsEnabled()) {
+      return;
+    }
+    try {
+      keyCert(http).getKeyManagerFactory(vertx);
+    } catch (Exception e) {
+      throw new ConfigException(
+          "settings http.tls.certFile and http.tls.keyFile (STATE_TLS_CERT, STATE_TLS_KEY): "
+              + http.tls().certFile()
+              + " and "
+              + http.tls().keyFile()
+              + " hold no usable certificate and key: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static PemKeyCertOptions keyCert(ServerConfig.Http http) {
+    return new PemKeyCertOptions()
+        .setCertPath(http.tls().certFile().toString())
+        .setKeyPath(http.tls().keyFile().toString());
+  }
+
   /** Turns TLS on in {@code options} when configured; never turns SNI on. */
   static HttpServerOptions apply(HttpServerOptions options, ServerConfig.Http http) {
     if (http.tlsEnabled()) {
-      options
-          .setSsl(true)
-          .setSni(false)
-          .setKeyCertOptions(
-              new PemKeyCertOptions()
-                  .setCertPath(http.tls().certFile().toString())
-                  .setKeyPath(http.tls().keyFile().toString()));
+      options.setSsl(true).setSni(false).setKeyCertOptions(keyCert(http));
     }
     if (options.isSsl() && options.isSni()) {
       // Only then is the core version needed (a classpath read, so not on every start).

@@ -83,6 +83,24 @@ class StartupConfigErrorsIT {
   }
 
   @Test
+  void pemFilesWhoseBlocksHoldNoUsableKeyExitTwoWithAConfigurationError() throws Exception {
+    Path cert =
+        Files.writeString(
+            dir.resolve("garbled.pem"),
+            "-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n");
+    Path key =
+        Files.writeString(
+            dir.resolve("garbled.key"),
+            "-----BEGIN PRIVATE KEY-----\nZ2FyYmFnZQ==\n-----END PRIVATE KEY-----\n");
+    int code = ServeCommand.run(args("--http.tls.certFile=" + cert, "--http.tls.keyFile=" + key));
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("configuration error")
+        .contains("STATE_TLS_KEY")
+        .contains("garbled.key");
+  }
+
+  @Test
   void jwtPublicKeyFileThatIsNotPemExitsTwoWithAConfigurationError() throws Exception {
     Path key = Files.writeString(dir.resolve("fleet-2026.pem"), "not a key\n");
     int code = ServeCommand.run(args("--jwt.publicKeys=" + key));
