@@ -3,6 +3,7 @@ package io.stateserver.bus;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -18,6 +19,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bus {
   private static final Logger log = LoggerFactory.getLogger(Bus.class);
+
+  /**
+   * How long a requester waits for an answer before it answers {@code unavailable} itself (Vert.x's
+   * default, which every request here uses).
+   */
+  public static final long REQUEST_TIMEOUT_MS = DeliveryOptions.DEFAULT_TIMEOUT;
 
   private Bus() {}
 

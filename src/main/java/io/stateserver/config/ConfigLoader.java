@@ -51,6 +51,9 @@ public final class ConfigLoader {
   public static final String H2_OPTIONS =
       ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 
+  /** The embedded database's name in the data folder; H2 keeps it in {@code <name>.mv.db}. */
+  private static final String H2_DATABASE_NAME = "state";
+
   private static final String TR = "limits.tokenRequests.";
 
   /**
@@ -376,12 +379,12 @@ public final class ConfigLoader {
   /** The embedded database's URL in a data folder: the default of {@code db.url}. */
   public static String defaultH2Url(Path absoluteDataDir) {
     String dir = absoluteDataDir.toString().replace('\\', '/');
-    return "jdbc:h2:file:" + dir + "/state" + H2_OPTIONS;
+    return "jdbc:h2:file:" + dir + "/" + H2_DATABASE_NAME + H2_OPTIONS;
   }
 
   /** The file the embedded database keeps in the data folder once a server has used it. */
   public static Path embeddedDatabaseFile(Path dataDir) {
-    return dataDir.resolve("state.mv.db");
+    return dataDir.resolve(H2_DATABASE_NAME + ".mv.db");
   }
 
   /** Both files or neither: half a TLS configuration is a mistake, not plain HTTP. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -144,6 +145,61 @@ class GroupCommitQueueTest {
                       assertThat(fine.result()).isEqualTo(3);
                       ctx.completeNow();
                     }));
+  }
+
+  @Test
+  void anItemThatWaitedLongerThanItsRequesterWaitsFailsWithoutRunning(
+      Vertx vertx, VertxTestContext ctx) {
+    AtomicLong clock = new AtomicLong();
+    List<List<Integer>> batches = new ArrayList<>();
+    Promise<Void> firstBatch = Promise.promise();
+    GroupCommitQueue<Integer, Integer> queue =
+        new GroupCommitQueue<>(
+            vertx,
+            100,
+            batch -> {
+              batches.add(batch);
+              Future<Void> gate =
+                  batches.size() == 1 ? firstBatch.future() : Future.succeededFuture();
+              return gate.map(v -> batch.stream().map(Future::succeededFuture).toList());
+            },
+            1_000,
+            clock::get,
+            () -> new IllegalStateException("given up"));
+    Future<Integer> running = queue.submit(1);
+    // 2 and 3 queue behind the batch that is still running (a stalled commit) ...
+    queue
+        .context()
+        .runOnContext(
+            v -> {
+              Future<Integer> stale = queue.submit(2);
+              Future<Integer> waited = queue.submit(3);
+              queue
+                  .context()
+                  .runOnContext(
+                      v2 -> {
+                        // ... and 2 waits past the limit, while 4 comes just before the batch ends
+                        clock.set(1_001);
+                        Future<Integer> fresh = queue.submit(4);
+                        clock.set(1_500);
+                        queue.context().runOnContext(v3 -> firstBatch.complete());
+                        Future.join(running, stale, waited, fresh)
+                            .onComplete(
+                                done ->
+                                    ctx.verify(
+                                        () -> {
+                                          assertThat(running.result()).isEqualTo(1);
+                                          assertThat(stale.cause()).hasMessage("given up");
+                                          assertThat(waited.cause()).hasMessage("given up");
+                                          assertThat(fresh.result()).isEqualTo(4);
+                                          assertThat(batches)
+                                              .as("the given-up items never ran")
+                                              .containsExactly(List.of(1), List.of(4));
+                                          assertThat(queue.idle()).isTrue();
+                                          ctx.completeNow();
+                                        }));
+                      });
+            });
   }
 
   @Test
