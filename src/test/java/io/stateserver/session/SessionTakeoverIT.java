@@ -2,11 +2,18 @@ package io.stateserver.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.persistence.SessionOp;
 import io.stateserver.support.Eventually;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -135,6 +142,116 @@ class SessionTakeoverIT {
                                   });
                           ctx.completeNow();
                         })));
+  }
+
+  @Test
+  void aResumeAnsweredOnlyAfterALaterResumeOfItsSessionRegisteredAndClosedClosesAsTakenOver(
+      Vertx vertx, VertxTestContext ctx) {
+    // The ordering the race above reaches only by chance, forced: the earlier resume commits, but
+    // its answer is held until a later resume of the same session has committed, registered and
+    // closed again. Nothing is left on the node to close the earlier connection when it
+    // registers: it must learn from the session row that it lost, or it would stay open on a
+    // session that ends under it one grace later.
+    String device = "pi-late-answer";
+    String key = "devices/" + device + "/alive";
+    String token = server.token(device, "device");
+    EventBus bus = server.server().vertx().eventBus();
+    AtomicReference<String> session = new AtomicReference<>();
+    AtomicReference<String> heldReplyTo = new AtomicReference<>();
+    Promise<Runnable> held = Promise.promise();
+    Handler<DeliveryContext<Object>> holdTheFirstResumeAnswer =
+        dc -> {
+          Message<Object> m = dc.message();
+          if (m.body() instanceof SessionOp.Resume r
+              && r.id().equals(session.get())
+              && heldReplyTo.compareAndSet(null, m.replyAddress())) {
+            dc.next();
+          } else if (m.address().equals(heldReplyTo.get())) {
+            Context sender = Vertx.currentContext();
+            held.tryComplete(() -> sender.runOnContext(v -> dc.next()));
+          } else {
+            dc.next();
+          }
+        };
+    AtomicReference<TestClient> earlier = new AtomicReference<>();
+    AtomicReference<TestClient> admin = new AtomicReference<>();
+
+    connect(vertx, token, null)
+        .compose(
+            first -> {
+              session.set(first.hello().result().getString("session"));
+              return first.request("set", "key", key, "value", true, "ephemeral", true);
+            })
+        .compose(
+            set -> {
+              bus.addOutboundInterceptor(holdTheFirstResumeAnswer);
+              return TestClient.connect(vertx, server.port(), token, "session=" + session.get());
+            })
+        .compose(
+            c -> {
+              earlier.set(c);
+              return held.future(); // its resume committed; its answer waits
+            })
+        .compose(
+            release ->
+                connect(vertx, token, "session=" + session.get())
+                    .map(
+                        later -> {
+                          ctx.verify(
+                              () ->
+                                  assertThat(later.hello().result().getString("session"))
+                                      .isEqualTo(session.get()));
+                          return later;
+                        }))
+        .compose(later -> later.close())
+        .compose(v -> connect(vertx, server.adminToken(), null))
+        .compose(
+            a -> {
+              admin.set(a);
+              // the later connection's drop is recorded: the session is dropped, nobody's
+              return Eventually.poll(
+                  vertx,
+                  () -> a.request("get", "key", "$sys/clients/" + device),
+                  p -> p.getJsonObject("value").getInteger("connections") == 0,
+                  5_000);
+            })
+        .compose(
+            dropped -> {
+              held.future().result().run();
+              return withDeadline(
+                  vertx, earlier.get().closed(), 5_000, "the earlier connection stayed open");
+            })
+        .compose(
+            code -> {
+              ctx.verify(() -> assertThat(code).as("closed as taken over").isEqualTo((short) 1000));
+              return Eventually.poll(
+                  vertx,
+                  () -> admin.get().request("get", "key", key),
+                  get -> !get.getBoolean("exists"),
+                  PAST_GRACE_MS * 2);
+            })
+        .onComplete(
+            ar -> {
+              bus.removeOutboundInterceptor(holdTheFirstResumeAnswer);
+              ctx.verify(
+                  () -> {
+                    assertThat(ar.succeeded()).as("%s", ar.cause()).isTrue();
+                    // the session ended: its last will ran, and no connection of it is left
+                    assertThat(ar.result().getBoolean("exists")).isFalse();
+                  });
+              ctx.completeNow();
+            });
+  }
+
+  private static <T> Future<T> withDeadline(Vertx vertx, Future<T> f, long ms, String what) {
+    Promise<T> p = Promise.promise();
+    long timer = vertx.setTimer(ms, id -> p.tryFail(what));
+    f.onComplete(
+        ar -> {
+          vertx.cancelTimer(timer);
+          p.tryComplete(ar.succeeded() ? ar.result() : null);
+        });
+    return p.future();
   }
 
   /**
