@@ -243,6 +243,87 @@ class SessionTakeoverIT {
             });
   }
 
+  @Test
+  void aResumeThatReachesTheDatabaseAfterALaterResumeOfItsSessionOnTheNodeClosesAsTakenOver(
+      Vertx vertx, VertxTestContext ctx) {
+    // The other forced ordering: the earlier connection's resume is held on its way to the
+    // database until a later connection's resume of the same session has committed and
+    // registered. The row refuses the earlier one (on one node, resumes succeed in connected-at
+    // order); it closes as taken over instead of starting a second session, and the later keeps
+    // the session.
+    String device = "pi-late-request";
+    String key = "devices/" + device + "/alive";
+    String token = server.token(device, "device");
+    EventBus bus = server.server().vertx().eventBus();
+    AtomicReference<String> session = new AtomicReference<>();
+    Promise<Runnable> held = Promise.promise();
+    Handler<DeliveryContext<Object>> holdTheFirstResume =
+        dc -> {
+          if (dc.message().body() instanceof SessionOp.Resume r
+              && r.id().equals(session.get())
+              && !held.future().isComplete()) {
+            Context sender = Vertx.currentContext();
+            held.tryComplete(() -> sender.runOnContext(v -> dc.next()));
+          } else {
+            dc.next();
+          }
+        };
+    AtomicReference<TestClient> earlier = new AtomicReference<>();
+    AtomicReference<TestClient> later = new AtomicReference<>();
+
+    connect(vertx, token, null)
+        .compose(
+            first -> {
+              session.set(first.hello().result().getString("session"));
+              return first.request("set", "key", key, "value", true, "ephemeral", true);
+            })
+        .compose(
+            set -> {
+              bus.addOutboundInterceptor(holdTheFirstResume);
+              return TestClient.connect(vertx, server.port(), token, "session=" + session.get());
+            })
+        .compose(
+            c -> {
+              earlier.set(c);
+              return held.future(); // its resume is on its way to the database
+            })
+        .compose(release -> connect(vertx, token, "session=" + session.get()))
+        .compose(
+            c -> {
+              later.set(c);
+              ctx.verify(
+                  () ->
+                      assertThat(c.hello().result().getString("session")).isEqualTo(session.get()));
+              held.future().result().run();
+              return withDeadline(
+                  vertx, earlier.get().closed(), 5_000, "the earlier connection stayed open");
+            })
+        .compose(
+            code -> {
+              ctx.verify(
+                  () -> {
+                    assertThat(code).as("closed as taken over").isEqualTo((short) 1000);
+                    assertThat(earlier.get().frames())
+                        .as("no hello: it started no session of its own")
+                        .noneMatch(f -> "hello".equals(f.getString("type")));
+                  });
+              return Eventually.after(vertx, PAST_GRACE_MS);
+            })
+        .compose(v -> later.get().request("get", "key", key))
+        .onComplete(
+            ar -> {
+              bus.removeOutboundInterceptor(holdTheFirstResume);
+              ctx.verify(
+                  () -> {
+                    assertThat(ar.succeeded()).as("%s", ar.cause()).isTrue();
+                    assertThat(later.get().closed().isComplete()).isFalse();
+                    // the later connection kept the session, and with it the ephemeral key
+                    assertThat(ar.result().getBoolean("exists")).isTrue();
+                  });
+              ctx.completeNow();
+            });
+  }
+
   private static <T> Future<T> withDeadline(Vertx vertx, Future<T> f, long ms, String what) {
     Promise<T> p = Promise.promise();
     long timer = vertx.setTimer(ms, id -> p.tryFail(what));
