@@ -327,8 +327,8 @@ public final class StateServer {
   }
 
   /**
-   * Drains the node: stop accepting, send {@code goaway} to every client, let in-flight writes
-   * commit (bounded by {@code shutdownGraceMs}), then close Vert.x.
+   * Drains the node: stop accepting, answer what every client sent, then send it {@code goaway},
+   * let in-flight writes commit (all of it bounded by {@code shutdownGraceMs}), then close Vert.x.
    */
   public Future<Void> drain() {
     log.info("draining [node: {}]", config.nodeId());
@@ -337,9 +337,11 @@ public final class StateServer {
             DRAIN_RECONNECT_MS,
             metrics.connections(),
             ReconnectSpread.drainWindowMs(config.limits().sessionGraceMs()));
-    return Future.all(edges.stream().map(e -> e.goAway("node draining", reconnectMs)).toList())
-        .compose(
-            v -> waitForIdleWrites(System.currentTimeMillis() + config.limits().shutdownGraceMs()))
+    // one grace for all of it: answering what clients sent, the HTTP requests, the writes left
+    long deadline = System.currentTimeMillis() + config.limits().shutdownGraceMs();
+    return Future.all(
+            edges.stream().map(e -> e.goAway("node draining", reconnectMs, deadline)).toList())
+        .compose(v -> waitForIdleWrites(deadline))
         .compose(v -> vertx.close());
   }
 

@@ -94,16 +94,22 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private boolean takenOver;
 
   /**
-   * The close after the goaway that went out, or null: one goaway is all a client gets (drain and
-   * switch-over may both ask), and a later caller waits for that close too.
+   * The close after the goaway, or null: one goaway is all a client gets (drain and switch-over may
+   * both ask), and a later caller waits for that close too. Set when the goaway is asked for, which
+   * may be before it goes out (see {@link #goAway}).
    */
   private Future<Void> goingAway;
+
+  // a goaway was asked for: nothing more is read, and what was read is being answered first
+  private boolean leaving;
 
   private long closeDeadline = -1;
   // a snapshot waiting for the socket to take its frames before it reads on, and its reply's slot
   // (see repliesTaken)
   private Promise<Void> repliesTaken;
   private ReplySequencer.Slot repliesTakenBy;
+  // a goaway waiting for the replies before it to be handed to the socket (see answerWhatWasRead)
+  private Promise<Void> repliesFlushed;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
 
@@ -380,7 +386,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   }
 
   private void onText(String text) {
-    if (closed) {
+    if (closed || leaving) {
+      // going away: reading stopped, and a request read now would come after the goaway
       return;
     }
     heartbeat.activity();
@@ -812,6 +819,11 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     }
     reportQueue();
     applyBackpressure();
+    if (repliesFlushed != null && out.pendingReplies() == 0) {
+      Promise<Void> waiting = repliesFlushed;
+      repliesFlushed = null;
+      waiting.tryComplete();
+    }
     if (repliesTaken != null && allTaken(repliesTakenBy)) {
       Promise<Void> waiting = repliesTaken;
       repliesTaken = null;
@@ -873,7 +885,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     if (!paused && backlog >= max) {
       paused = true;
       ws.pause();
-    } else if (paused && backlog <= max / 2) {
+    } else if (paused && backlog <= max / 2 && !leaving) {
       paused = false;
       ws.resume();
     }
@@ -905,6 +917,18 @@ final class ClientConnection extends DeadlineWheel.Deadline {
    *     the caller can close the server without cutting the goaway off
    */
   Future<Void> goAway(String reason, long reconnectMs, String url) {
+    return goAway(
+        reason,
+        reconnectMs,
+        url,
+        System.currentTimeMillis() + ctx.config().limits().shutdownGraceMs());
+  }
+
+  /**
+   * As {@link #goAway(String, long, String)}, answering what was read until {@code answerBy} (epoch
+   * ms) at most.
+   */
+  Future<Void> goAway(String reason, long reconnectMs, String url, long answerBy) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
@@ -912,16 +936,65 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             goingAway.onComplete(ar -> done.complete());
             return;
           }
-          if (closed || ws.isClosed()) {
+          if (closed || closing || ws.isClosed()) {
             done.complete();
             return;
           }
-          writer.write(Frames.goaway(reason, reconnectMs, url));
-          goingAway = ws.close(CloseCodes.GOING_AWAY, reason);
+          goingAway =
+              answerWhatWasRead(answerBy)
+                  .compose(answered -> closeGoingAway(reason, reconnectMs, url));
           goingAway.onComplete(ar -> done.complete());
-          armCloseDeadline();
         });
     return done.future();
+  }
+
+  /**
+   * Stops reading and completes once every request read so far is answered and its reply handed to
+   * the socket, or at {@code answerBy} (a write stuck in the database, a client that does not
+   * read): a write that commits while its connection goes away is answered, not left for the client
+   * to guess at. Requests not read yet never run.
+   */
+  private Future<Void> answerWhatWasRead(long answerBy) {
+    leaving = true;
+    paused = true;
+    ws.pause();
+    Promise<Void> answered = Promise.promise();
+    long timer =
+        ctx.vertx()
+            .setTimer(
+                Math.max(1, answerBy - System.currentTimeMillis()),
+                id -> {
+                  log.debug(
+                      "requests not answered in time, going away [connection: {}, in flight: {}]",
+                      connectionId,
+                      replyBacklog());
+                  answered.tryComplete();
+                });
+    // after the replies of every slot before it, in request order
+    replies
+        .reserve(null)
+        .complete(
+            List.of(),
+            () -> {
+              if (out.pendingReplies() == 0) {
+                answered.tryComplete();
+              } else {
+                repliesFlushed = answered; // see flush
+              }
+            });
+    return answered.future().onComplete(ar -> ctx.vertx().cancelTimer(timer));
+  }
+
+  /** The goaway, then 1001; reading again, so that the client's answer to the close is read. */
+  private Future<Void> closeGoingAway(String reason, long reconnectMs, String url) {
+    if (closed || closing || ws.isClosed()) {
+      return Future.succeededFuture();
+    }
+    writer.write(Frames.goaway(reason, reconnectMs, url));
+    Future<Void> close = ws.close(CloseCodes.GOING_AWAY, reason);
+    armCloseDeadline();
+    ws.resume();
+    return close;
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -192,18 +193,27 @@ public final class ConnectionVerticle extends VerticleBase {
 
   /**
    * Tells every client of this instance to reconnect elsewhere, each after a delay from {@code
-   * reconnectMs} ({@link ReconnectSpread}), then closes it (drain).
+   * reconnectMs} ({@link ReconnectSpread}), then closes it (drain): each once the requests it sent
+   * before are answered, and the HTTP requests in flight too, until {@code answerBy} (epoch ms) at
+   * most.
    */
-  public Future<Void> goAway(String reason, LongSupplier reconnectMs) {
+  public Future<Void> goAway(String reason, LongSupplier reconnectMs, long answerBy) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
-          // Close the server only once every goaway went out: closing it closes the sockets, and
-          // a goaway queued behind that would be lost.
+          // Shut the server down only once every goaway went out: that closes the sockets, and a
+          // goaway queued behind it would be lost. Shut down, not closed: an HTTP request in
+          // flight (a write on its way to the database) is answered first, within the grace.
           Future.join(
                   new ArrayList<>(connections)
-                      .stream().map(c -> c.goAway(reason, reconnectMs.getAsLong(), null)).toList())
-              .transform(ar -> server.close())
+                      .stream()
+                          .map(c -> c.goAway(reason, reconnectMs.getAsLong(), null, answerBy))
+                          .toList())
+              .transform(
+                  ar ->
+                      server.shutdown(
+                          Math.max(1, answerBy - System.currentTimeMillis()),
+                          TimeUnit.MILLISECONDS))
               .onComplete(done);
         });
     return done.future();

@@ -2,16 +2,20 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,107 @@ class DrainGoawayIT {
         List<JsonObject> frames = c.frames();
         assertThat(frames.get(frames.size() - 1)).as("goaway is the last frame").isEqualTo(goaway);
       }
+    }
+  }
+
+  @Test
+  void aDrainAnswersEveryWriteThatCommitsBeforeItsGoaway(Vertx vertx) throws Exception {
+    Path dataDir = Files.createTempDirectory("drain-answers");
+    TestServer draining = TestServer.start(dataDir);
+    String dbUrl = draining.server().config().db().url();
+    String key = "drain/pipelined";
+    int sent = 300;
+    long acknowledged;
+    try (SyncClient c = SyncClient.connect(vertx, draining.port(), draining.adminToken())) {
+      // Pipelined, none waited for: the drain finds many read and in flight, more not read yet.
+      String value = "x".repeat(20_000);
+      for (int i = 0; i < sent; i++) {
+        c.send("set", "key", key, "value", value);
+      }
+      c.await(f -> "reply".equals(f.getString("type")), "a first reply");
+      SyncClient.await(draining.server().drain());
+
+      assertThat(c.closeCode()).isEqualTo((short) 1001);
+      List<JsonObject> frames = c.frames();
+      assertThat(frames.get(frames.size() - 1).getString("type"))
+          .as("the goaway comes after every reply")
+          .isEqualTo("goaway");
+      acknowledged =
+          c.frames(f -> "reply".equals(f.getString("type")) && f.getBoolean("ok")).size();
+      assertThat(acknowledged).as("some, not all, were answered").isBetween(1L, sent - 1L);
+    } finally {
+      try {
+        draining.close();
+      } catch (Exception e) {
+        // already closed by the drain
+      }
+    }
+    // Every set of the key made a new version: as many as were acknowledged, not one more.
+    TestServer again = TestServer.start(dataDir, "--db.url=" + dbUrl);
+    try (SyncClient reader = SyncClient.connect(vertx, again.port(), again.adminToken())) {
+      assertThat(reader.call("get", "key", key).getLong("version")).isEqualTo(acknowledged);
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void aDrainAnswersEveryHttpWriteThatCommits(Vertx vertx) throws Exception {
+    Path dataDir = Files.createTempDirectory("drain-http");
+    TestServer draining = TestServer.start(dataDir);
+    String dbUrl = draining.server().config().db().url();
+    int clients = 16;
+    HttpCalls http = new HttpCalls(draining.port());
+    AtomicLong answered = new AtomicLong();
+    long[] acknowledged = new long[clients];
+    List<Thread> writers = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        int n = i;
+        String token = draining.token("pi-h" + n, "device");
+        Thread t =
+            new Thread(
+                () -> {
+                  // one PUT after another until the node is gone: at the drain, one is in flight
+                  try {
+                    while (true) {
+                      HttpCalls.Reply r = http.put("/v1/state/devices/pi-h" + n + "/n", token, "1");
+                      if (r.status() / 100 != 2) {
+                        return;
+                      }
+                      acknowledged[n]++;
+                      answered.incrementAndGet();
+                    }
+                  } catch (Exception e) {
+                    // the connection went away: the PUT in flight was not answered
+                  }
+                });
+        t.start();
+        writers.add(t);
+      }
+      while (answered.get() < clients * 5L) {
+        Thread.sleep(10);
+      }
+      SyncClient.await(draining.server().drain());
+      for (Thread t : writers) {
+        t.join(20_000);
+      }
+    } finally {
+      try {
+        draining.close();
+      } catch (Exception e) {
+        // already closed by the drain
+      }
+    }
+    TestServer again = TestServer.start(dataDir, "--db.url=" + dbUrl);
+    try (SyncClient reader = SyncClient.connect(vertx, again.port(), again.adminToken())) {
+      for (int i = 0; i < clients; i++) {
+        assertThat(reader.call("get", "key", "devices/pi-h" + i + "/n").getLong("version"))
+            .as("versions of client %d's key against its acknowledged PUTs", i)
+            .isEqualTo(acknowledged[i]);
+      }
+    } finally {
+      again.close();
     }
   }
 
