@@ -662,8 +662,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
 
   private Future<?> auth(Request request, ReplySequencer.Slot slot) {
     String token = request.requireString("token");
-    return ctx.verifier()
-        .verify(token)
+    // In request order, as a read: a snapshot sent before it has finished, so a subscription
+    // unsubscribed before it no longer counts against the new token.
+    Future<Principal> verified = ctx.verifier().verify(token);
+    return read(() -> verified)
         .compose(
             p -> {
               if (!p.clientId().equals(principal.clientId())) {

@@ -269,6 +269,26 @@ class ConnectingIT {
   }
 
   @Test
+  void authPipelinedAfterTheUnsubOfASubscriptionStillSendingItsSnapshotIsTaken(Vertx vertx) {
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("pi-u", "admin"))) {
+      for (int i = 0; i < 200; i++) {
+        c.send("set", "key", "devices/pi-u-elsewhere/k" + i, "value", i);
+      }
+      // none waited for: the snapshot is still being read when the unsub and the auth arrive
+      long sub = c.send("sub", "pattern", "devices/pi-u-elsewhere/#");
+      long unsub = c.send("unsub", "sub", "s1");
+      long auth = c.send("auth", "token", server.token("pi-u", "device"));
+      assertThat(c.reply(sub).getString("sub")).isEqualTo("s1");
+      assertThat(c.reply(unsub).getBoolean("ok")).isTrue();
+      JsonObject authReply = c.reply(auth);
+      assertThat(authReply.getBoolean("ok")).as("%s", authReply).isTrue();
+      assertThat(c.call("set", "key", "config/u", "value", 1).getBoolean("ok"))
+          .as("now under the device token")
+          .isFalse();
+    }
+  }
+
+  @Test
   void connectionWhoseTokenExpiresIsClosed4401(Vertx vertx) {
     try (SyncClient c =
         SyncClient.connect(vertx, server.port(), server.token("pi-e", 2, "device"))) {
