@@ -247,7 +247,7 @@ public final class StateServer {
                         vertx.deployVerticle(new RateLimitVerticle(rateLimits)),
                         vertx.deployVerticle(
                             new StateVerticle(
-                                1000,
+                                config.limits().ttlSweepMs(),
                                 persistence::store,
                                 broadcasts,
                                 clustered ? BroadcastGaps.BEACON_INTERVAL_MS : 0)),

@@ -308,6 +308,7 @@ public final class ConfigLoader {
             (int) positive("limits.maxPendingReplies", limits.getInteger("maxPendingReplies")),
             (int) positive("limits.maxListLimit", limits.getInteger("maxListLimit")),
             atLeastLong("limits.shutdownGraceMs", limits.getLong("shutdownGraceMs"), 0),
+            positive("limits.ttlSweepMs", limits.getLong("ttlSweepMs")),
             new ServerConfig.TokenRequests(
                 (int)
                     positive(

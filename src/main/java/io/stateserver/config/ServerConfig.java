@@ -175,6 +175,8 @@ public record ServerConfig(
    *     it (backpressure)
    * @param maxListLimit the largest {@code limit} a {@code list} may ask for
    * @param shutdownGraceMs how long SIGTERM waits for in-flight work
+   * @param ttlSweepMs how often a node looks for expired keys in the database (a key written with a
+   *     TTL through a node is also deleted by that node at its expiry)
    * @param tokenRequests budgets of {@code POST /v1/auth/token}
    * @param connections how many WebSockets one client id or address may hold, and how fast one
    *     address may open them
@@ -188,6 +190,7 @@ public record ServerConfig(
       int maxPendingReplies,
       int maxListLimit,
       long shutdownGraceMs,
+      long ttlSweepMs,
       TokenRequests tokenRequests,
       Connections connections) {
     /**

@@ -69,6 +69,7 @@ final class Settings {
     TYPES.put("limits.maxPendingReplies", SettingType.INT);
     TYPES.put("limits.maxListLimit", SettingType.INT);
     TYPES.put("limits.shutdownGraceMs", SettingType.LONG);
+    TYPES.put("limits.ttlSweepMs", SettingType.LONG);
     TYPES.put("limits.tokenRequests.perClientPerMinute", SettingType.INT);
     TYPES.put("limits.tokenRequests.perClientBurst", SettingType.INT);
     TYPES.put("limits.tokenRequests.perAddressPerMinute", SettingType.INT);
@@ -116,6 +117,7 @@ final class Settings {
     ENV.put("STATE_MAX_FRAME_BYTES", "limits.maxFrameBytes");
     ENV.put("STATE_MAX_VALUE_BYTES", "limits.maxValueBytes");
     ENV.put("STATE_MAX_SUBSCRIPTIONS", "limits.maxSubscriptions");
+    ENV.put("STATE_TTL_SWEEP_MS", "limits.ttlSweepMs");
     ENV.put("STATE_RATE_MESSAGES_PER_S", "limits.rate.messagesPerSecond");
     ENV.put("STATE_RATE_BURST", "limits.rate.burst");
     ENV.put("STATE_RATE_BYTES_PER_S", "limits.rate.bytesPerSecond");

@@ -39,10 +39,15 @@ public final class StateVerticle extends VerticleBase {
   private long sweepTimer = -1;
   private long beaconTimer = -1;
   private boolean sweeping;
+  // a sweep was asked for while one ran (an expiry's time came, or the last batch was full)
+  private boolean sweepAgain;
+  private final ExpirySchedule expiries = new ExpirySchedule();
+  private long expiryTimer = -1;
   private long broadcastsAtLastBeacon;
 
   /**
-   * @param sweepIntervalMs how often expired keys are looked for
+   * @param sweepIntervalMs how often expired keys are looked for (whoever wrote them; a key written
+   *     with a TTL through this node is also looked for at its expiry)
    * @param stores the node's state table, asked for once at start (after the persistence verticle
    *     started)
    * @param broadcasts this node's broadcast numbering, advanced here only
@@ -75,6 +80,7 @@ public final class StateVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(beaconTimer);
+    vertx.cancelTimer(expiryTimer);
     return Future.succeededFuture();
   }
 
@@ -85,7 +91,37 @@ public final class StateVerticle extends VerticleBase {
   }
 
   private void onWrite(Message<WriteCommand> message) {
-    Bus.replyWith(message, write(message.body()));
+    WriteCommand command = message.body();
+    Future<WriteOutcome> written = write(command);
+    if (command instanceof WriteCommand.Set set && set.ttlMs() != null) {
+      written.onSuccess(
+          outcome -> {
+            // committed after the expiry's clock was read: sweeping at this time finds the key
+            if (outcome.succeeded() && expiries.add(System.currentTimeMillis() + set.ttlMs())) {
+              armExpiryTimer();
+            }
+          });
+    }
+    Bus.replyWith(message, written);
+  }
+
+  /** Sweeps at the earliest expiry known, then at the next. */
+  private void armExpiryTimer() {
+    vertx.cancelTimer(expiryTimer);
+    long next = expiries.next();
+    if (next < 0) {
+      expiryTimer = -1;
+      return;
+    }
+    expiryTimer =
+        vertx.setTimer(
+            Math.max(1, next - System.currentTimeMillis()),
+            id -> {
+              expiryTimer = -1;
+              expiries.sweptAt(System.currentTimeMillis());
+              sweepExpired();
+              armExpiryTimer();
+            });
   }
 
   private Future<WriteOutcome> write(WriteCommand command) {
@@ -106,6 +142,7 @@ public final class StateVerticle extends VerticleBase {
   /** Deletes expired keys through the normal write path, so expiry is a broadcast deletion. */
   private void sweepExpired() {
     if (sweeping) {
+      sweepAgain = true; // what became due meanwhile may not be in the batch being deleted
       return;
     }
     sweeping = true;
@@ -125,6 +162,12 @@ public final class StateVerticle extends VerticleBase {
               sweeping = false;
               if (ar.failed()) {
                 log.warn("ttl sweep failed [cause: {}]", ar.cause().getMessage());
+              } else if (ar.result().size() == SWEEP_BATCH) {
+                sweepAgain = true; // more may be due than one batch held
+              }
+              if (sweepAgain) {
+                sweepAgain = false;
+                sweepExpired();
               }
             });
   }
