@@ -23,7 +23,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
@@ -162,8 +161,10 @@ final class HttpApi {
     KeyPattern pattern = KeyPattern.parse(patternText);
     checks.readable(p, pattern);
     // PROTOCOL.md's template shows "limit=&after=": empty means absent
-    int limit = parseLimit(emptyAsAbsent(QueryParams.get(query, "limit")));
-    String after = emptyAsAbsent(QueryParams.get(query, "after"));
+    int limit =
+        parseLimit(emptyAsAbsent(QueryParams.strict(query, "limit", ErrorCode.BAD_REQUEST)));
+    // after is a key, so bytes that are not UTF-8 are invalid_key, as other bad keys there are
+    String after = emptyAsAbsent(QueryParams.strict(query, "after", ErrorCode.INVALID_KEY));
     if (after != null) {
       Keys.validate(after);
     }
@@ -261,11 +262,10 @@ final class HttpApi {
   }
 
   private static String decodeKey(String path) {
-    String raw = path.substring(STATE_PREFIX.length());
     try {
-      return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new StateException(ErrorCode.INVALID_KEY, "key is not validly percent-encoded");
+      return PercentDecoding.pathComponent(path.substring(STATE_PREFIX.length()));
+    } catch (PercentDecoding.Malformed e) {
+      throw new StateException(ErrorCode.INVALID_KEY, "key is " + e.getMessage());
     }
   }
 

@@ -185,6 +185,33 @@ class HttpApiIT {
     }
   }
 
+  @Test
+  void aKeyWhosePercentEncodedBytesAreNotUtf8IsInvalidKeyNotAReplacementCharacter(Vertx vertx) {
+    // %ff, an overlong '/', an encoded surrogate, a sequence cut short: none is UTF-8; each used
+    // to become U+FFFD, so that "a%ffb" and "a%EF%BF%BDb" named one key
+    for (String key : List.of("h8/a%ffb", "h8/a%C0%AFb", "h8/a%ED%A0%80b", "h8/a%E2%82")) {
+      HttpResponse<String> r = put(key, admin, "1");
+      assertThat(r.statusCode()).as("PUT %s: %s", key, r.body()).isEqualTo(400);
+      assertThat(errorCode(r)).as("PUT %s", key).isEqualTo("invalid_key");
+      assertThat(errorCode(get(key, admin))).as("GET %s", key).isEqualTo("invalid_key");
+    }
+    // UTF-8 escapes still name their characters, U+FFFD itself included
+    assertThat(put("h8/%E2%82%AC", admin, "1").statusCode()).isEqualTo(200);
+    assertThat(put("h8/a%EF%BF%BDb", admin, "2").statusCode()).isEqualTo(200);
+    // bytes sent unescaped (not valid in a URI, but sent) are read the same way, not one per char
+    assertThat(rawGet("/v1/state/h8/\u20ac".getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 200")
+        .endsWith("1");
+    String stray =
+        rawGet(new byte[] {'/', 'v', '1', '/', 's', 't', 'a', 't', 'e', '/', 'h', (byte) 0xff});
+    assertThat(stray).startsWith("HTTP/1.1 400").contains("invalid_key");
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), admin)) {
+      assertThat(c.call("list", "pattern", "h8/#").getJsonArray("entries"))
+          .extracting(e -> ((JsonObject) e).getString("key"))
+          .containsExactly("h8/a\ufffdb", "h8/\u20ac");
+    }
+  }
+
   // ---- PATCH ----
 
   @Test
@@ -288,17 +315,21 @@ class HttpApiIT {
   }
 
   private static String rawGet(String path) {
+    return rawGet(path.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** A GET whose path is sent as these bytes, unchecked (the HTTP client would escape them). */
+  private static String rawGet(byte[] path) {
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(20_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("GET "
-                      + path
-                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                      + admin
-                      + "\r\nConnection: close\r\n\r\n")
-                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write("GET ".getBytes(StandardCharsets.US_ASCII));
+      out.write(path);
+      out.write(
+          (" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                  + admin
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       return new String(
           socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -440,6 +471,26 @@ class HttpApiIT {
     String body = reply.substring(reply.indexOf("\r\n\r\n") + 4);
     assertThat(new JsonObject(body).getJsonObject("error").getString("code"))
         .isEqualTo("bad_request");
+  }
+
+  @Test
+  void queryParametersWhoseBytesAreNotUtf8AreRefusedWithTheCodeOfTheirParameter() {
+    String auth = "Bearer " + admin;
+    put("hu/%EF%BF%BD", admin, "1");
+    String[][] cases = {
+      {"pattern=hu/%ff", "invalid_pattern"},
+      {"pattern=hu/%23&after=hu/%ff", "invalid_key"},
+      {"pattern=hu/%23&limit=1%ff", "bad_request"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> r = send(to("/v1/state?" + c[0]).header("Authorization", auth).GET());
+      assertThat(r.statusCode()).as("%s: %s", c[0], r.body()).isEqualTo(400);
+      assertThat(errorCode(r)).as(c[0]).isEqualTo(c[1]);
+    }
+    // the same character escaped as UTF-8 is read as ever
+    HttpResponse<String> ok =
+        send(to("/v1/state?pattern=hu/%EF%BF%BD").header("Authorization", auth).GET());
+    assertThat(new JsonObject(ok.body()).getJsonArray("entries")).hasSize(1);
   }
 
   @Test
