@@ -5,6 +5,7 @@ import io.stateserver.protocol.KeyPattern;
 import io.stateserver.protocol.Keys;
 import io.stateserver.protocol.Request;
 import io.stateserver.protocol.StateException;
+import io.stateserver.protocol.WholeNumbers;
 import io.stateserver.security.Principal;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -115,7 +116,7 @@ final class RequestChecks {
       return result;
     }
     for (Map.Entry<String, Object> e : known) {
-      Long v = e.getValue() instanceof Number n ? wholeNumber(n) : null;
+      Long v = WholeNumbers.exact(e.getValue());
       if (v == null || v < 0) {
         throw StateException.badRequest("field 'known' must map keys to non-negative integers");
       }
@@ -124,10 +125,5 @@ final class RequestChecks {
       }
     }
     return result;
-  }
-
-  private static Long wholeNumber(Number n) {
-    double d = n.doubleValue();
-    return d == Math.rint(d) ? n.longValue() : null;
   }
 }

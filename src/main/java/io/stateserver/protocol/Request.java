@@ -88,20 +88,9 @@ public record Request(String op, Object id, JsonObject body) {
     return body.getValue(field);
   }
 
+  /** The value as a long when it is a whole number that fits 64 bits ({@link WholeNumbers}). */
   static Long asWholeNumber(Object v) {
-    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-      return ((Number) v).longValue();
-    }
-    if (v instanceof java.math.BigInteger b && b.bitLength() < 64) {
-      return b.longValue();
-    }
-    if (v instanceof Number n) {
-      double d = n.doubleValue();
-      if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9.0e15) {
-        return (long) d;
-      }
-    }
-    return null;
+    return WholeNumbers.exact(v);
   }
 
   private static String missingOr(String field, Object v, String what) {

@@ -44,6 +44,8 @@ public final class RequestParser {
           StateException.badRequest(
               tooDeep ? "json nested too deeply" : "frame is not a json object"));
     }
+    // a whole number written with an exponent or a fraction is judged as written, not as a double
+    WholeNumbers.readExactly(text, body);
     Object rawId = body.getValue("id");
     Object id = null;
     if (rawId instanceof String s) {

@@ -90,6 +90,20 @@ class ErrorCodesIT {
   }
 
   @Test
+  void aWholeIdWrittenWithAnExponentIsEchoedAsTheIntegerAndOneBeyond64BitsIsABadRequest(
+      Vertx vertx) {
+    try (SyncClient c = admin(vertx)) {
+      c.sendRaw("{\"op\":\"ping\",\"id\":1E17}");
+      JsonObject reply = c.reply(100_000_000_000_000_000L);
+      assertThat(reply.getBoolean("ok")).isTrue();
+      // an integer literal on the wire, not 1.0E17
+      assertThat(reply.getValue("id")).isEqualTo(100_000_000_000_000_000L);
+      c.sendRaw("{\"op\":\"ping\",\"id\":1E19}");
+      assertError(c.nullIdReplies(1).get(0), "bad_request");
+    }
+  }
+
+  @Test
   void missingOrMistypedOpIsBadRequestWithTheId(Vertx vertx) {
     try (SyncClient c = admin(vertx)) {
       c.sendRaw("{\"id\":\"no-op\"}");

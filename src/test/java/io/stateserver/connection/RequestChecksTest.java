@@ -11,6 +11,8 @@ import io.stateserver.protocol.StateException;
 import io.stateserver.security.AccessPolicy;
 import io.stateserver.security.Principal;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +105,23 @@ class RequestChecksTest {
     assertCode(
         () -> RequestChecks.knownVersions(new JsonObject().put("a/b", -1), pattern),
         ErrorCode.BAD_REQUEST);
+  }
+
+  @Test
+  void knownVersionsAreWholeNumbersOf64BitsExactlyNeitherTruncatedNorSaturated() {
+    KeyPattern pattern = KeyPattern.parse("a/#");
+    assertThat(
+            RequestChecks.knownVersions(
+                new JsonObject().put("a/b", 1e17).put("a/c", new BigDecimal("3.0")), pattern))
+        .isEqualTo(Map.of("a/b", 100_000_000_000_000_000L, "a/c", 3L));
+    // 2^64 + 1 used to read as its low 64 bits (1), 1e19 and infinity as Long.MAX_VALUE
+    for (Object v :
+        List.of(
+            new BigInteger("18446744073709551617"), 1e19, Double.POSITIVE_INFINITY, Double.NaN)) {
+      assertCode(
+          () -> RequestChecks.knownVersions(new JsonObject().put("a/b", v), pattern),
+          ErrorCode.BAD_REQUEST);
+    }
   }
 
   private static void assertCode(Runnable check, ErrorCode code) {

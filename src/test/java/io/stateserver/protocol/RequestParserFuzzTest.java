@@ -10,7 +10,9 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -128,6 +130,95 @@ class RequestParserFuzzTest {
       assertThat(parsed.optionalNonNegativeLong("ifVersion"))
           .isEqualTo(request.getLong("ifVersion"));
     }
+  }
+
+  // ---- whole numbers, however written ----
+
+  @Test
+  void anIdWithNoFractionIsTheIntegerItWritesWhateverItsNotation() {
+    Map<String, Long> ids = new LinkedHashMap<>();
+    ids.put("1e2", 100L);
+    ids.put("1.0", 1L);
+    ids.put("1E17", 100_000_000_000_000_000L);
+    ids.put("9.1e15", 9_100_000_000_000_000L);
+    // a double reads it as 9007199254740992: it counts as written
+    ids.put("9007199254740993.0", 9_007_199_254_740_993L);
+    ids.put("9.223372036854775807E18", Long.MAX_VALUE);
+    ids.put("-9223372036854775808.0", Long.MIN_VALUE);
+    ids.put("-0.0", 0L);
+    for (Map.Entry<String, Long> e : ids.entrySet()) {
+      Request r = RequestParser.parse("{\"op\":\"ping\",\"id\":" + e.getKey() + "}", MAX_DEPTH);
+      assertThat(r.id()).as("id %s", e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  @Test
+  void anIdBeyond64BitsOrWithAFractionIsABadRequestWithoutId() {
+    List<String> ids =
+        List.of(
+            "9223372036854775808",
+            "9.223372036854775808E18",
+            "1E19",
+            "-9223372036854775809.0",
+            "1.5",
+            // a double reads it as 1.0
+            "1.0000000000000000001",
+            "1e-400",
+            "1e400");
+    for (String id : ids) {
+      assertThatThrownBy(
+              () -> RequestParser.parse("{\"op\":\"ping\",\"id\":" + id + "}", MAX_DEPTH))
+          .as("id %s", id)
+          .isInstanceOfSatisfying(
+              RequestParser.Rejected.class,
+              r -> {
+                assertThat(r.error().code()).isEqualTo(ErrorCode.BAD_REQUEST);
+                assertThat(r.id()).isNull();
+              });
+    }
+  }
+
+  @Test
+  void integerFieldsAreReadAsWrittenToo() {
+    Request r =
+        RequestParser.parse(
+            "{\"op\":\"set\",\"ifVersion\":9007199254740993.0,\"ttlMs\":1e3,\"limit\":1E2,"
+                + "\"known\":{\"a\":1E17,\"b\":9007199254740993.0,\"c\":1.0000000000000000001}}",
+            MAX_DEPTH);
+    assertThat(r.optionalNonNegativeLong("ifVersion")).isEqualTo(9_007_199_254_740_993L);
+    assertThat(r.optionalPositiveLong("ttlMs")).isEqualTo(1000L);
+    assertThat(r.optionalPositiveLong("limit")).isEqualTo(100L);
+    JsonObject known = r.optionalObject("known");
+    assertThat(WholeNumbers.exact(known.getValue("a"))).isEqualTo(100_000_000_000_000_000L);
+    assertThat(WholeNumbers.exact(known.getValue("b"))).isEqualTo(9_007_199_254_740_993L);
+    assertThat(WholeNumbers.exact(known.getValue("c"))).isNull();
+    Request fraction =
+        RequestParser.parse(
+            "{\"op\":\"set\",\"ifVersion\":1.0000000000000000001,\"ttlMs\":1E19}", MAX_DEPTH);
+    assertThatThrownBy(() -> fraction.optionalNonNegativeLong("ifVersion"))
+        .isInstanceOf(StateException.class);
+    assertThatThrownBy(() -> fraction.optionalPositiveLong("ttlMs"))
+        .isInstanceOf(StateException.class);
+  }
+
+  @Test
+  void aFieldNamedTwiceIsReadAsTheLastOneAsJsonObjectsKeepIt() {
+    assertThat(RequestParser.parse("{\"op\":\"ping\",\"id\":1.5,\"id\":2}", MAX_DEPTH).id())
+        .isEqualTo(2L);
+    assertThat(RequestParser.parse("{\"op\":\"ping\",\"id\":2,\"id\":3e0}", MAX_DEPTH).id())
+        .isEqualTo(3L);
+    assertThatThrownBy(
+            () ->
+                RequestParser.parse(
+                    "{\"op\":\"ping\",\"id\":2,\"id\":1.0000000000000000001}", MAX_DEPTH))
+        .isInstanceOf(RequestParser.Rejected.class);
+    Request r =
+        RequestParser.parse(
+            "{\"op\":\"sub\",\"known\":{\"a\":1.0000000000000000001},"
+                + "\"known\":{\"a\":1.5,\"a\":2.0,\"b\":3}}",
+            MAX_DEPTH);
+    assertThat(WholeNumbers.exact(r.optionalObject("known").getValue("a"))).isEqualTo(2L);
+    assertThat(WholeNumbers.exact(r.optionalObject("known").getValue("b"))).isEqualTo(3L);
   }
 
   // ---- no hang on the largest frames ----
