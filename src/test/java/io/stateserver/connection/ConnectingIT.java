@@ -49,6 +49,32 @@ class ConnectingIT {
   }
 
   @Test
+  void upgradeWhoseQueryIsNotValidlyPercentEncodedIsRefused400() throws Exception {
+    // sent by hand: the WebSocket client refuses to send such a URI at all
+    assertThat(rawUpgradeStatusLine("access_token=%zz", null)).contains(" 400 ");
+    assertThat(rawUpgradeStatusLine("session=%zz", server.token("pi-q", "device")))
+        .contains(" 400 ");
+  }
+
+  private static String rawUpgradeStatusLine(String query, String token) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      String request =
+          "GET /v1/ws?"
+              + query
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+              + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+              + "\r\n";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+          .readLine();
+    }
+  }
+
+  @Test
   void upgradeWithTamperedSignatureOrForeignKeyIsRefused401(Vertx vertx) {
     String good = server.token("pi-1", "device");
     String tampered = good.substring(0, good.length() - 2) + (good.endsWith("AA") ? "BB" : "AA");
