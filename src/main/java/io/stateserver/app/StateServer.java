@@ -17,6 +17,7 @@ import io.stateserver.connection.LiveSessions;
 import io.stateserver.connection.ReconnectSpread;
 import io.stateserver.connection.ServerTls;
 import io.stateserver.connection.Switchover;
+import io.stateserver.metrics.BoundedHttpTags;
 import io.stateserver.metrics.ServerMetrics;
 import io.stateserver.persistence.BatchListener;
 import io.stateserver.persistence.PersistenceVerticle;
@@ -36,11 +37,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -106,6 +109,8 @@ public final class StateServer {
       DataDir.ensurePrivate(config.dataDir());
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // before any meter exists: a filter leaves the meters made before it as they are
+    BoundedHttpTags.apply(registry);
     ServerMetrics metrics = new ServerMetrics(registry);
     // Native epoll where available: fewer syscalls and allocations per socket write than NIO.
     VertxOptions options =
@@ -115,6 +120,16 @@ public final class StateServer {
             .setMetricsOptions(
                 new MicrometerMetricsOptions()
                     .setEnabled(true)
+                    // Vert.x's defaults, named so that an upgrade cannot add one: the request
+                    // path (HTTP_PATH) or the client's address (REMOTE) would make a series per
+                    // value a client chooses. BoundedHttpTags bounds method and code.
+                    .setLabels(
+                        EnumSet.of(
+                            Label.HTTP_METHOD,
+                            Label.HTTP_CODE,
+                            Label.POOL_TYPE,
+                            Label.POOL_NAME,
+                            Label.EB_SIDE))
                     // Per-address event-bus meters cost a registry lookup per message: 8% of
                     // event-loop time in the durable-write benchmark (S5) for figures no
                     // operator reads. The server's own state_* metrics cover its work.
