@@ -3,6 +3,7 @@ package io.stateserver.connection;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
+import io.stateserver.protocol.EpochSeconds;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.stateserver.security.ClientInfo;
@@ -203,10 +204,15 @@ final class AdminApi {
     JsonObject body = HttpReplies.bodyObject(rc);
     String jti = HttpReplies.requireString(body, "jti");
     Object expiresAt = body.getValue("expiresAt");
-    if (expiresAt != null && !(expiresAt instanceof Number)) {
-      throw StateException.badRequest("field 'expiresAt' must be epoch seconds");
+    long expiry = RevocationStore.NEVER;
+    if (expiresAt != null) {
+      // exactly: a wrapped or cut number could end the revocation before the token expires
+      Long seconds = expiresAt instanceof Number n ? EpochSeconds.exact(n) : null;
+      if (seconds == null) {
+        throw StateException.badRequest("field 'expiresAt' must be whole epoch seconds");
+      }
+      expiry = seconds;
     }
-    long expiry = expiresAt == null ? RevocationStore.NEVER : ((Number) expiresAt).longValue();
     return this.<String>registry(new RegistryOp.Revoke(jti, expiry))
         .onSuccess(
             v -> HttpReplies.json(rc, 200, new JsonObject().put("jti", jti).put("revoked", true)));

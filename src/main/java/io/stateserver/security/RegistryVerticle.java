@@ -109,7 +109,10 @@ public final class RegistryVerticle extends VerticleBase {
         .onFailure(t -> log.warn("revocation purge failed [cause: {}]", t.getMessage()));
   }
 
-  /** A revocation is kept for the leeway past its token's expiry, which verification allows too. */
+  /**
+   * A revocation is kept for the leeway past its token's expiry, which verification allows too: one
+   * is purged only when {@link TokenVerifier} refuses a token with that {@code exp} as expired.
+   */
   private long revocationsExpiredBefore() {
     return System.currentTimeMillis() / 1000 - config.jwt().leewaySeconds();
   }
@@ -167,6 +170,14 @@ public final class RegistryVerticle extends VerticleBase {
     } else if (op instanceof RegistryOp.RotateSecret r) {
       return clients.rotateSecret(r.clientId());
     } else if (op instanceof RegistryOp.Revoke r) {
+      if (r.expiresAt() < revocationsExpiredBefore()) {
+        // It would be purged at the next refresh, so "revoked" would be untrue within 5 s; and a
+        // token that did expire then is refused already. Most likely not the token's exp.
+        return Future.failedFuture(
+            StateException.badRequest(
+                "field 'expiresAt' is more than the clock leeway in the past: give the token's exp,"
+                    + " or none"));
+      }
       return clients
           .revoke(r.jti(), r.expiresAt())
           .onSuccess(v -> publish(AccessChange.revoked(r.jti(), r.expiresAt())))

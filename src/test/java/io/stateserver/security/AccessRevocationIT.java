@@ -4,6 +4,7 @@ import static io.stateserver.support.HttpCalls.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stateserver.support.Eventually;
 import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.TestClient;
@@ -13,6 +14,8 @@ import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.math.BigInteger;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,6 +108,44 @@ class AccessRevocationIT {
     JsonObject set = await(survivor.request("set", "key", "devices/pi-rev/t", "value", 1));
     assertThat(set.getBoolean("ok")).isTrue();
     await(survivor.close());
+  }
+
+  @Test
+  void aRevocationWhoseExpiryIsNotExactOrLongPastIsRefusedAndOneWithTheTokensExpOutlastsARefresh(
+      Vertx vertx) throws Exception {
+    String admin = server.adminToken();
+    String secret = http.register(admin, "pi-expiry", "device");
+    String token = http.issuedToken("pi-expiry", secret);
+    JsonObject claims = HttpCalls.claims(token);
+    long now = System.currentTimeMillis() / 1000;
+    // Each was answered {"revoked": true} and then purged by the next deny-list refresh (the
+    // first wraps to -100 in longValue()), after which the token worked again.
+    List<Object> refused =
+        List.of(
+            new BigInteger("18446744073709551516"),
+            1e300,
+            now + 3600.5,
+            now - 3600,
+            -1,
+            "tomorrow");
+    for (Object expiresAt : refused) {
+      JsonObject body = new JsonObject().put("jti", claims.getString("jti"));
+      HttpCalls.Reply reply =
+          http.post("/v1/admin/revoke", admin, body.put("expiresAt", expiresAt));
+      assertThat(reply.status()).as("expiresAt %s: %s", expiresAt, reply.body()).isEqualTo(400);
+    }
+    assertThat(http.get("/v1/state/devices/pi-expiry/x", token).status())
+        .as("not revoked by the refused calls")
+        .isEqualTo(404);
+
+    JsonObject revoke =
+        new JsonObject()
+            .put("jti", claims.getString("jti"))
+            .put("expiresAt", claims.getLong("exp"));
+    assertThat(http.post("/v1/admin/revoke", admin, revoke).status()).isEqualTo(200);
+    // past a refresh of the deny list, which purges the revocations it takes for expired
+    await(Eventually.after(vertx, RegistryVerticle.REFRESH_MS + 1_000));
+    assertThat(http.get("/v1/state/devices/pi-expiry/x", token).status()).isEqualTo(403);
   }
 
   @Test
