@@ -24,7 +24,11 @@ public final class EpochSeconds {
     return rounded(number, RoundingMode.UNNECESSARY);
   }
 
-  private static Long rounded(Number number, RoundingMode mode) {
+  /**
+   * The number rounded to whole seconds with {@code mode}; {@code null} when it is out of the range
+   * of a long or not finite, and, with {@link RoundingMode#UNNECESSARY}, when it has a fraction.
+   */
+  public static Long rounded(Number number, RoundingMode mode) {
     if (number instanceof Long
         || number instanceof Integer
         || number instanceof Short

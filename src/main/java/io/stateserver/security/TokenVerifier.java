@@ -1,6 +1,7 @@
 package io.stateserver.security;
 
 import io.stateserver.config.ServerConfig;
+import io.stateserver.protocol.EpochSeconds;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
 import io.vertx.core.Future;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,11 +27,11 @@ import org.slf4j.LoggerFactory;
  * a configured key, compared exactly, so never {@code none} in any spelling; a {@code kid} only if
  * it names a configured key of that algorithm, see {@link JwtAuthFactory}) and the claims after:
  * {@code exp} is required, {@code exp}, {@code nbf} and {@code iat} are compared with the clock
- * within the configured leeway, {@code iss} and {@code aud} must match when configured, {@code sub}
- * must be a valid client id ({@link ClientIds}) and {@code roles}, when present, an array of
- * strings; a header with {@code crit} is refused, since no extension is understood. Every refusal
- * is a {@link StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show
- * a client.
+ * within the configured leeway (numbers that fit a long; a fraction counts as the stricter whole
+ * second), {@code iss} and {@code aud} must match when configured, {@code sub} must be a valid
+ * client id ({@link ClientIds}) and {@code roles}, when present, an array of strings; a header with
+ * {@code crit} is refused, since no extension is understood. Every refusal is a {@link
+ * StateException} with {@link ErrorCode#UNAUTHORIZED} and a short message safe to show a client.
  *
  * <p>A valid token is still refused, with {@link ErrorCode#FORBIDDEN}, when the {@link DenyList}
  * says its client is disabled or its {@code jti} revoked.
@@ -171,19 +173,22 @@ public final class TokenVerifier {
     long now = nowSeconds.getAsLong();
     long leeway = config.leewaySeconds();
 
-    Long exp = numericClaim(claims, "exp");
+    // A fractional time (RFC 7519 allows one) is rounded towards the stricter side. The leeway is
+    // applied to now, never to a claim, which can be as large as a long: exp + leeway overflowed
+    // for an exp near Long.MAX_VALUE, and that token was refused as expired.
+    Long exp = numericClaim(claims, "exp", RoundingMode.FLOOR);
     if (exp == null) {
       throw refuse("token has no exp claim");
     }
-    if (now > exp + leeway) {
+    if (now - leeway > exp) {
       throw refuse("token expired");
     }
-    Long nbf = numericClaim(claims, "nbf");
-    if (nbf != null && now < nbf - leeway) {
+    Long nbf = numericClaim(claims, "nbf", RoundingMode.CEILING);
+    if (nbf != null && now + leeway < nbf) {
       throw refuse("token not valid yet");
     }
-    Long iat = numericClaim(claims, "iat");
-    if (iat != null && now < iat - leeway) {
+    Long iat = numericClaim(claims, "iat", RoundingMode.CEILING);
+    if (iat != null && now + leeway < iat) {
       throw refuse("token issued in the future");
     }
     if (config.issuer() != null && !config.issuer().equals(claims.getValue("iss"))) {
@@ -208,7 +213,12 @@ public final class TokenVerifier {
     return new Principal(sub, roles(claims.getValue("roles")), exp, (String) jti);
   }
 
-  private static Long numericClaim(JsonObject claims, String name) {
+  /**
+   * The claim in whole epoch seconds, or null when absent. A number beyond a long is refused, not
+   * read with {@code longValue()}, which wraps a BigInteger (99999999999999999999999 was accepted
+   * as an exp in the year 6 billion) and saturates a double.
+   */
+  private static Long numericClaim(JsonObject claims, String name, RoundingMode rounding) {
     Object value = claims.getValue(name);
     if (value == null) {
       return null;
@@ -216,7 +226,11 @@ public final class TokenVerifier {
     if (!(value instanceof Number number)) {
       throw refuse("token " + name + " claim must be a number");
     }
-    return number.longValue();
+    Long seconds = EpochSeconds.rounded(number, rounding);
+    if (seconds == null) {
+      throw refuse("token " + name + " claim out of range");
+    }
+    return seconds;
   }
 
   private static boolean hasAudience(Object aud, String expected) {

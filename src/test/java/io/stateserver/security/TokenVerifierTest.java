@@ -16,6 +16,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -316,6 +318,67 @@ class TokenVerifierTest {
         sign(vertx, SECRET, validClaims().put("roles", new JsonArray().add("device").add(1)));
 
     expectRefusal(ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "roles");
+  }
+
+  @Test
+  void acceptsTimeClaimsAtTheEndsOfALong(Vertx vertx, VertxTestContext ctx) {
+    // exp + leeway overflowed here, and a token valid until the end of time was "expired"
+    JsonObject claims =
+        validClaims()
+            .put("exp", Long.MAX_VALUE)
+            .put("nbf", Long.MIN_VALUE)
+            .put("iat", Long.MIN_VALUE);
+
+    new TokenVerifier(vertx, plainJwt())
+        .verify(sign(vertx, SECRET, claims))
+        .onComplete(
+            ctx.succeeding(
+                p ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(p.expiresAt()).isEqualTo(Long.MAX_VALUE);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    // read with longValue(), this one wrapped to an exp about 6 billion years ahead: accepted
+    "exp, 99999999999999999999999",
+    "exp, 1e300",
+    "exp, -99999999999999999999999",
+    "nbf, 99999999999999999999999",
+    "nbf, -1e300",
+    "iat, 9223372036854775808",
+    "iat, 1e300"
+  })
+  void refusesATimeClaimBeyondALong(
+      String claim, String number, Vertx vertx, VertxTestContext ctx) {
+    String token = sign(vertx, SECRET, validClaims().put(claim, new BigDecimal(number)));
+
+    expectRefusal(
+        ctx, new TokenVerifier(vertx, plainJwt()).verify(token), claim + " claim out of range");
+  }
+
+  @Test
+  void aFractionalTimeClaimCountsAsTheStricterWholeSecond(Vertx vertx, VertxTestContext ctx) {
+    long now = now(); // one second for the whole test, so that the boundaries hold
+    TokenVerifier verifier = new TokenVerifier(vertx, plainJwt(), () -> now);
+    // exp rounds down, nbf and iat up: a fraction never lets a token in earlier or longer
+    List<String> accepted =
+        List.of(
+            sign(vertx, SECRET, validClaims().put("exp", now - LEEWAY + 0.5)),
+            sign(vertx, SECRET, validClaims().put("nbf", now + LEEWAY - 0.5)),
+            sign(vertx, SECRET, validClaims().put("iat", now + LEEWAY - 0.5)));
+    List<String> refused =
+        List.of(
+            sign(vertx, SECRET, validClaims().put("exp", now - LEEWAY - 0.5)),
+            sign(vertx, SECRET, validClaims().put("nbf", now + LEEWAY + 0.5)),
+            sign(vertx, SECRET, validClaims().put("iat", now + LEEWAY + 0.5)));
+
+    Future.all(accepted.stream().map(verifier::verify).toList())
+        .compose(all -> allRefused(verifier, refused))
+        .onComplete(ctx.succeedingThenComplete());
   }
 
   @ParameterizedTest
