@@ -22,16 +22,24 @@ public final class Bus {
 
   /**
    * How long a requester waits for an answer before it answers {@code unavailable} itself (Vert.x's
-   * default, which every request here uses).
+   * default, which every request here uses unless it gives its own).
    */
   public static final long REQUEST_TIMEOUT_MS = DeliveryOptions.DEFAULT_TIMEOUT;
 
   private Bus() {}
 
-  @SuppressWarnings("unchecked")
   public static <T> Future<T> request(EventBus eventBus, String address, Object message) {
+    return request(eventBus, address, message, REQUEST_TIMEOUT_MS);
+  }
+
+  /**
+   * As {@link #request(EventBus, String, Object)}, answering unavailable after {@code timeoutMs}.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> Future<T> request(
+      EventBus eventBus, String address, Object message, long timeoutMs) {
     return eventBus
-        .request(address, message)
+        .request(address, message, new DeliveryOptions().setSendTimeout(timeoutMs))
         .recover(Bus::translate)
         .compose(
             reply ->
