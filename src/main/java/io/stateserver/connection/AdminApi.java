@@ -3,9 +3,9 @@ package io.stateserver.connection;
 import io.stateserver.bus.Addresses;
 import io.stateserver.bus.Bus;
 import io.stateserver.persistence.ReadQuery;
-import io.stateserver.protocol.EpochSeconds;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.protocol.WholeNumbers;
 import io.stateserver.security.ClientInfo;
 import io.stateserver.security.Principal;
 import io.stateserver.security.RegistryOp;
@@ -207,7 +207,7 @@ final class AdminApi {
     long expiry = RevocationStore.NEVER;
     if (expiresAt != null) {
       // exactly: a wrapped or cut number could end the revocation before the token expires
-      Long seconds = expiresAt instanceof Number n ? EpochSeconds.exact(n) : null;
+      Long seconds = expiresAt instanceof Number n ? WholeNumbers.exact(n) : null;
       if (seconds == null) {
         throw StateException.badRequest("field 'expiresAt' must be whole epoch seconds");
       }

@@ -7,6 +7,7 @@ import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -30,29 +31,58 @@ public final class WholeNumbers {
 
   private WholeNumbers() {}
 
+  private static final BigDecimal MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+  private static final BigDecimal MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
   /**
    * The value as a long when it is a whole number that fits 64 bits, exactly; otherwise (a
-   * fraction, beyond 64 bits, not finite, not a number) null.
+   * fraction, beyond 64 bits, not finite, not a number) null. {@link Number#longValue()} is no way
+   * to read one: a number beyond a long arrives as a {@link BigInteger} and wraps
+   * (18446744073709551516 becomes -100), a double beyond it saturates, and a fraction is cut
+   * without a word.
    */
   public static Long exact(Object v) {
-    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-      return ((Number) v).longValue();
+    return v instanceof Number n ? rounded(n, RoundingMode.UNNECESSARY) : null;
+  }
+
+  /**
+   * The number rounded to a whole number with {@code mode} (a JWT's times, which may have a
+   * fraction); null when it is beyond 64 bits or not finite, and, with {@link
+   * RoundingMode#UNNECESSARY}, when it has a fraction.
+   */
+  public static Long rounded(Number number, RoundingMode mode) {
+    if (number instanceof Long
+        || number instanceof Integer
+        || number instanceof Short
+        || number instanceof Byte) {
+      return number.longValue();
     }
-    BigDecimal decimal;
-    if (v instanceof BigDecimal d) {
-      decimal = d;
-    } else if (v instanceof BigInteger b) {
-      decimal = new BigDecimal(b);
-    } else if ((v instanceof Double || v instanceof Float)
-        && Double.isFinite(((Number) v).doubleValue())) {
-      decimal = new BigDecimal(((Number) v).doubleValue());
-    } else {
+    BigDecimal decimal = decimal(number);
+    // compared first: cheap even for 1e-999999999 or 1e999999999, and rounding cannot leave it
+    if (decimal == null || decimal.compareTo(MIN) < 0 || decimal.compareTo(MAX) > 0) {
       return null;
     }
     try {
-      // refuses a fraction and anything beyond 64 bits, cheaply even for 1e-999999999
-      return decimal.longValueExact();
+      return decimal.setScale(0, mode).longValueExact();
     } catch (ArithmeticException e) {
+      return null; // a fraction, with RoundingMode.UNNECESSARY
+    }
+  }
+
+  private static BigDecimal decimal(Number number) {
+    if (number instanceof BigDecimal d) {
+      return d;
+    }
+    if (number instanceof BigInteger i) {
+      return new BigDecimal(i);
+    }
+    if (number instanceof Double || number instanceof Float) {
+      double d = number.doubleValue();
+      return Double.isFinite(d) ? new BigDecimal(d) : null;
+    }
+    try {
+      return new BigDecimal(number.toString());
+    } catch (NumberFormatException e) {
       return null;
     }
   }
@@ -86,8 +116,9 @@ public final class WholeNumbers {
         }
         parser.skipChildren();
       }
-    } catch (IOException e) {
-      // the text was parsed once already: not expected; the doubles stay, judged as doubles
+    } catch (IOException | RuntimeException e) {
+      // the text was parsed once already, so only a literal no decimal holds (an exponent of more
+      // digits than Jackson reads: 1e40010000000): the doubles stay, judged as doubles
       return;
     }
     fields.forEach(body::put);

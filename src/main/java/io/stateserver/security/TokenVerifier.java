@@ -1,9 +1,9 @@
 package io.stateserver.security;
 
 import io.stateserver.config.ServerConfig;
-import io.stateserver.protocol.EpochSeconds;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.protocol.WholeNumbers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -226,7 +226,7 @@ public final class TokenVerifier {
     if (!(value instanceof Number number)) {
       throw refuse("token " + name + " claim must be a number");
     }
-    Long seconds = EpochSeconds.rounded(number, rounding);
+    Long seconds = WholeNumbers.rounded(number, rounding);
     if (seconds == null) {
       throw refuse("token " + name + " claim out of range");
     }
