@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -149,6 +150,35 @@ public final class TokenVerifier {
     // token invalid. The server understands none, and vertx-auth-jwt ignores crit altogether.
     if (header.containsKey("crit")) {
       throw refuse("token has critical header extensions");
+    }
+    checkSignatureEncoding(parts[2], alg);
+  }
+
+  /** The sizes RFC 7518 gives these algorithms' signatures: HMAC-SHA256 and ES256's R and S. */
+  private static final Map<String, Integer> SIGNATURE_BYTES = Map.of("HS256", 32, "ES256", 64);
+
+  /**
+   * The signature must be unpadded base64url (RFC 7515: no {@code =}) and, for HS256 and ES256, of
+   * the size RFC 7518 gives (ES256: R and S, 32 bytes each). vertx-auth-jwt also takes a padded
+   * signature and an ES256 signature in DER form: no forgery, but one token could be altered and
+   * still verify, so its jti would no longer name one string.
+   */
+  private static void checkSignatureEncoding(String signature, String alg) {
+    for (int i = 0; i < signature.length(); i++) {
+      char c = signature.charAt(i);
+      boolean base64url =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_';
+      if (!base64url) {
+        throw refuse("malformed token signature");
+      }
+    }
+    Integer bytes = SIGNATURE_BYTES.get(alg);
+    if (bytes != null && signature.length() != (bytes * 4 + 2) / 3) {
+      throw refuse("malformed token signature");
     }
   }
 

@@ -17,11 +17,13 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -499,6 +501,53 @@ class TokenVerifierTest {
     new TokenVerifier(vertx, jwt(null, null, List.of(key)))
         .verify(signWithPrivateKey(vertx, pair, "ES256", validClaims()))
         .onComplete(ctx.succeeding(p -> ctx.completeNow()));
+  }
+
+  @Test
+  void refusesASignatureWithBase64Padding(Vertx vertx, VertxTestContext ctx) {
+    // vertx-auth-jwt decodes it all the same: one token, two strings
+    String token = sign(vertx, SECRET, validClaims()) + "=";
+
+    expectRefusal(
+        ctx, new TokenVerifier(vertx, plainJwt()).verify(token), "malformed token signature");
+  }
+
+  @Test
+  void refusesAnEs256SignatureInDerFormThoughItsKeyMadeIt(
+      Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    KeyPair pair = generator.generateKeyPair();
+    Path key = writePublicKey(dir, pair);
+    String[] parts = signWithPrivateKey(vertx, pair, "ES256", validClaims()).split("\\.");
+    byte[] rs = Base64.getUrlDecoder().decode(parts[2]);
+    String der =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                derSignature(Arrays.copyOfRange(rs, 0, 32), Arrays.copyOfRange(rs, 32, 64)));
+
+    expectRefusal(
+        ctx,
+        new TokenVerifier(vertx, jwt(null, null, List.of(key)))
+            .verify(parts[0] + "." + parts[1] + "." + der),
+        "malformed token signature");
+  }
+
+  /** ECDSA's R and S as the DER SEQUENCE of two INTEGERs that Java's own signatures use. */
+  private static byte[] derSignature(byte[] r, byte[] s) {
+    byte[] ri = new BigInteger(1, r).toByteArray();
+    byte[] si = new BigInteger(1, s).toByteArray();
+    byte[] out = new byte[6 + ri.length + si.length];
+    out[0] = 0x30;
+    out[1] = (byte) (4 + ri.length + si.length);
+    out[2] = 0x02;
+    out[3] = (byte) ri.length;
+    System.arraycopy(ri, 0, out, 4, ri.length);
+    out[4 + ri.length] = 0x02;
+    out[5 + ri.length] = (byte) si.length;
+    System.arraycopy(si, 0, out, 6 + ri.length, si.length);
+    return out;
   }
 
   @Test
