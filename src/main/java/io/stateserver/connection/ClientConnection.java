@@ -110,6 +110,8 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private ReplySequencer.Slot repliesTakenBy;
   // a goaway waiting for the replies before it to be handed to the socket (see answerWhatWasRead)
   private Promise<Void> repliesFlushed;
+  // completes when what was read before a goaway is answered, or the connection closed
+  private Promise<Void> answeredBeforeGoaway;
   private long reportedPendingChanges;
   private long reportedPendingBytes;
 
@@ -961,6 +963,7 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     paused = true;
     ws.pause();
     Promise<Void> answered = Promise.promise();
+    answeredBeforeGoaway = answered; // a client that closes meanwhile is not waited for
     long timer =
         ctx.vertx()
             .setTimer(
@@ -1110,6 +1113,9 @@ final class ClientConnection extends DeadlineWheel.Deadline {
       ctx.vertx().cancelTimer(closeDeadline);
     }
     subscriptions.clear();
+    if (answeredBeforeGoaway != null) {
+      answeredBeforeGoaway.tryComplete();
+    }
     if (repliesTaken != null) {
       Promise<Void> waiting = repliesTaken;
       repliesTaken = null;

@@ -2,10 +2,15 @@ package io.stateserver.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stateserver.state.WriteCommand;
 import io.stateserver.support.HttpCalls;
 import io.stateserver.support.SyncClient;
 import io.stateserver.support.TestServer;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -158,6 +163,38 @@ class DrainGoawayIT {
       }
     } finally {
       again.close();
+    }
+  }
+
+  @Test
+  void aDrainDoesNotWaitForAClientThatClosedWhileItsRequestWasUnanswered(Vertx vertx)
+      throws Exception {
+    // The grace is ten minutes, and the request's write is swallowed on its way to the state
+    // service (its requester gives up only after 30 s): the drain, which answers what each client
+    // sent before its goaway, must stop waiting for this client once it has closed.
+    TestServer draining = TestServer.start("--limits.shutdownGraceMs=600000");
+    EventBus bus = draining.server().vertx().eventBus();
+    Handler<DeliveryContext<Object>> swallowSets =
+        dc -> {
+          if (!(dc.message().body() instanceof WriteCommand.Set)) {
+            dc.next();
+          }
+        };
+    try (SyncClient c = SyncClient.connect(vertx, draining.port(), draining.adminToken())) {
+      bus.addOutboundInterceptor(swallowSets);
+      c.send("set", "key", "drain/stuck", "value", 1);
+      Future<Void> drained = draining.server().drain();
+      Thread.sleep(1_000); // the goaway now waits for that set's answer
+      assertThat(drained.isComplete()).as("still answering the set").isFalse();
+      c.close();
+      SyncClient.await(drained);
+    } finally {
+      bus.removeOutboundInterceptor(swallowSets);
+      try {
+        draining.close();
+      } catch (Exception e) {
+        // already closed by the drain
+      }
     }
   }
 
