@@ -90,12 +90,9 @@ class DrainGoawayIT {
       acknowledged =
           c.frames(f -> "reply".equals(f.getString("type")) && f.getBoolean("ok")).size();
       assertThat(acknowledged).as("some, not all, were answered").isBetween(1L, sent - 1L);
-    } finally {
-      try {
-        draining.close();
-      } catch (Exception e) {
-        // already closed by the drain
-      }
+    } catch (Exception | Error e) {
+      closeDrained(draining);
+      throw e;
     }
     // Every set of the key made a new version: as many as were acknowledged, not one more.
     TestServer again = TestServer.start(dataDir, "--db.url=" + dbUrl);
@@ -103,6 +100,8 @@ class DrainGoawayIT {
       assertThat(reader.call("get", "key", key).getLong("version")).isEqualTo(acknowledged);
     } finally {
       again.close();
+      // last: on PostgreSQL the drained node's close drops the schema both nodes use
+      closeDrained(draining);
     }
   }
 
@@ -147,12 +146,9 @@ class DrainGoawayIT {
       for (Thread t : writers) {
         t.join(20_000);
       }
-    } finally {
-      try {
-        draining.close();
-      } catch (Exception e) {
-        // already closed by the drain
-      }
+    } catch (Exception | Error e) {
+      closeDrained(draining);
+      throw e;
     }
     TestServer again = TestServer.start(dataDir, "--db.url=" + dbUrl);
     try (SyncClient reader = SyncClient.connect(vertx, again.port(), again.adminToken())) {
@@ -163,6 +159,8 @@ class DrainGoawayIT {
       }
     } finally {
       again.close();
+      // last: on PostgreSQL the drained node's close drops the schema both nodes use
+      closeDrained(draining);
     }
   }
 
@@ -195,6 +193,14 @@ class DrainGoawayIT {
       } catch (Exception e) {
         // already closed by the drain
       }
+    }
+  }
+
+  private static void closeDrained(TestServer drained) {
+    try {
+      drained.close();
+    } catch (Exception e) {
+      // already closed by the drain
     }
   }
 
