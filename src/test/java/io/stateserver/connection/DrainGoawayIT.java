@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -89,7 +90,8 @@ class DrainGoawayIT {
           .isEqualTo("goaway");
       acknowledged =
           c.frames(f -> "reply".equals(f.getString("type")) && f.getBoolean("ok")).size();
-      assertThat(acknowledged).as("some, not all, were answered").isBetween(1L, sent - 1L);
+      // usually some, not all (those not read when the drain came never run); all would do too
+      assertThat(acknowledged).isPositive();
     } catch (Exception | Error e) {
       closeDrained(draining);
       throw e;
@@ -172,15 +174,19 @@ class DrainGoawayIT {
     // sent before its goaway, must stop waiting for this client once it has closed.
     TestServer draining = TestServer.start("--limits.shutdownGraceMs=600000");
     EventBus bus = draining.server().vertx().eventBus();
+    CompletableFuture<Void> swallowed = new CompletableFuture<>();
     Handler<DeliveryContext<Object>> swallowSets =
         dc -> {
-          if (!(dc.message().body() instanceof WriteCommand.Set)) {
+          if (dc.message().body() instanceof WriteCommand.Set) {
+            swallowed.complete(null);
+          } else {
             dc.next();
           }
         };
     try (SyncClient c = SyncClient.connect(vertx, draining.port(), draining.adminToken())) {
       bus.addOutboundInterceptor(swallowSets);
       c.send("set", "key", "drain/stuck", "value", 1);
+      swallowed.get(20, TimeUnit.SECONDS); // read, and on its way: the drain must answer it
       Future<Void> drained = draining.server().drain();
       Thread.sleep(1_000); // the goaway now waits for that set's answer
       assertThat(drained.isComplete()).as("still answering the set").isFalse();
