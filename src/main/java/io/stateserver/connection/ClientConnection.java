@@ -94,9 +94,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
   private boolean takenOver;
 
   /**
-   * The close after the goaway, or null: one goaway is all a client gets (drain and switch-over may
-   * both ask), and a later caller waits for that close too. Set when the goaway is asked for, which
-   * may be before it goes out (see {@link #goAway}).
+   * The close after answering what was read (a goaway's, or a 4429), or null: one such close is all
+   * a client gets (drain and switch-over may both ask, and a client over its rate limits may be
+   * closed meanwhile), and a later caller waits for that close too. Set when the close is asked
+   * for, which may be before it goes out (see {@link #goAway}).
    */
   private Future<Void> goingAway;
 
@@ -435,14 +436,33 @@ final class ClientConnection extends DeadlineWheel.Deadline {
             ErrorCode.RATE_LIMITED,
             "rate limit exceeded",
             new JsonObject().put("retryAfterMs", verdict.retryAfterMs())));
-    if (verdict.close()) {
+    if (verdict.close() && goingAway == null) {
       log.info(
           "closing connection, rate limits exceeded repeatedly [client: {}, connection: {}]",
           principal.clientId(),
           connectionId);
       ctx.metrics().rateLimited(io.stateserver.ratelimit.RejectionKind.ABUSE_CLOSE);
-      closeWith(CloseCodes.RATE_LIMITED, "rate limits exceeded repeatedly");
+      closeAfterAnswering(CloseCodes.RATE_LIMITED, "rate limits exceeded repeatedly");
     }
+  }
+
+  /**
+   * Closes with {@code code} once what was read is answered, as a goaway does (see {@link
+   * #answerWhatWasRead}): a write read before the verdict that closes the connection may commit,
+   * and its answer, like the {@code rate_limited} answers before the close, must not be lost.
+   */
+  private void closeAfterAnswering(short code, String reason) {
+    if (goingAway != null || closing || closed) {
+      return;
+    }
+    goingAway =
+        answerWhatWasRead(System.currentTimeMillis() + ctx.config().limits().shutdownGraceMs())
+            .compose(
+                answered -> {
+                  return closed || closing || ws.isClosed()
+                      ? Future.succeededFuture()
+                      : closeThenRead(code, reason);
+                });
   }
 
   private void dispatch(Request request, ReplySequencer.Slot slot) {
@@ -990,13 +1010,18 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     return answered.future().onComplete(ar -> ctx.vertx().cancelTimer(timer));
   }
 
-  /** The goaway, then 1001; reading again, so that the client's answer to the close is read. */
+  /** The goaway, then 1001. */
   private Future<Void> closeGoingAway(String reason, long reconnectMs, String url) {
     if (closed || closing || ws.isClosed()) {
       return Future.succeededFuture();
     }
     writer.write(Frames.goaway(reason, reconnectMs, url));
-    Future<Void> close = ws.close(CloseCodes.GOING_AWAY, reason);
+    return closeThenRead(CloseCodes.GOING_AWAY, reason);
+  }
+
+  /** Closes; reading again (it stopped to answer what was read), so the client's close is read. */
+  private Future<Void> closeThenRead(short code, String reason) {
+    Future<Void> close = ws.close(code, reason);
     armCloseDeadline();
     ws.resume();
     return close;

@@ -3,9 +3,15 @@ package io.stateserver.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stateserver.protocol.CloseCodes;
+import io.stateserver.state.WriteCommand;
 import io.stateserver.support.SharedServer;
 import io.stateserver.support.SyncClient;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -94,6 +100,75 @@ class RateLimitsIT {
       }
       assertThat(c.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
       assertThat(rejections("abuse_close") - before).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void everyRequestReadBeforeThe4429IsAnsweredBeforeIt(Vertx vertx) throws Exception {
+    // The set is admitted, then held on its way to the state service until the verdict that
+    // closes the connection has come: the set may commit, so its answer, and the rate_limited
+    // answers of the requests read after it, must reach the client before the close.
+    String key = "rls-6/held";
+    EventBus bus = server.server().vertx().eventBus();
+    Promise<Runnable> held = Promise.promise();
+    Handler<DeliveryContext<Object>> holdTheSet =
+        dc -> {
+          if (dc.message().body() instanceof WriteCommand.Set set
+              && set.key().equals(key)
+              && !held.future().isComplete()) {
+            Context sender = Vertx.currentContext();
+            held.tryComplete(() -> sender.runOnContext(v -> dc.next()));
+          } else {
+            dc.next();
+          }
+        };
+    double before = rejections("abuse_close");
+    bus.addOutboundInterceptor(holdTheSet);
+    try (SyncClient c = SyncClient.connect(vertx, server.port(), server.token("rls-6", "admin"))) {
+      long setId = c.send("set", "key", key, "value", 1);
+      SyncClient.await(held.future());
+      List<Long> pings = new ArrayList<>();
+      try {
+        for (int i = 0; i < CONNECTION_BURST + CLOSE_AFTER + 10; i++) {
+          pings.add(c.send("ping"));
+        }
+      } catch (AssertionError closedMeanwhile) {
+        // the old behaviour: closed at once; the assertions below say what was lost
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (rejections("abuse_close") == before && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(rejections("abuse_close") - before).as("the verdict to close").isEqualTo(1);
+      held.future().result().run();
+
+      assertThat(c.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
+      JsonObject setReply =
+          c.frames().stream()
+              .filter(f -> "reply".equals(f.getString("type")) && f.getLong("id") == setId)
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("the set was not answered before the 4429"));
+      assertThat(setReply.getBoolean("ok")).isTrue();
+      assertThat(setReply.getLong("version")).isEqualTo(1);
+      List<JsonObject> limited =
+          c.frames().stream()
+              .filter(f -> "reply".equals(f.getString("type")) && !f.getBoolean("ok"))
+              .toList();
+      assertThat(limited)
+          .as("the refusals up to the one that closed")
+          .hasSizeGreaterThan(CLOSE_AFTER)
+          .allMatch(r -> "rate_limited".equals(r.getJsonObject("error").getString("code")));
+      // answered in order, none skipped: the replies are those of the first requests sent
+      List<Long> answered =
+          c.frames().stream()
+              .filter(f -> "reply".equals(f.getString("type")))
+              .map(f -> f.getLong("id"))
+              .toList();
+      List<Long> sent = new ArrayList<>(List.of(setId));
+      sent.addAll(pings);
+      assertThat(answered).isEqualTo(sent.subList(0, answered.size()));
+    } finally {
+      bus.removeOutboundInterceptor(holdTheSet);
     }
   }
 
