@@ -22,11 +22,37 @@ public final class ClusterReadiness {
 
   private ClusterReadiness() {}
 
-  /** Completes with true when the cluster is usable (or Vert.x is not clustered); never fails. */
-  public static Future<Boolean> isUsable(Vertx vertx) {
+  /**
+   * Completes with true when the cluster is usable (or Vert.x is not clustered), with false when it
+   * is not or has not said so within {@code timeoutMs}; never fails.
+   */
+  public static Future<Boolean> isUsable(Vertx vertx, long timeoutMs) {
+    return isUsable(vertx, procedure(vertx), timeoutMs);
+  }
+
+  /**
+   * As {@link #isUsable(Vertx, long)}, asking {@code procedure}. The time limit matters because
+   * Hazelcast's answer comes from a blocking query: a member stuck in a partition migration or a
+   * merge would otherwise hold every readiness probe (and its HTTP request) for as long as it is
+   * stuck.
+   */
+  static Future<Boolean> isUsable(Vertx vertx, Handler<Promise<Status>> procedure, long timeoutMs) {
+    Promise<Boolean> usable = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, timeoutMs), id -> usable.tryComplete(false));
     Promise<Status> status = Promise.promise();
-    procedure(vertx).handle(status);
-    return status.future().map(Status::isOk).otherwise(false);
+    status
+        .future()
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(timer);
+              usable.tryComplete(ar.succeeded() && ar.result().isOk());
+            });
+    try {
+      procedure.handle(status);
+    } catch (RuntimeException e) {
+      status.tryFail(e);
+    }
+    return usable.future();
   }
 
   /**

@@ -12,19 +12,19 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code /health/live} (the process answers), {@code /health/ready} (the database answers within
- * {@value #DATABASE_PING_TIMEOUT_MS} ms and, when clustered, the cluster is usable) and {@code
- * /metrics} (Prometheus text format).
+ * {@value #PROBE_TIMEOUT_MS} ms and, when clustered, Hazelcast says within as long that the cluster
+ * is usable) and {@code /metrics} (Prometheus text format).
  */
 final class HealthRoutes {
   /**
-   * How long readiness waits for the database's answer before it says DOWN. A database that hangs
-   * instead of refusing (a failover, a full connection pool, a silent network path) would otherwise
-   * hold every probe for the event bus's 30 s: far past any probe's own timeout (Kubernetes'
-   * default is 1 s), so the orchestrator learns nothing better than "timed out", and a load
-   * balancer or an operator waits half a minute for a 503. A healthy database answers {@code SELECT
-   * 1} in milliseconds, so 2 s leaves room for a busy one.
+   * How long readiness waits for the database's answer, and for the cluster's, before it says that
+   * one is DOWN. A database that hangs instead of refusing (a failover, a full connection pool, a
+   * silent network path) would otherwise hold every probe for the event bus's 30 s: far past any
+   * probe's own timeout (Kubernetes' default is 1 s), so the orchestrator learns nothing better
+   * than "timed out", and a load balancer or an operator waits half a minute for a 503. A healthy
+   * database answers {@code SELECT 1} in milliseconds, so 2 s leaves room for a busy one.
    */
-  static final long DATABASE_PING_TIMEOUT_MS = 2_000;
+  static final long PROBE_TIMEOUT_MS = 2_000;
 
   private final ConnectionContext ctx;
   private final PrometheusMeterRegistry registry;
@@ -52,11 +52,11 @@ final class HealthRoutes {
                 ctx.vertx().eventBus(),
                 Addresses.PERSISTENCE_READ,
                 new ReadQuery.Ping(),
-                DATABASE_PING_TIMEOUT_MS)
+                PROBE_TIMEOUT_MS)
             .otherwise(false);
     Future<Boolean> cluster =
         ctx.config().cluster().enabled()
-            ? ClusterReadiness.isUsable(ctx.vertx()).otherwise(false)
+            ? ClusterReadiness.isUsable(ctx.vertx(), PROBE_TIMEOUT_MS)
             : Future.succeededFuture(true);
     Future.all(database, cluster)
         .onComplete(

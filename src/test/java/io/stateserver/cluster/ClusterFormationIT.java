@@ -82,7 +82,7 @@ class ClusterFormationIT {
   }
 
   private static Future<Void> eventuallyUsable(Vertx node) {
-    return ClusterReadiness.isUsable(node)
+    return ClusterReadiness.isUsable(node, 10_000)
         .compose(
             usable ->
                 usable
