@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
@@ -42,6 +43,10 @@ final class SocketWriter extends FlushConsolidationHandler {
   private boolean holding;
   private boolean held;
   private boolean closing;
+  // the frame decoder refused a frame: what the client sent after it may still be arriving, so
+  // the close lingers (see close)
+  private CorruptedWebSocketFrameException refused;
+  private boolean lingering;
 
   /**
    * @param flushAfterWrites how many flushes may wait for the queued tasks before one goes out
@@ -161,7 +166,33 @@ final class SocketWriter extends FlushConsolidationHandler {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
     reading = false;
+    if (cause instanceof CorruptedWebSocketFrameException corrupted && refused == null) {
+      refused = corrupted;
+    }
     super.exceptionCaught(ctx, cause);
+  }
+
+  /**
+   * After a refused frame (Vert.x closes the channel right after reporting it), a {@link
+   * LingeringClose}, with the close frame that says why if Vert.x has not sent one; otherwise as
+   * Netty's handler (the consolidated flush first, then the close).
+   */
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+    if (refused == null) {
+      super.close(ctx, promise);
+      return;
+    }
+    ctx.channel().closeFuture().addListener(closed -> promise.trySuccess());
+    if (lingering) {
+      return;
+    }
+    lingering = true;
+    if (!closing) {
+      closing = true;
+      ctx.write(new CloseWebSocketFrame(refused.closeStatus()), quietPromise);
+    }
+    LingeringClose.start(ctx);
   }
 
   private void flushHere() {

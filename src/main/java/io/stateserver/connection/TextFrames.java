@@ -85,7 +85,8 @@ final class TextFrames {
   /**
    * Closes with a code and makes sure the close frame leaves now. For a frame the decoder refused
    * (too big, malformed) Vert.x closes the channel right after reporting the fault, before the
-   * close frame would be flushed at the end of the read, and the client would only see 1006.
+   * close frame would be flushed at the end of the read, and the client would only see 1006 (the
+   * close then lingers: {@link SocketWriter#close}).
    */
   static void closeNow(ServerWebSocket ws, short code, String reason) {
     if (ws.isClosed()) {

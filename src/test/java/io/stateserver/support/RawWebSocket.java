@@ -41,7 +41,9 @@ public final class RawWebSocket implements AutoCloseable {
   private final OutputStream out;
   private final List<Frame> frames = new ArrayList<>();
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-  private final CompletableFuture<Void> eof = new CompletableFuture<>();
+  // completes when reading ends: true at the end of the stream (the server shut its side down),
+  // false on a reset or another error
+  private final CompletableFuture<Boolean> eof = new CompletableFuture<>();
 
   private RawWebSocket(Socket socket) throws IOException {
     this.socket = socket;
@@ -206,10 +208,13 @@ public final class RawWebSocket implements AutoCloseable {
               payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005);
         }
       }
+    } catch (EOFException e) {
+      closeCode.complete(1006);
+      eof.complete(true);
     } catch (IOException e) {
       closeCode.complete(1006);
     } finally {
-      eof.complete(null);
+      eof.complete(false);
     }
   }
 
@@ -250,6 +255,18 @@ public final class RawWebSocket implements AutoCloseable {
       return closeCode.get(maxMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new AssertionError("the server did not close the connection", e);
+    }
+  }
+
+  /**
+   * Waits until the server's side of the connection has ended; true for an orderly end of the
+   * stream, false for a reset (or when it did not end within {@code maxMs}).
+   */
+  public boolean endedInOrder(long maxMs) {
+    try {
+      return eof.get(maxMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      return false;
     }
   }
 
