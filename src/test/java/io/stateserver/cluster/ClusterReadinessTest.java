@@ -2,11 +2,15 @@ package io.stateserver.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,34 +36,23 @@ class ClusterReadinessTest {
 
   @Test
   void aClusterThatAnswersKoOrFailsIsNotUsable(Vertx vertx, VertxTestContext ctx) {
-    var checkpoint = ctx.checkpoint(3);
-    ClusterReadiness.isUsable(vertx, promise -> promise.complete(Status.KO()), 5_000)
-        .onComplete(
-            ctx.succeeding(
-                usable -> {
-                  ctx.verify(() -> assertThat(usable).isFalse());
-                  checkpoint.flag();
-                }));
-    ClusterReadiness.isUsable(
-            vertx, promise -> promise.fail(new IllegalStateException("shutting down")), 5_000)
-        .onComplete(
-            ctx.succeeding(
-                usable -> {
-                  ctx.verify(() -> assertThat(usable).isFalse());
-                  checkpoint.flag();
-                }));
-    ClusterReadiness.isUsable(
-            vertx,
+    List<Handler<Promise<Status>>> procedures =
+        List.of(
+            promise -> promise.complete(Status.KO()),
+            promise -> promise.fail(new IllegalStateException("shutting down")),
             promise -> {
               throw new IllegalStateException("thrown by the procedure");
-            },
-            5_000)
-        .onComplete(
-            ctx.succeeding(
-                usable -> {
-                  ctx.verify(() -> assertThat(usable).isFalse());
-                  checkpoint.flag();
-                }));
+            });
+    Checkpoint answered = ctx.checkpoint(procedures.size());
+    for (Handler<Promise<Status>> procedure : procedures) {
+      ClusterReadiness.isUsable(vertx, procedure, 5_000)
+          .onComplete(
+              ctx.succeeding(
+                  usable -> {
+                    ctx.verify(() -> assertThat(usable).isFalse());
+                    answered.flag();
+                  }));
+    }
   }
 
   @Test
