@@ -109,13 +109,18 @@ final class RequestChecks {
     }
   }
 
-  /** The {@code known} versions of a {@code sub} that match its pattern (others are ignored). */
+  /**
+   * The {@code known} versions of a {@code sub} that match its pattern (other keys are ignored).
+   * Every name must be a key ({@code invalid_key} otherwise): the matching that decides what is
+   * ignored and what may be listed in {@code removed} is defined for keys only.
+   */
   static Map<String, Long> knownVersions(JsonObject known, KeyPattern pattern) {
     Map<String, Long> result = new LinkedHashMap<>();
     if (known == null) {
       return result;
     }
     for (Map.Entry<String, Object> e : known) {
+      Keys.validate(e.getKey());
       Long v = WholeNumbers.exact(e.getValue());
       if (v == null || v < 0) {
         throw StateException.badRequest("field 'known' must map keys to non-negative integers");

@@ -108,6 +108,21 @@ class RequestChecksTest {
   }
 
   @Test
+  void knownNamesThatAreNotKeysAreInvalidKeysNotEchoedAsRemoved() {
+    KeyPattern pattern = KeyPattern.parse("a/#");
+    // "a//b" and "a/q/" would match a/# by their first segment, but neither is a key
+    for (String name : List.of("a//b", "a/q/", "a/+", "a/#", "", "a/" + "x".repeat(300))) {
+      assertCode(
+          () -> RequestChecks.knownVersions(new JsonObject().put(name, 1), pattern),
+          ErrorCode.INVALID_KEY);
+    }
+    assertThat(
+            RequestChecks.knownVersions(
+                new JsonObject().put("$sys/clients/pi-1", 2), KeyPattern.parse("$sys/#")))
+        .containsExactly(Map.entry("$sys/clients/pi-1", 2L));
+  }
+
+  @Test
   void knownVersionsAreWholeNumbersOf64BitsExactlyNeitherTruncatedNorSaturated() {
     KeyPattern pattern = KeyPattern.parse("a/#");
     assertThat(
