@@ -81,6 +81,32 @@ public enum Dialect {
     return renewNodeLease;
   }
 
+  /**
+   * Compares two keys as this database orders them: H2 by UTF-16 code unit (Java's {@link
+   * String#compareTo}), PostgreSQL ({@code COLLATE "C"} on UTF-8) by code point. They differ only
+   * for keys with characters beyond the Basic Multilingual Plane. What the server decides about key
+   * order itself (an exact pattern's {@code after}) must agree with the order the database pages
+   * in.
+   */
+  int compareKeys(String a, String b) {
+    return this == H2 ? a.compareTo(b) : compareCodePoints(a, b);
+  }
+
+  static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
+  }
+
   /** The SQL element type of a JDBC array of keys or ids bound to {@code = ANY(?)}. */
   String keyArrayType() {
     return keyArrayType;

@@ -405,7 +405,7 @@ public final class StateStore {
 
   /** A scan of an exact pattern: one primary-key lookup. */
   private Future<Page> exact(String key, String after, boolean includeDeleted) {
-    if (key.compareTo(after) <= 0) {
+    if (dialect.compareKeys(key, after) <= 0) {
       return Future.succeededFuture(new Page(List.of(), null));
     }
     return get(key)

@@ -354,6 +354,31 @@ abstract class AbstractStoreIT {
   }
 
   @Test
+  void anExactPatternStartsAfterAKeyInTheDatabasesOwnOrder(VertxTestContext ctx) {
+    // U+FF01 and U+1F600 sort one way by UTF-16 code unit (H2) and the other by code point
+    // (PostgreSQL). An exact pattern, whose after the server checks itself, must page as a
+    // wildcard pattern does, whose after the database applies.
+    String key = "order/k\uD83D\uDE00";
+    String after = "order/k\uFF01";
+    inSequence(store, List.of(set(key, "1", null)))
+        .compose(
+            o ->
+                Future.all(
+                    store.scan(KeyPattern.parse("order/+"), after, 10, false),
+                    store.scan(KeyPattern.parse(key), after, 10, false)))
+        .onComplete(
+            ctx.succeeding(
+                both ->
+                    ctx.verify(
+                        () -> {
+                          StateStore.Page byTheDatabase = both.resultAt(0);
+                          StateStore.Page exact = both.resultAt(1);
+                          assertThat(keys(exact)).isEqualTo(keys(byTheDatabase));
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
   void scanKeepsReadingChunksUntilEnoughKeysMatch(VertxTestContext ctx) {
     List<WriteCommand> writes = new ArrayList<>();
     for (String k : List.of("a/1", "ab/1", "b/1", "z/1", "zz/1")) {
