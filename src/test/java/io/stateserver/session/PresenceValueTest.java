@@ -72,6 +72,32 @@ class PresenceValueTest {
   }
 
   @Test
+  void lastSeenIsNowWhileConnectedAndTheLastCloseOnceNot() {
+    String current = "{\"online\":true,\"connections\":1,\"since\":100,\"lastSeen\":1}";
+    assertThat(compute(current, List.of(connected("a"), dropped("b"))).getLong("lastSeen"))
+        .isEqualTo(NOW);
+    // dropped at 2 and 3, updated at NOW (a grace later): last seen at the later close
+    SessionRow droppedLater = new SessionRow("c", "c", "n2", false, 1, 3L, 9_000, false);
+    assertThat(compute(current, List.of(dropped("b"), droppedLater)).getLong("lastSeen"))
+        .isEqualTo(3);
+    // the sessions' end, a grace after the close, keeps the close
+    assertThat(compute(current, List.of(ended("a"))).getLong("lastSeen")).isEqualTo(2);
+  }
+
+  @Test
+  void lastSeenNeverGoesBackNorBeyondNow() {
+    // the ended sessions were pruned meanwhile: the value's own lastSeen stays
+    String seenAt40 = "{\"online\":false,\"connections\":0,\"since\":10,\"lastSeen\":40}";
+    assertThat(compute(seenAt40, List.of(ended("a"))).getLong("lastSeen")).isEqualTo(40);
+    assertThat(compute(seenAt40, List.of()).getLong("lastSeen")).isEqualTo(40);
+    // nothing known at all: now
+    assertThat(compute(null, List.of()).getLong("lastSeen")).isEqualTo(NOW);
+    // a close recorded by a node whose clock is ahead
+    SessionRow ahead = new SessionRow("f", "c", "n3", false, 1, NOW + 60_000, 9_000, false);
+    assertThat(compute(null, List.of(ahead)).getLong("lastSeen")).isEqualTo(NOW);
+  }
+
+  @Test
   void anUnreadableCurrentValueIsTreatedAsAbsent() {
     assertThat(compute("[1]", List.of(connected("a"))).getLong("since")).isEqualTo(NOW);
     assertThat(
