@@ -48,7 +48,15 @@ final class HttpApi {
   void mount(Router router) {
     int maxBody = ctx.config().limits().maxValueBytes() * 2 + 1024;
     JsonBodies.mount(router.route("/v1/state*"), maxBody);
-    router.get("/v1/state").handler(rc -> authenticated(rc, p -> list(rc, p)));
+    // Vert.x routes "/v1/state/" here too: that is the key "", which is invalid_key, not a list
+    router
+        .get("/v1/state")
+        .handler(
+            rc ->
+                authenticated(
+                    rc,
+                    p ->
+                        rc.request().path().startsWith(STATE_PREFIX) ? onKey(rc, p) : list(rc, p)));
     router.route("/v1/state/*").handler(rc -> authenticated(rc, p -> onKey(rc, p)));
   }
 
@@ -119,19 +127,53 @@ final class HttpApi {
     return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
   }
 
+  /** The version of {@code If-Match}, or null without one; a header that names none is a 400. */
+  private static Long ifMatch(RoutingContext rc) {
+    String header = rc.request().getHeader("If-Match");
+    if (header == null) {
+      return null;
+    }
+    Long version = EntityTags.version(header);
+    if (version == null) {
+      throw StateException.badRequest("If-Match must be a version ETag such as \"3\"");
+    }
+    return version;
+  }
+
+  /**
+   * A conditional {@code GET} as HTTP has it: {@code If-Match} another version (or an absent key)
+   * is {@code 412} with the key's version, as a write's is; {@code If-None-Match} naming the key's
+   * version, or {@code *} for a key that exists, is {@code 304}, so that a device polling over HTTP
+   * fetches a value only when it changed.
+   */
   private Future<?> get(RoutingContext rc, Principal p, String key) {
     checks.readable(p, key);
+    Long ifMatch = ifMatch(rc);
+    String noneMatchHeader = rc.request().getHeader("If-None-Match");
+    boolean noneMatchAny = noneMatchHeader != null && "*".equals(noneMatchHeader.trim());
+    Long noneMatch =
+        noneMatchHeader == null || noneMatchAny ? null : EntityTags.version(noneMatchHeader);
+    if (noneMatchHeader != null && !noneMatchAny && noneMatch == null) {
+      throw StateException.badRequest("If-None-Match must be * or a version ETag such as \"3\"");
+    }
     return Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key))
         .onSuccess(
             e -> {
+              long current = e.exists() ? e.version() : 0;
+              if (ifMatch != null && ifMatch != current) {
+                fail(rc, StateException.versionConflict(current));
+                return;
+              }
               if (!e.exists()) {
                 fail(rc, new StateException(ErrorCode.NOT_FOUND, "no such key"));
                 return;
               }
-              rc.response()
-                  .putHeader("ETag", etag(e.version()))
-                  .putHeader("Content-Type", "application/json")
-                  .end(e.valueJson());
+              rc.response().putHeader("ETag", EntityTags.of(current));
+              if (noneMatchAny || (noneMatch != null && noneMatch == current)) {
+                rc.response().setStatusCode(304).end();
+                return;
+              }
+              rc.response().putHeader("Content-Type", "application/json").end(e.valueJson());
             });
   }
 
@@ -146,7 +188,7 @@ final class HttpApi {
                       ? "{\"version\":" + version + ",\"value\":" + o.entry().valueJson() + "}"
                       : "{\"version\":" + version + "}";
               rc.response()
-                  .putHeader("ETag", etag(version))
+                  .putHeader("ETag", EntityTags.of(version))
                   .putHeader("Content-Type", "application/json")
                   .end(body);
             });
@@ -206,24 +248,9 @@ final class HttpApi {
 
   /** {@code If-Match: "7"} is ifVersion 7; {@code If-None-Match: *} is ifVersion 0. */
   private static Long ifVersion(RoutingContext rc) {
-    String ifMatch = rc.request().getHeader("If-Match");
+    Long ifMatch = ifMatch(rc);
     if (ifMatch != null) {
-      String v = ifMatch.trim();
-      if (v.startsWith("W/")) {
-        v = v.substring(2);
-      }
-      if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-        v = v.substring(1, v.length() - 1);
-      }
-      try {
-        long version = Long.parseLong(v);
-        if (version >= 1) {
-          return version;
-        }
-      } catch (NumberFormatException e) {
-        // fall through
-      }
-      throw StateException.badRequest("If-Match must be a version ETag such as \"3\"");
+      return ifMatch;
     }
     String ifNoneMatch = rc.request().getHeader("If-None-Match");
     if (ifNoneMatch != null) {
@@ -267,10 +294,6 @@ final class HttpApi {
     } catch (PercentDecoding.Malformed e) {
       throw new StateException(ErrorCode.INVALID_KEY, "key is " + e.getMessage());
     }
-  }
-
-  private static String etag(long version) {
-    return "\"" + version + "\"";
   }
 
   private static Future<?> fail(RoutingContext rc, StateException e) {

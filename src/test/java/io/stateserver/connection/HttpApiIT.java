@@ -160,6 +160,42 @@ class HttpApiIT {
   }
 
   @Test
+  void aConditionalGetAnswers304WhenTheVersionIsTheOneHeldAnd412WhenIfMatchDiffers() {
+    put("h/cond", admin, "\"a\"");
+    put("h/cond", admin, "\"b\"");
+    HttpResponse<String> same = send(state("h/cond", admin).GET().header("If-None-Match", "\"2\""));
+    assertThat(same.statusCode()).isEqualTo(304);
+    assertThat(same.body()).isEmpty();
+    assertThat(etag(same)).isEqualTo("\"2\"");
+    HttpResponse<String> older =
+        send(state("h/cond", admin).GET().header("If-None-Match", "W/\"1\""));
+    assertThat(older.statusCode()).isEqualTo(200);
+    assertThat(older.body()).isEqualTo("\"b\"");
+    assertThat(send(state("h/cond", admin).GET().header("If-None-Match", "*")).statusCode())
+        .isEqualTo(304);
+    assertThat(send(state("h/cond-absent", admin).GET().header("If-None-Match", "*")).statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> stale = send(state("h/cond", admin).GET().header("If-Match", "\"1\""));
+    assertThat(stale.statusCode()).isEqualTo(412);
+    assertThat(errorCode(stale)).isEqualTo("version_conflict");
+    assertThat(new JsonObject(stale.body()).getJsonObject("error").getLong("version")).isEqualTo(2);
+    assertThat(send(state("h/cond", admin).GET().header("If-Match", "\"2\"")).body())
+        .isEqualTo("\"b\"");
+    assertThat(send(state("h/cond-absent", admin).GET().header("If-Match", "\"1\"")).statusCode())
+        .isEqualTo(412);
+    assertThat(send(state("h/cond", admin).GET().header("If-None-Match", "two")).statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void theEmptyKeyIsAnInvalidKeyNotAListWithoutPattern() {
+    HttpResponse<String> empty = get("", admin);
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(errorCode(empty)).isEqualTo("invalid_key");
+  }
+
+  @Test
   void badBodiesAndKeysAreRefusedWithoutChangingState() {
     put("h/bad", admin, "\"orig\"");
     assertThat(put("h/bad", admin, "{not json").statusCode()).isEqualTo(400);
@@ -168,6 +204,10 @@ class HttpApiIT {
     assertThat(big.statusCode()).isEqualTo(413);
     assertThat(errorCode(big)).isEqualTo("too_large");
     assertThat(put("h/bad", admin, "1", "If-Match", "seven").statusCode()).isEqualTo(400);
+    // one tag per version: a sign, a leading zero or a list is no tag of version 1
+    for (String tag : List.of("\"+1\"", "\"01\"", "\"1\", \"2\"", "\"0\"", "\"\"")) {
+      assertThat(put("h/bad", admin, "1", "If-Match", tag).statusCode()).as(tag).isEqualTo(400);
+    }
     assertThat(put("h/bad", admin, "{\"n\":1e400}").statusCode()).isEqualTo(400);
     assertThat(get("h/bad", admin).body()).isEqualTo("\"orig\"");
     assertThat(etag(get("h/bad", admin))).isEqualTo("\"1\"");
