@@ -62,6 +62,36 @@ class TlsIT {
     return certificate.trustingClient();
   }
 
+  /**
+   * The lingering close after a refused frame (LingeringClose) over TLS: the close frame is
+   * encrypted and written before the server ends its side, so the client reads 1009 although
+   * megabytes of its frame are still on their way. A guard for the TLS path: the reset that lost
+   * the close frame over plain TCP (FrameLimitsIT) did not show over TLS before the fix either.
+   */
+  @Test
+  void aFrameOverTheLimitClosesWith1009OverWssToo(Vertx vertx) throws Exception {
+    String big =
+        SyncClient.request("set", "key", "tls/huge", "value", "x".repeat(3_000_000)).encode();
+    for (int attempt = 0; attempt < 4; attempt++) {
+      WebSocketClient client = vertx.createWebSocketClient(trusting());
+      CompletableFuture<Short> closed = new CompletableFuture<>();
+      ClientWebSocket ws = client.webSocket();
+      ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+      SyncClient.await(ws.connect(wsOptions(server.adminToken())));
+      try {
+        ws.writeTextMessage(big);
+        for (int i = 0; i < 20; i++) {
+          ws.writeTextMessage(SyncClient.request("ping").encode());
+        }
+        assertThat(closed.get(20, TimeUnit.SECONDS))
+            .as("connection " + attempt)
+            .isEqualTo((short) 1009);
+      } finally {
+        SyncClient.await(client.close());
+      }
+    }
+  }
+
   @Test
   void aClientTrustingTheCertificateTalksOverWss(Vertx vertx) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(trusting());
