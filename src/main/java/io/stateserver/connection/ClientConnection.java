@@ -458,11 +458,10 @@ final class ClientConnection extends DeadlineWheel.Deadline {
     goingAway =
         answerWhatWasRead(System.currentTimeMillis() + ctx.config().limits().shutdownGraceMs())
             .compose(
-                answered -> {
-                  return closed || closing || ws.isClosed()
-                      ? Future.succeededFuture()
-                      : closeThenRead(code, reason);
-                });
+                answered ->
+                    closed || closing || ws.isClosed()
+                        ? Future.succeededFuture()
+                        : closeThenRead(code, reason));
   }
 
   private void dispatch(Request request, ReplySequencer.Slot slot) {
