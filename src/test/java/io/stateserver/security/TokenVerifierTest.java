@@ -471,9 +471,7 @@ class TokenVerifierTest {
   @Test
   void acceptsRs256TokensSignedForAConfiguredPublicKey(
       Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-    generator.initialize(2048);
-    KeyPair pair = generator.generateKeyPair();
+    KeyPair pair = rsaKeyPair();
     Path key = writePublicKey(dir, pair);
     TokenVerifier verifier = new TokenVerifier(vertx, jwt(null, null, List.of(key)));
 
@@ -493,9 +491,7 @@ class TokenVerifierTest {
   @Test
   void acceptsEs256TokensSignedForAConfiguredPublicKey(
       Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    KeyPair pair = generator.generateKeyPair();
+    KeyPair pair = ecKeyPair();
     Path key = writePublicKey(dir, pair);
 
     new TokenVerifier(vertx, jwt(null, null, List.of(key)))
@@ -515,9 +511,7 @@ class TokenVerifierTest {
   @Test
   void refusesAnEs256SignatureInDerFormThoughItsKeyMadeIt(
       Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    KeyPair pair = generator.generateKeyPair();
+    KeyPair pair = ecKeyPair();
     Path key = writePublicKey(dir, pair);
     String[] parts = signWithPrivateKey(vertx, pair, "ES256", validClaims()).split("\\.");
     byte[] rs = Base64.getUrlDecoder().decode(parts[2]);
@@ -553,9 +547,7 @@ class TokenVerifierTest {
   @Test
   void refusesHs256SignedWithThePublicKeyText(Vertx vertx, VertxTestContext ctx, @TempDir Path dir)
       throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-    generator.initialize(2048);
-    Path key = writePublicKey(dir, generator.generateKeyPair());
+    Path key = writePublicKey(dir, rsaKeyPair());
     String confused = sign(vertx, Files.readString(key).trim(), validClaims());
 
     expectRefusal(
