@@ -1,15 +1,64 @@
 package io.stateserver.connection;
 
+import io.stateserver.protocol.StateException;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The entity tags of the HTTP state API: a key's version as {@code "7"} (PROTOCOL.md section 7).
- * One tag per header: lists of tags are not taken (docs/protocol-decisions.md, "HTTP").
+ * The entity tags of the HTTP state API: a key's version as {@code "7"} (PROTOCOL.md section 7). A
+ * write's condition is one tag, since it is one compare-and-set version; a {@code GET}'s may be a
+ * list, as HTTP caches send them (docs/protocol-decisions.md, "HTTP").
  */
 final class EntityTags {
   private EntityTags() {}
 
+  /**
+   * A {@code GET}'s {@code If-Match} or {@code If-None-Match}: {@code *}, which an existing key
+   * matches, or a list of tags, which the key matches when its version is among them.
+   */
+  record Condition(boolean any, List<Long> versions) {
+    /** The condition of a header, null without one; a header that names no version is a 400. */
+    static Condition of(String name, String header) {
+      if (header == null) {
+        return null;
+      }
+      if ("*".equals(header.trim())) {
+        return new Condition(true, List.of());
+      }
+      List<Long> versions = EntityTags.versions(header);
+      if (versions == null) {
+        throw StateException.badRequest(name + " must be * or version ETags such as \"3\"");
+      }
+      return new Condition(false, List.copyOf(versions));
+    }
+
+    boolean matches(boolean exists, long version) {
+      return exists && (any || versions.contains(version));
+    }
+  }
+
   /** The tag of a version. */
   static String of(long version) {
     return "\"" + version + "\"";
+  }
+
+  /**
+   * The versions a list of tags names ({@code "3", W/"4"}), or null when an element names none.
+   * Empty elements are skipped, as RFC 9110 section 5.6.1 asks, but at least one tag must be there.
+   */
+  static List<Long> versions(String header) {
+    List<Long> versions = new ArrayList<>();
+    for (String element : header.split(",", -1)) {
+      if (element.isBlank()) {
+        continue;
+      }
+      Long version = version(element);
+      if (version == null) {
+        return null;
+      }
+      versions.add(version);
+    }
+    return versions.isEmpty() ? null : versions;
   }
 
   /**

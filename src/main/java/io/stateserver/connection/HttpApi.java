@@ -50,7 +50,9 @@ final class HttpApi {
     JsonBodies.mount(router.route("/v1/state*"), maxBody);
     // Vert.x routes "/v1/state/" here too: that is the key "", which is invalid_key, not a list
     router
-        .get("/v1/state")
+        .route("/v1/state")
+        .method(HttpMethod.GET)
+        .method(HttpMethod.HEAD)
         .handler(
             rc ->
                 authenticated(
@@ -91,20 +93,21 @@ final class HttpApi {
 
   private Future<?> onKey(RoutingContext rc, Principal p) {
     if (!rc.request().path().startsWith(STATE_PREFIX)) {
-      // "/v1/state/*" also matches "/v1/state" itself, which only lists (GET, routed before)
-      rc.response().putHeader("Allow", "GET");
+      // "/v1/state/*" also matches "/v1/state" itself, which only lists (routed before)
+      rc.response().putHeader("Allow", "GET, HEAD");
       return fail(rc, StateException.badRequest("method not allowed"), 405);
     }
     String key = Keys.validate(decodeKey(rc.request().path()));
     HttpMethod method = rc.request().method();
-    if (HttpMethod.GET.equals(method)) {
+    if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
+      // Vert.x sends a HEAD's headers, Content-Length included, and leaves out the body
       return get(rc, p, key);
     }
     if (!HttpMethod.PUT.equals(method)
         && !HttpMethod.PATCH.equals(method)
         && !HttpMethod.DELETE.equals(method)) {
       // the method first: a key the caller may not write is no reason to hide that it is wrong
-      rc.response().putHeader("Allow", "GET, PUT, PATCH, DELETE");
+      rc.response().putHeader("Allow", "GET, HEAD, PUT, PATCH, DELETE");
       return fail(rc, StateException.badRequest("method not allowed"), 405);
     }
     checks.writableKey(p, key);
@@ -127,7 +130,10 @@ final class HttpApi {
     return write(rc, new WriteCommand.Delete(key, ifVersion(rc), p.clientId()), false);
   }
 
-  /** The version of {@code If-Match}, or null without one; a header that names none is a 400. */
+  /**
+   * A write's {@code If-Match}: one version, since a write compares and sets one; null without one,
+   * and a header that names none is a 400.
+   */
   private static Long ifMatch(RoutingContext rc) {
     String header = rc.request().getHeader("If-Match");
     if (header == null) {
@@ -141,26 +147,22 @@ final class HttpApi {
   }
 
   /**
-   * A conditional {@code GET} as HTTP has it: {@code If-Match} another version (or an absent key)
-   * is {@code 412} with the key's version, as a write's is; {@code If-None-Match} naming the key's
-   * version, or {@code *} for a key that exists, is {@code 304}, so that a device polling over HTTP
-   * fetches a value only when it changed.
+   * A conditional {@code GET} (or {@code HEAD}) as HTTP has it: an {@code If-Match} the key does
+   * not match is {@code 412} with the key's version, as a write's is; an {@code If-None-Match} it
+   * matches is {@code 304}, so that a device polling over HTTP fetches a value only when it
+   * changed.
    */
   private Future<?> get(RoutingContext rc, Principal p, String key) {
     checks.readable(p, key);
-    Long ifMatch = ifMatch(rc);
-    String noneMatchHeader = rc.request().getHeader("If-None-Match");
-    boolean noneMatchAny = noneMatchHeader != null && "*".equals(noneMatchHeader.trim());
-    Long noneMatch =
-        noneMatchHeader == null || noneMatchAny ? null : EntityTags.version(noneMatchHeader);
-    if (noneMatchHeader != null && !noneMatchAny && noneMatch == null) {
-      throw StateException.badRequest("If-None-Match must be * or a version ETag such as \"3\"");
-    }
+    EntityTags.Condition ifMatch =
+        EntityTags.Condition.of("If-Match", rc.request().getHeader("If-Match"));
+    EntityTags.Condition ifNoneMatch =
+        EntityTags.Condition.of("If-None-Match", rc.request().getHeader("If-None-Match"));
     return Bus.<StoredEntry>request(bus, Addresses.PERSISTENCE_READ, new ReadQuery.Get(key))
         .onSuccess(
             e -> {
               long current = e.exists() ? e.version() : 0;
-              if (ifMatch != null && ifMatch != current) {
+              if (ifMatch != null && !ifMatch.matches(e.exists(), current)) {
                 fail(rc, StateException.versionConflict(current));
                 return;
               }
@@ -169,11 +171,16 @@ final class HttpApi {
                 return;
               }
               rc.response().putHeader("ETag", EntityTags.of(current));
-              if (noneMatchAny || (noneMatch != null && noneMatch == current)) {
+              if (ifNoneMatch != null && ifNoneMatch.matches(true, current)) {
                 rc.response().setStatusCode(304).end();
                 return;
               }
-              rc.response().putHeader("Content-Type", "application/json").end(e.valueJson());
+              Buffer value = Buffer.buffer(e.valueJson());
+              // set here because Vert.x leaves it out of a HEAD, which should carry GET's
+              rc.response()
+                  .putHeader("Content-Type", "application/json")
+                  .putHeader("Content-Length", String.valueOf(value.length()))
+                  .end(value);
             });
   }
 

@@ -189,6 +189,62 @@ class HttpApiIT {
   }
 
   @Test
+  void aGetTakesListsOfEntityTagsAndStarButAWriteTakesOneVersion() {
+    put("h/tags", admin, "1");
+    put("h/tags", admin, "2");
+    assertThat(
+            send(state("h/tags", admin).GET().header("If-None-Match", "\"1\", W/\"2\""))
+                .statusCode())
+        .isEqualTo(304);
+    assertThat(send(state("h/tags", admin).GET().header("If-None-Match", "\"1\",\"3\"")).body())
+        .isEqualTo("2");
+    assertThat(send(state("h/tags", admin).GET().header("If-Match", "\"1\", \"2\"")).body())
+        .isEqualTo("2");
+    HttpResponse<String> neither =
+        send(state("h/tags", admin).GET().header("If-Match", "\"1\", \"3\""));
+    assertThat(neither.statusCode()).isEqualTo(412);
+    assertThat(new JsonObject(neither.body()).getJsonObject("error").getLong("version"))
+        .isEqualTo(2);
+    assertThat(send(state("h/tags", admin).GET().header("If-Match", "*")).statusCode())
+        .isEqualTo(200);
+    assertThat(send(state("h/tags-absent", admin).GET().header("If-Match", "*")).statusCode())
+        .isEqualTo(412);
+    assertThat(
+            send(state("h/tags", admin).GET().header("If-None-Match", "\"1\", two")).statusCode())
+        .isEqualTo(400);
+
+    HttpResponse<String> listedWrite = put("h/tags", admin, "3", "If-Match", "\"1\", \"2\"");
+    assertThat(listedWrite.statusCode()).isEqualTo(400);
+    assertThat(get("h/tags", admin).body()).as("a refused write changes nothing").isEqualTo("2");
+  }
+
+  @Test
+  void headAnswersWhatGetAnswersWithoutTheBody() {
+    put("h/head", admin, "{\"a\":12345}");
+    HttpResponse<String> got = get("h/head", admin);
+    HttpResponse<String> head = send(head(state("h/head", admin)));
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(etag(head)).isEqualTo(etag(got)).isEqualTo("\"1\"");
+    assertThat(head.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(head.headers().firstValue("Content-Length"))
+        .hasValue(String.valueOf(got.body().length()));
+    assertThat(send(head(state("h/head", admin)).header("If-None-Match", "\"1\"")).statusCode())
+        .isEqualTo(304);
+    HttpResponse<String> absent = send(head(state("h/head-absent", admin)));
+    assertThat(absent.statusCode()).isEqualTo(404);
+    assertThat(absent.body()).isEmpty();
+    HttpResponse<String> list =
+        send(head(to("/v1/state?pattern=h/head").header("Authorization", "Bearer " + admin)));
+    assertThat(list.statusCode()).isEqualTo(200);
+    assertThat(list.body()).isEmpty();
+  }
+
+  private static HttpRequest.Builder head(HttpRequest.Builder request) {
+    return request.method("HEAD", HttpRequest.BodyPublishers.noBody());
+  }
+
+  @Test
   void theEmptyKeyIsAnInvalidKeyNotAListWithoutPattern() {
     HttpResponse<String> empty = get("", admin);
     assertThat(empty.statusCode()).isEqualTo(400);
@@ -320,7 +376,7 @@ class HttpApiIT {
     HttpResponse<String> notMine =
         send(state("config/x", device).POST(HttpRequest.BodyPublishers.ofString("1")));
     assertThat(notMine.statusCode()).isEqualTo(405);
-    assertThat(notMine.headers().firstValue("Allow")).hasValue("GET, PUT, PATCH, DELETE");
+    assertThat(notMine.headers().firstValue("Allow")).hasValue("GET, HEAD, PUT, PATCH, DELETE");
   }
 
   @Test
@@ -332,7 +388,7 @@ class HttpApiIT {
                   .header("Authorization", "Bearer " + admin)
                   .method(method, HttpRequest.BodyPublishers.ofString("1")));
       assertThat(r.statusCode()).as(method).isEqualTo(405);
-      assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+      assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
       assertThat(errorCode(r)).isEqualTo("bad_request");
     }
   }
