@@ -28,10 +28,12 @@ final class HealthRoutes {
 
   private final ConnectionContext ctx;
   private final PrometheusMeterRegistry registry;
+  private final ClusterReadiness cluster;
 
   HealthRoutes(ConnectionContext ctx, PrometheusMeterRegistry registry) {
     this.ctx = ctx;
     this.registry = registry;
+    this.cluster = new ClusterReadiness(ctx.vertx());
   }
 
   void mount(Router router) {
@@ -56,7 +58,7 @@ final class HealthRoutes {
             .otherwise(false);
     Future<Boolean> cluster =
         ctx.config().cluster().enabled()
-            ? ClusterReadiness.isUsable(ctx.vertx(), PROBE_TIMEOUT_MS)
+            ? this.cluster.isUsable(PROBE_TIMEOUT_MS)
             : Future.succeededFuture(true);
     Future.all(database, cluster)
         .onComplete(

@@ -82,12 +82,17 @@ class ClusterFormationIT {
   }
 
   private static Future<Void> eventuallyUsable(Vertx node) {
-    return ClusterReadiness.isUsable(node, 10_000)
+    return eventuallyUsable(node, new ClusterReadiness(node));
+  }
+
+  private static Future<Void> eventuallyUsable(Vertx node, ClusterReadiness readiness) {
+    return readiness
+        .isUsable(10_000)
         .compose(
             usable ->
                 usable
                     ? Future.succeededFuture()
-                    : node.timer(200).compose(fired -> eventuallyUsable(node)));
+                    : node.timer(200).compose(fired -> eventuallyUsable(node, readiness)));
   }
 
   private HazelcastClusterManager[] startTwoNodes() throws Exception {
