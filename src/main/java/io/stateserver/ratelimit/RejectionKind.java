@@ -28,6 +28,12 @@ public final class RejectionKind {
   /** Token requests from one remote address. */
   public static final String TOKEN_ADDRESS = "token_address";
 
+  /**
+   * Token requests (and admin calls that make a secret) refused because the node had as many secret
+   * checks in progress as it admits ({@code security/SecretHashing}).
+   */
+  public static final String SECRET_CHECKS = "secret_checks";
+
   /** Connections closed with 4429 after repeated rejections. */
   public static final String ABUSE_CLOSE = "abuse_close";
 
@@ -41,6 +47,7 @@ public final class RejectionKind {
           CONNECTIONS_ADDRESS,
           TOKEN_CLIENT,
           TOKEN_ADDRESS,
+          SECRET_CHECKS,
           ABUSE_CLOSE);
 
   private RejectionKind() {}

@@ -16,19 +16,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Registry operations with their rules: ids and roles are validated, secrets are generated here and
- * only their hashes stored, and every hash computation runs on a worker thread. Shared by the
- * registry verticle and the {@code client} command-line tool.
+ * only their hashes stored, and every hash computation runs on {@link SecretHashing}'s workers,
+ * never on the shared pool the database client uses. Shared by the registry verticle and the {@code
+ * client} command-line tool.
  */
 public final class ClientService {
   private static final Logger log = LoggerFactory.getLogger(ClientService.class);
   static final int MAX_ROLES = 16;
   static final int MAX_ROLE_CHARS = 64;
 
-  private final Vertx vertx;
   private final Database database;
   private final ClientRegistry registry;
   private final RevocationStore revocations;
   private final SecretHasher hasher;
+  private final SecretHashing hashing;
   private final Map<String, ServerConfig.RoleRules> knownRoles;
 
   public ClientService(
@@ -36,11 +37,24 @@ public final class ClientService {
       Database database,
       SecretHasher hasher,
       Map<String, ServerConfig.RoleRules> roles) {
-    this.vertx = vertx;
+    this(vertx, database, hasher, roles, () -> {});
+  }
+
+  /**
+   * @param onHashingRefused told of every secret check refused because the node had as many in
+   *     progress as it admits (metrics)
+   */
+  public ClientService(
+      Vertx vertx,
+      Database database,
+      SecretHasher hasher,
+      Map<String, ServerConfig.RoleRules> roles,
+      Runnable onHashingRefused) {
     this.database = database;
     this.registry = new ClientRegistry(database.pool());
     this.revocations = new RevocationStore(database.pool());
     this.hasher = hasher;
+    this.hashing = SecretHashing.forThisMachine(vertx, onHashingRefused);
     this.knownRoles = roles;
   }
 
@@ -75,13 +89,12 @@ public final class ClientService {
         ClientIds.isValid(id) ? registry.find(id) : Future.succeededFuture(null);
     return found.compose(
         stored ->
-            vertx
-                .executeBlocking(
+            hashing
+                .run(
                     () ->
                         stored == null
                             ? hasher.matchesNothing(secret)
-                            : hasher.matches(secret, stored.secretHash()),
-                    false)
+                            : hasher.matches(secret, stored.secretHash()))
                 .compose(
                     match -> {
                       if (!match || stored == null) {
@@ -176,7 +189,7 @@ public final class ClientService {
   }
 
   private Future<String> hash(String secret) {
-    return vertx.executeBlocking(() -> hasher.hash(secret), false);
+    return hashing.run(() -> hasher.hash(secret));
   }
 
   private List<String> validateRoles(List<String> roles) {

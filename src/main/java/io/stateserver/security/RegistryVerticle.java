@@ -7,6 +7,7 @@ import io.stateserver.persistence.Database;
 import io.stateserver.persistence.DatabaseFailures;
 import io.stateserver.protocol.ErrorCode;
 import io.stateserver.protocol.StateException;
+import io.stateserver.ratelimit.RejectionKind;
 import io.stateserver.ratelimit.TokenRequestLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -69,7 +70,13 @@ public final class RegistryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    clients = new ClientService(vertx, database.get(), hasher, config.roles());
+    clients =
+        new ClientService(
+            vertx,
+            database.get(),
+            hasher,
+            config.roles(),
+            () -> onRateLimited.accept(RejectionKind.SECRET_CHECKS));
     var bus = vertx.eventBus();
     var requests = bus.<RegistryOp>localConsumer(Addresses.REGISTRY, this::onRequest);
     var changes = bus.<AccessChange>consumer(Addresses.ACCESS_CHANGES, m -> onChange(m.body()));
