@@ -27,6 +27,8 @@ public final class ClientRegistry {
       "UPDATE clients SET enabled = ?, updated_at = ? WHERE id = ?";
   private static final String SET_SECRET =
       "UPDATE clients SET secret_hash = ?, updated_at = ? WHERE id = ?";
+  private static final String REPLACE_SECRET =
+      "UPDATE clients SET secret_hash = ?, updated_at = ? WHERE id = ? AND secret_hash = ?";
   private static final String UNIQUE_VIOLATION = "23505";
 
   private final Pool pool;
@@ -102,6 +104,18 @@ public final class ClientRegistry {
     return pool.preparedQuery(SET_SECRET)
         .execute(Tuple.of(secretHash, now, id))
         .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture() : notFound());
+  }
+
+  /**
+   * Replaces the hash {@code expected} with {@code secretHash}, only while it is still the stored
+   * one: a rehash of a secret checked with the old hash must not undo a rotation committed since.
+   *
+   * @return whether the hash was replaced
+   */
+  Future<Boolean> replaceSecretHash(String id, String expected, String secretHash, long now) {
+    return pool.preparedQuery(REPLACE_SECRET)
+        .execute(Tuple.of(secretHash, now, id, expected))
+        .map(rows -> rows.rowCount() == 1);
   }
 
   private static <T> Future<T> notFound() {

@@ -119,12 +119,18 @@ public final class ClientService {
     return database.syncToDisk().map(result);
   }
 
-  /** Replaces a hash made with an older, weaker work factor, now that the secret is known. */
+  /**
+   * Replaces a hash made with an older, weaker work factor, now that the secret is known, unless
+   * the secret was rotated meanwhile (the new hash stays).
+   */
   private void rehashIfWeak(ClientRegistry.StoredClient stored, String secret) {
     if (hasher.needsRehash(stored.secretHash())) {
       String id = stored.info().clientId();
       hash(secret)
-          .compose(h -> registry.setSecretHash(id, h, System.currentTimeMillis()))
+          .compose(
+              h ->
+                  registry.replaceSecretHash(
+                      id, stored.secretHash(), h, System.currentTimeMillis()))
           .onFailure(t -> log.warn("rehash failed [client: {}, cause: {}]", id, t.getMessage()));
     }
   }

@@ -71,6 +71,29 @@ class ClientServiceIT {
       assertThat(code(() -> await(clients.authenticate("nobody", secret))))
           .isEqualTo(ErrorCode.UNAUTHORIZED);
 
+      // a rehash that checked the secret against the hash before a rotation must not undo it
+      ClientRegistry registry = new ClientRegistry(database.pool());
+      String before = await(clients.register("pi-2", List.of("device"))).secret();
+      String beforeHash = await(registry.find("pi-2")).secretHash();
+      String rotated = await(clients.rotateSecret("pi-2")).secret();
+      String rotatedHash = await(registry.find("pi-2")).secretHash();
+      assertThat(await(registry.replaceSecretHash("pi-2", beforeHash, "stale", 1L))).isFalse();
+      assertThat(await(registry.find("pi-2")).secretHash()).isEqualTo(rotatedHash);
+      assertThat(await(clients.authenticate("pi-2", rotated)).clientId()).isEqualTo("pi-2");
+      assertThat(code(() -> await(clients.authenticate("pi-2", before))))
+          .isEqualTo(ErrorCode.UNAUTHORIZED);
+      // a login through a hasher with a higher work factor replaces the weaker hash, after its
+      // answer
+      ClientService stronger = new ClientService(vertx, database, new SecretHasher(2_000), ROLES);
+      assertThat(await(stronger.authenticate("pi-2", rotated)).clientId()).isEqualTo("pi-2");
+      String rehashed = rotatedHash;
+      for (int i = 0; i < 100 && rehashed.equals(rotatedHash); i++) {
+        Thread.sleep(50);
+        rehashed = await(registry.find("pi-2")).secretHash();
+      }
+      assertThat(rehashed).startsWith("pbkdf2-sha256$2000$");
+      assertThat(await(stronger.authenticate("pi-2", rotated)).clientId()).isEqualTo("pi-2");
+
       await(clients.setEnabled("pi-1", false));
       assertThat(code(() -> await(clients.authenticate("pi-1", secret))))
           .isEqualTo(ErrorCode.FORBIDDEN);
