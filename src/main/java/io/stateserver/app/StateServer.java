@@ -47,6 +47,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +115,7 @@ public final class StateServer {
     ServerMetrics metrics = new ServerMetrics(registry);
     // Native epoll where available: fewer syscalls and allocations per socket write than NIO.
     VertxOptions options =
-        new VertxOptions()
+        blockedThreadChecks(new VertxOptions(), config.eventLoopBlockedWarningMs())
             .setEventLoopPoolSize(eventLoops(config))
             .setPreferNativeTransport(true)
             .setMetricsOptions(
@@ -168,6 +169,22 @@ public final class StateServer {
                         return closeAfterFailure(vertx, e);
                       }
                     }));
+  }
+
+  /**
+   * Vert.x's blocked-thread checker: a task that holds an event loop longer than {@code warningMs}
+   * is logged with the stack where it is (Vert.x prints the stack only past 5 s by default, which
+   * says nothing about a 300 ms block), and the checks come often enough to catch a block a little
+   * over the limit (once a second by default, which misses most blocks shorter than that).
+   */
+  static VertxOptions blockedThreadChecks(VertxOptions options, long warningMs) {
+    return options
+        .setMaxEventLoopExecuteTime(warningMs)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setWarningExceptionTime(warningMs)
+        .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(Math.max(10, Math.min(1_000, warningMs / 4)))
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
   }
 
   /**

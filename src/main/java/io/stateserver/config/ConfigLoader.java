@@ -325,6 +325,7 @@ public final class ConfigLoader {
     return new ServerConfig(
         httpConfig,
         atLeast("eventLoops", c.getInteger("eventLoops"), 0),
+        positive("eventLoopBlockedWarningMs", c.getLong("eventLoopBlockedWarningMs")),
         dataDir,
         dbConfig,
         jwtConfig,

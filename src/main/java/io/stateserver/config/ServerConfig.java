@@ -12,6 +12,7 @@ import java.util.Map;
 public record ServerConfig(
     Http http,
     int eventLoops,
+    long eventLoopBlockedWarningMs,
     Path dataDir,
     Db db,
     Jwt jwt,

@@ -19,6 +19,7 @@ final class Settings {
 
   static {
     TYPES.put("eventLoops", SettingType.INT);
+    TYPES.put("eventLoopBlockedWarningMs", SettingType.LONG);
     TYPES.put("http.host", SettingType.STRING);
     TYPES.put("http.port", SettingType.INT);
     TYPES.put("http.allowedOrigins", SettingType.LIST);
@@ -80,6 +81,7 @@ final class Settings {
     TYPES.put("limits.connections.upgradesPerAddressBurst", SettingType.INT);
 
     ENV.put("STATE_EVENT_LOOPS", "eventLoops");
+    ENV.put("STATE_EVENT_LOOP_BLOCKED_WARNING_MS", "eventLoopBlockedWarningMs");
     ENV.put("STATE_HTTP_HOST", "http.host");
     ENV.put("STATE_HTTP_PORT", "http.port");
     ENV.put("STATE_ALLOWED_ORIGINS", "http.allowedOrigins");

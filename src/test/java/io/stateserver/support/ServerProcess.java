@@ -99,6 +99,8 @@ public final class ServerProcess implements AutoCloseable {
       String name, Map<String, String> env, List<String> jvmOptions) {
     Path jar = jar();
     Map<String, String> childEnv = new HashMap<>(env);
+    childEnv.putIfAbsent(
+        "STATE_EVENT_LOOP_BLOCKED_WARNING_MS", Long.toString(BlockedThreads.WARNING_MS));
     int port =
         Integer.parseInt(
             childEnv.computeIfAbsent(

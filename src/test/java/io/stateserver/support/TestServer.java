@@ -47,6 +47,7 @@ public final class TestServer implements AutoCloseable {
     args.add("--http.host=127.0.0.1");
     args.add("--http.instances=2");
     args.add("--dataDir=" + dataDir);
+    args.add("--eventLoopBlockedWarningMs=" + BlockedThreads.WARNING_MS);
     String schema = null;
     boolean explicitDb = List.of(flags).stream().anyMatch(f -> f.startsWith("--db.url"));
     if (usesPostgres() && !explicitDb) {
