@@ -78,21 +78,20 @@ abstract class AbstractStoreIT {
   }
 
   @AfterEach
-  void close(VertxTestContext ctx) {
+  void close(Vertx vertx, VertxTestContext ctx) {
     Future<Void> closed = database == null ? Future.succeededFuture() : database.close();
-    closed.onComplete(
-        ctx.succeeding(
-            v -> {
-              for (ServerConfig.Db db : made) {
-                try {
-                  discard(db);
-                } catch (Exception e) {
-                  ctx.failNow(e);
-                  return;
-                }
-              }
-              ctx.completeNow();
-            }));
+    // discarding a database is blocking JDBC: on a worker, not on the event loop
+    closed
+        .compose(
+            v ->
+                vertx.executeBlocking(
+                    () -> {
+                      for (ServerConfig.Db db : made) {
+                        discard(db);
+                      }
+                      return null;
+                    }))
+        .onComplete(ctx.succeedingThenComplete());
   }
 
   static WriteCommand.Set set(String key, String value, Long ifVersion) {
