@@ -28,12 +28,12 @@ final class HealthRoutes {
 
   private final ConnectionContext ctx;
   private final PrometheusMeterRegistry registry;
-  private final ClusterReadiness cluster;
+  private final ClusterReadiness clusterReadiness;
 
   HealthRoutes(ConnectionContext ctx, PrometheusMeterRegistry registry) {
     this.ctx = ctx;
     this.registry = registry;
-    this.cluster = new ClusterReadiness(ctx.vertx());
+    this.clusterReadiness = new ClusterReadiness(ctx.vertx());
   }
 
   void mount(Router router) {
@@ -58,7 +58,7 @@ final class HealthRoutes {
             .otherwise(false);
     Future<Boolean> cluster =
         ctx.config().cluster().enabled()
-            ? this.cluster.isUsable(PROBE_TIMEOUT_MS)
+            ? clusterReadiness.isUsable(PROBE_TIMEOUT_MS)
             : Future.succeededFuture(true);
     Future.all(database, cluster)
         .onComplete(

@@ -100,7 +100,7 @@ final class HttpApi {
     String key = Keys.validate(decodeKey(rc.request().path()));
     HttpMethod method = rc.request().method();
     if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
-      // Vert.x sends a HEAD's headers, Content-Length included, and leaves out the body
+      // a HEAD is answered as a GET; Vert.x leaves out its body
       return get(rc, p, key);
     }
     if (!HttpMethod.PUT.equals(method)
